@@ -1,0 +1,163 @@
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import type * as types from "@pulumi/azure-native/types";
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterTier, UpgradeChannel } from "../config";
+
+/** An autoscaling node pool's size. */
+export interface PoolSize {
+	/** Azure VM size. */
+	vmSize: string;
+	/** Autoscaler lower bound, also the initial node count. */
+	minCount: number;
+	/** Autoscaler upper bound. */
+	maxCount: number;
+}
+
+export interface ClusterArgs {
+	/** Resource group that holds the cluster and its Log Analytics workspace. */
+	resourceGroupName: pulumi.Input<string>;
+	/** Kubernetes `major.minor`. Default: unset, AKS picks its default and the upgrade channel keeps it current. */
+	kubernetesVersion?: string;
+	/** AKS pricing tier; Standard and Premium carry the uptime SLA. Default: "Free". */
+	tier?: ClusterTier;
+	/** Automatic Kubernetes upgrades. Default: "stable". Node images always follow the NodeImage channel. */
+	upgradeChannel?: UpgradeChannel;
+	/** Zones for both pools. Default: none. */
+	availabilityZones?: string[];
+	/** The System pool, tainted CriticalAddonsOnly so it runs only system pods. Default: Standard_D2s_v5, 1–2 nodes. */
+	systemPool?: PoolSize;
+	/** The User pool where workloads run. Default: Standard_D2s_v5, 1–2 nodes. */
+	userPool?: PoolSize;
+	/** Log Analytics retention for Container Insights. Default: 30 days. */
+	logRetentionDays?: number;
+	/** DNS prefix of the API server address. Default: the component name. */
+	dnsPrefix?: string;
+	/** Keep `pulumi destroy` from deleting the cluster and its logs. Default: false. */
+	protect?: boolean;
+	tags?: Record<string, string>;
+}
+
+const DEFAULT_POOL: PoolSize = { vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 2 };
+
+/** Pods per node; AKS's own default for Azure CNI overlay, and above the ≥ 50 that CKV_AZURE_168 asks. */
+export const MAX_PODS_PER_NODE = 110;
+
+/** Node pool settings shared by both pools. */
+function pool(
+	name: string,
+	mode: "System" | "User",
+	size: PoolSize,
+	zones: string[],
+): types.input.containerservice.ManagedClusterAgentPoolProfileArgs {
+	return {
+		name,
+		mode,
+		vmSize: size.vmSize,
+		count: size.minCount,
+		minCount: size.minCount,
+		maxCount: size.maxCount,
+		enableAutoScaling: true,
+		availabilityZones: zones.length > 0 ? zones : undefined,
+		osType: "Linux",
+		osSKU: "AzureLinux",
+		type: "VirtualMachineScaleSets",
+		maxPods: MAX_PODS_PER_NODE,
+		enableNodePublicIP: false,
+		upgradeSettings: { maxSurge: "33%" },
+	};
+}
+
+/**
+ * The ManagedCluster's properties, as a plain function so tests read exactly what Azure gets:
+ * Entra ID with Azure RBAC and no local accounts, managed identity, OIDC issuer and workload
+ * identity, Azure CNI overlay on the Cilium dataplane (network policy included), a tainted System
+ * pool plus a User pool, automatic upgrades and Container Insights.
+ */
+export function managedClusterProperties(
+	args: ClusterArgs,
+	workspaceId: pulumi.Input<string>,
+): Omit<containerservice.ManagedClusterArgs, "resourceGroupName"> {
+	const zones = args.availabilityZones ?? [];
+	return {
+		identity: { type: "SystemAssigned" },
+		kubernetesVersion: args.kubernetesVersion,
+		sku: { name: "Base", tier: args.tier ?? "Free" },
+		enableRBAC: true,
+		disableLocalAccounts: true,
+		aadProfile: { managed: true, enableAzureRBAC: true },
+		oidcIssuerProfile: { enabled: true },
+		securityProfile: { workloadIdentity: { enabled: true }, imageCleaner: { enabled: true, intervalHours: 48 } },
+		networkProfile: {
+			networkPlugin: "azure",
+			networkPluginMode: "overlay",
+			networkDataplane: "cilium",
+			networkPolicy: "cilium",
+			loadBalancerSku: "standard",
+			outboundType: "loadBalancer",
+		},
+		agentPoolProfiles: [
+			{ ...pool("system", "System", args.systemPool ?? DEFAULT_POOL, zones), nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"] },
+			pool("user", "User", args.userPool ?? DEFAULT_POOL, zones),
+		],
+		autoUpgradeProfile: { upgradeChannel: args.upgradeChannel ?? "stable", nodeOSUpgradeChannel: "NodeImage" },
+		addonProfiles: {
+			omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: workspaceId, useAADAuth: "true" } },
+		},
+	};
+}
+
+/**
+ * What AKS changes by itself and must not show as drift on the next `pulumi up`: node counts move
+ * with the cluster autoscaler; versions move with the upgrade channels.
+ */
+export const CLUSTER_IGNORE_CHANGES = [
+	"agentPoolProfiles[*].count",
+	"agentPoolProfiles[*].orchestratorVersion",
+	"agentPoolProfiles[*].nodeImageVersion",
+];
+
+/** An AKS cluster with Entra ID + Azure RBAC, its monitoring workspace, and its kubelet identity. */
+export class Cluster extends pulumi.ComponentResource {
+	readonly clusterId: pulumi.Output<string>;
+	readonly clusterName: pulumi.Output<string>;
+	/** Object id of the kubelet managed identity, the identity that pulls images. */
+	readonly kubeletObjectId: pulumi.Output<string>;
+	readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
+
+	constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+		super("aks-acr-app:cluster:Cluster", name, {}, opts);
+		const protect = args.protect ?? false;
+		const workspace = new operationalinsights.Workspace(
+			`${name}-logs`,
+			{
+				resourceGroupName: args.resourceGroupName,
+				sku: { name: "PerGB2018" },
+				retentionInDays: args.logRetentionDays ?? 30,
+				tags: args.tags,
+			},
+			{ parent: this, protect },
+		);
+		const cluster = new containerservice.ManagedCluster(
+			`${name}-aks`,
+			{
+				resourceGroupName: args.resourceGroupName,
+				dnsPrefix: args.dnsPrefix ?? name,
+				tags: args.tags,
+				...managedClusterProperties(args, workspace.id),
+			},
+			{ parent: this, protect, ignoreChanges: CLUSTER_IGNORE_CHANGES },
+		);
+		this.clusterId = cluster.id;
+		this.clusterName = cluster.name;
+		this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((p) => p?.issuerURL);
+		this.kubeletObjectId = cluster.identityProfile.apply((profile) => {
+			const objectId = profile?.kubeletidentity?.objectId;
+			if (!objectId) {
+				throw new Error(`AKS cluster ${name} reported no identityProfile.kubeletidentity.objectId; AcrPull cannot be granted`);
+			}
+			return objectId;
+		});
+		this.registerOutputs({ clusterId: this.clusterId, clusterName: this.clusterName, kubeletObjectId: this.kubeletObjectId });
+	}
+}

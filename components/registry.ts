@@ -1,0 +1,57 @@
+import * as containerregistry from "@pulumi/azure-native/containerregistry";
+import * as pulumi from "@pulumi/pulumi";
+import type { RegistrySku } from "../config";
+
+export interface RegistryArgs {
+	/** Resource group that holds the registry. */
+	resourceGroupName: pulumi.Input<string>;
+	/** Registry SKU. Default: "Basic". */
+	sku?: RegistrySku;
+	/** Spread the registry over availability zones (Premium only). Default: false. */
+	zoneRedundant?: boolean;
+	/** Days to keep untagged manifests before purging them (Premium only). Default: 7. */
+	untaggedRetentionDays?: number;
+	/** Keep `pulumi destroy` from deleting the registry and its images. Default: false. */
+	protect?: boolean;
+	tags?: Record<string, string>;
+}
+
+/**
+ * Registry settings for a SKU. Admin user and anonymous pull are always off: images are pushed
+ * with Entra tokens and pulled by the kubelet identity. Premium-only features are requested only
+ * on Premium, where Azure accepts them.
+ */
+export function registryProperties(args: RegistryArgs) {
+	const sku = args.sku ?? "Basic";
+	const premium = sku === "Premium";
+	return {
+		sku: { name: sku },
+		adminUserEnabled: false,
+		anonymousPullEnabled: false,
+		publicNetworkAccess: "Enabled",
+		zoneRedundancy: premium && args.zoneRedundant ? "Enabled" : "Disabled",
+		policies: premium ? { retentionPolicy: { status: "enabled", days: args.untaggedRetentionDays ?? 7 } } : undefined,
+	};
+}
+
+/** An Azure Container Registry that accepts no passwords. */
+export class Registry extends pulumi.ComponentResource {
+	/** ARM id; the scope of the AcrPull and AcrPush assignments. */
+	readonly registryId: pulumi.Output<string>;
+	/** e.g. `myregistry1234.azurecr.io`. */
+	readonly loginServer: pulumi.Output<string>;
+	readonly registryName: pulumi.Output<string>;
+
+	constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+		super("aks-acr-app:registry:Registry", name, {}, opts);
+		const registry = new containerregistry.Registry(
+			`${name}-acr`,
+			{ resourceGroupName: args.resourceGroupName, tags: args.tags, ...registryProperties(args) },
+			{ parent: this, protect: args.protect ?? false },
+		);
+		this.registryId = registry.id;
+		this.loginServer = registry.loginServer;
+		this.registryName = registry.name;
+		this.registerOutputs({ registryId: this.registryId, loginServer: this.loginServer });
+	}
+}

@@ -1,0 +1,54 @@
+import type * as authorization from "@pulumi/azure-native/authorization";
+import * as pulumi from "@pulumi/pulumi";
+import { BuiltInRole } from "../lib/roleAssignments";
+import { grantRole } from "./roleAssignment";
+
+export interface RegistryAccessArgs {
+	/** ARM id of the registry, the scope of both assignments. */
+	registryId: pulumi.Input<string>;
+	subscriptionId: pulumi.Input<string>;
+	/** Object id of the cluster's kubelet identity (`identityProfile.kubeletidentity.objectId`), which pulls images. */
+	kubeletObjectId: pulumi.Input<string>;
+	/** Object id of whoever runs `pulumi up` (user or service principal), which pushes images. */
+	deployerObjectId: pulumi.Input<string>;
+}
+
+/**
+ * Registry access without passwords: the kubelet identity may pull (AcrPull), the deployer may
+ * push (AcrPush). Nothing broader is granted on the registry.
+ */
+export class RegistryAccess extends pulumi.ComponentResource {
+	/** AcrPull for the kubelet identity; Deployments wait for it so no pod pulls before it exists. */
+	readonly kubeletPull: authorization.RoleAssignment;
+	/** AcrPush for the deployer; the image push waits for it. */
+	readonly deployerPush: authorization.RoleAssignment;
+
+	constructor(name: string, args: RegistryAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+		super("aks-acr-app:access:RegistryAccess", name, {}, opts);
+		// Built first and independently: the push grant must not wait for the cluster.
+		this.deployerPush = grantRole(
+			`${name}-deployer-push`,
+			{
+				scope: args.registryId,
+				principalId: args.deployerObjectId,
+				roleId: BuiltInRole.AcrPush,
+				subscriptionId: args.subscriptionId,
+				description: "Lets the deployer push the app image with an Entra token (no admin user).",
+			},
+			{ parent: this },
+		);
+		this.kubeletPull = grantRole(
+			`${name}-kubelet-pull`,
+			{
+				scope: args.registryId,
+				principalId: args.kubeletObjectId,
+				principalType: "ServicePrincipal",
+				roleId: BuiltInRole.AcrPull,
+				subscriptionId: args.subscriptionId,
+				description: "Lets the AKS kubelet identity pull images (no pull secrets).",
+			},
+			{ parent: this },
+		);
+		this.registerOutputs({ kubeletPullId: this.kubeletPull.id, deployerPushId: this.deployerPush.id });
+	}
+}

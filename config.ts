@@ -1,0 +1,314 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+
+/** The two environment profiles; every default below depends on which one a stack uses. */
+export type Environment = "dev" | "prod";
+export type RegistrySku = "Basic" | "Standard" | "Premium";
+export type ClusterTier = "Free" | "Standard" | "Premium";
+export type UpgradeChannel = "patch" | "stable" | "rapid";
+export type ServiceType = "LoadBalancer" | "ClusterIP";
+
+/** The stack's whole configuration, validated and with every default applied. */
+export interface StackConfig {
+	environment: Environment;
+	/** Azure region, from `azure-native:location`. */
+	location: string;
+	/** Protect the resource group, registry, cluster and workspace from `pulumi destroy`. */
+	protect: boolean;
+	registry: { sku: RegistrySku };
+	cluster: {
+		/** `major.minor`, or undefined to let AKS choose and the upgrade channel keep it current. */
+		kubernetesVersion?: string;
+		tier: ClusterTier;
+		upgradeChannel: UpgradeChannel;
+		/** Zones for both node pools; empty where the region has none. */
+		availabilityZones: string[];
+		systemPool: { vmSize: string; minCount: number; maxCount: number };
+		userPool: { vmSize: string; minCount: number; maxCount: number };
+		logRetentionDays: number;
+	};
+	app: {
+		name: string;
+		namespace: string;
+		version: string;
+		replicas: number;
+		/** Upper bound of the HorizontalPodAutoscaler (prod only). */
+		maxReplicas: number;
+		serviceType: ServiceType;
+		/** PodDisruptionBudget and HorizontalPodAutoscaler, on in prod. */
+		resilience: boolean;
+	};
+}
+
+/** Every key this stack reads from its own namespace, so unknown keys can be reported as typos. */
+export const CONFIG_KEYS = [
+	"environment",
+	"protect",
+	"registrySku",
+	"kubernetesVersion",
+	"clusterTier",
+	"upgradeChannel",
+	"availabilityZones",
+	"systemNodeVmSize",
+	"nodeVmSize",
+	"minNodeCount",
+	"maxNodeCount",
+	"logRetentionDays",
+	"appName",
+	"appNamespace",
+	"appVersion",
+	"appReplicas",
+	"appMaxReplicas",
+	"serviceType",
+] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** Per-environment defaults: dev is cheap, prod is resilient. */
+export const ENVIRONMENT_DEFAULTS = {
+	dev: {
+		protect: false,
+		registrySku: "Basic",
+		clusterTier: "Free",
+		upgradeChannel: "stable",
+		availabilityZones: [] as string[],
+		systemNodeVmSize: "Standard_D2s_v5",
+		systemMinNodeCount: 1,
+		systemMaxNodeCount: 2,
+		nodeVmSize: "Standard_D2s_v5",
+		minNodeCount: 1,
+		maxNodeCount: 2,
+		logRetentionDays: 30,
+		appReplicas: 1,
+		resilience: false,
+	},
+	prod: {
+		protect: true,
+		registrySku: "Premium",
+		clusterTier: "Standard",
+		upgradeChannel: "patch",
+		availabilityZones: ["1", "2", "3"],
+		systemNodeVmSize: "Standard_D4s_v5",
+		systemMinNodeCount: 2,
+		systemMaxNodeCount: 3,
+		nodeVmSize: "Standard_D4s_v5",
+		minNodeCount: 2,
+		maxNodeCount: 5,
+		logRetentionDays: 90,
+		appReplicas: 2,
+		resilience: true,
+	},
+} as const;
+
+/** Thrown for bad configuration; lists every problem at once. */
+export class ConfigError extends Error {
+	constructor(readonly problems: string[]) {
+		super(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+		this.name = "ConfigError";
+	}
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const VM_SIZE = /^Standard_[A-Za-z0-9_]+$/;
+const K8S_MINOR = /^[1-9]\d*\.\d+$/;
+const LOCATION = /^[a-z][a-z0-9]+$/;
+
+/**
+ * Turns raw stack configuration (strings as `pulumi config` stores them) into a validated
+ * {@link StackConfig}. Pure: tests call it directly, and {@link readStackConfig} calls it before
+ * any resource is declared, so bad input never leaves a half-created stack.
+ *
+ * @param project the project name, used to print keys as `pulumi config set` expects them
+ */
+export function parseStackConfig(
+	raw: Partial<Record<string, string>>,
+	opts: { project: string; stack: string; location?: string; defaultAppVersion: string },
+): StackConfig {
+	const problems: string[] = [];
+	const key = (k: string) => `${opts.project}:${k}`;
+	const bad = (k: string, value: string, accepted: string) =>
+		problems.push(`${key(k)} = ${JSON.stringify(value)} is not accepted: ${accepted}`);
+
+	for (const k of Object.keys(raw)) {
+		if (!(CONFIG_KEYS as readonly string[]).includes(k)) {
+			problems.push(`${key(k)} is not a setting of this stack; known keys: ${CONFIG_KEYS.join(", ")}`);
+		}
+	}
+
+	const oneOf = <T extends string>(k: ConfigKey, allowed: readonly T[], fallback: T): T => {
+		const v = raw[k];
+		if (v === undefined) return fallback;
+		if ((allowed as readonly string[]).includes(v)) return v as T;
+		bad(k, v, `expected one of ${allowed.join(" | ")}`);
+		return fallback;
+	};
+	const integer = (k: ConfigKey, fallback: number, min: number, max: number): number => {
+		const v = raw[k];
+		if (v === undefined) return fallback;
+		const n = Number(v);
+		if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+			bad(k, v, `expected a whole number from ${min} to ${max}`);
+			return fallback;
+		}
+		return n;
+	};
+	const matching = (k: ConfigKey, re: RegExp, fallback: string, accepted: string): string => {
+		const v = raw[k];
+		if (v === undefined) return fallback;
+		if (re.test(v)) return v;
+		bad(k, v, accepted);
+		return fallback;
+	};
+	const boolean = (k: ConfigKey, fallback: boolean): boolean => {
+		const v = raw[k];
+		if (v === undefined) return fallback;
+		if (v === "true" || v === "false") return v === "true";
+		bad(k, v, "expected true or false");
+		return fallback;
+	};
+
+	const stackEnv = opts.stack === "dev" || opts.stack === "prod" ? opts.stack : undefined;
+	if (raw.environment === undefined && !stackEnv) {
+		problems.push(
+			`${key("environment")} is not set and stack "${opts.stack}" is neither dev nor prod: set it to dev or prod to choose the defaults`,
+		);
+	}
+	const environment = oneOf<Environment>("environment", ["dev", "prod"], stackEnv ?? "dev");
+	const d = ENVIRONMENT_DEFAULTS[environment];
+
+	if (opts.location === undefined || opts.location === "") {
+		problems.push("azure-native:location is not set: run `pulumi config set azure-native:location <region>`, e.g. westeurope");
+	} else if (!LOCATION.test(opts.location)) {
+		problems.push(
+			`azure-native:location = ${JSON.stringify(opts.location)} is not accepted: expected an Azure region name such as westeurope or eastus2`,
+		);
+	}
+
+	let availabilityZones: string[] = [...d.availabilityZones];
+	if (raw.availabilityZones !== undefined) {
+		let parsed: unknown;
+		try {
+			parsed = JSON.parse(raw.availabilityZones);
+		} catch {
+			parsed = undefined;
+		}
+		const zones = Array.isArray(parsed) ? parsed.map(String) : undefined;
+		if (!zones || zones.some((z) => !["1", "2", "3"].includes(z)) || new Set(zones).size !== zones.length) {
+			bad("availabilityZones", raw.availabilityZones, 'expected a list of distinct zones from "1", "2", "3", or [] for none');
+		} else {
+			availabilityZones = zones;
+		}
+	}
+
+	const minNodeCount = integer("minNodeCount", d.minNodeCount, 1, 1000);
+	const maxNodeCount = integer("maxNodeCount", Math.max(d.maxNodeCount, minNodeCount), 1, 1000);
+	if (minNodeCount > maxNodeCount) {
+		problems.push(
+			`${key("minNodeCount")} = ${minNodeCount} is greater than ${key("maxNodeCount")} = ${maxNodeCount}: the autoscaler needs 1 ≤ minNodeCount ≤ maxNodeCount`,
+		);
+	}
+
+	const minReplicas = environment === "prod" ? 2 : 1;
+	const replicas = integer("appReplicas", d.appReplicas, 1, 1000);
+	if (replicas < minReplicas) {
+		problems.push(
+			`${key("appReplicas")} = ${replicas} is not accepted in prod: expected at least 2, so a node drain or a zone outage never takes the app down`,
+		);
+	}
+	const maxReplicas = integer("appMaxReplicas", Math.max(replicas * 3, 4), 1, 1000);
+	if (maxReplicas < replicas) {
+		problems.push(
+			`${key("appMaxReplicas")} = ${maxReplicas} is less than ${key("appReplicas")} = ${replicas}: expected appMaxReplicas ≥ appReplicas`,
+		);
+	}
+
+	const appName = matching(
+		"appName",
+		DNS_LABEL,
+		"app",
+		"expected a DNS label: lower-case letters, digits and '-', at most 63 characters",
+	);
+	const namespace = matching(
+		"appNamespace",
+		DNS_LABEL,
+		appName,
+		"expected a DNS label: lower-case letters, digits and '-', at most 63 characters",
+	);
+	if (namespace === "default" || namespace.startsWith("kube-")) {
+		bad("appNamespace", namespace, "the app gets a namespace of its own: not default and not a kube- system namespace");
+	}
+
+	const kubernetesVersion = raw.kubernetesVersion;
+	if (kubernetesVersion !== undefined && !K8S_MINOR.test(kubernetesVersion)) {
+		bad(
+			"kubernetesVersion",
+			kubernetesVersion,
+			'expected major.minor such as "1.33" (a patch pin goes stale; the upgrade channel applies patches), or leave it unset',
+		);
+	}
+
+	const vmSize = (k: ConfigKey, fallback: string) =>
+		matching(k, VM_SIZE, fallback, "expected an Azure VM size such as Standard_D2s_v5");
+
+	const config: StackConfig = {
+		environment,
+		location: opts.location ?? "",
+		protect: boolean("protect", d.protect),
+		registry: { sku: oneOf<RegistrySku>("registrySku", ["Basic", "Standard", "Premium"], d.registrySku) },
+		cluster: {
+			kubernetesVersion: kubernetesVersion !== undefined && K8S_MINOR.test(kubernetesVersion) ? kubernetesVersion : undefined,
+			tier: oneOf<ClusterTier>("clusterTier", ["Free", "Standard", "Premium"], d.clusterTier),
+			upgradeChannel: oneOf<UpgradeChannel>("upgradeChannel", ["patch", "stable", "rapid"], d.upgradeChannel),
+			availabilityZones,
+			systemPool: {
+				vmSize: vmSize("systemNodeVmSize", d.systemNodeVmSize),
+				minCount: d.systemMinNodeCount,
+				maxCount: d.systemMaxNodeCount,
+			},
+			userPool: { vmSize: vmSize("nodeVmSize", d.nodeVmSize), minCount: minNodeCount, maxCount: maxNodeCount },
+			logRetentionDays: integer("logRetentionDays", d.logRetentionDays, 30, 730),
+		},
+		app: {
+			name: appName,
+			namespace,
+			version: matching(
+				"appVersion",
+				/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/,
+				opts.defaultAppVersion,
+				"expected a valid image tag: letters, digits, '_', '.', '-', at most 128 characters",
+			),
+			replicas,
+			maxReplicas,
+			serviceType: oneOf<ServiceType>("serviceType", ["LoadBalancer", "ClusterIP"], "LoadBalancer"),
+			resilience: d.resilience,
+		},
+	};
+	if (problems.length > 0) throw new ConfigError(problems);
+	return config;
+}
+
+/** Version of the app in `app/package.json`: the image tag unless `appVersion` overrides it. */
+export function appPackageVersion(appDir = path.join(__dirname, "app")): string {
+	const pkg = JSON.parse(fs.readFileSync(path.join(appDir, "package.json"), "utf8")) as { version?: string };
+	return pkg.version ?? "0.0.0";
+}
+
+/** Reads this stack's configuration once. The only place in the program that touches `pulumi.Config`. */
+export function readStackConfig(): StackConfig {
+	const project = pulumi.getProject();
+	const prefix = `${project}:`;
+	const raw: Record<string, string> = {};
+	const config = new pulumi.Config();
+	for (const [fullKey] of Object.entries(pulumi.runtime.allConfig())) {
+		if (fullKey.startsWith(prefix)) {
+			const k = fullKey.slice(prefix.length);
+			raw[k] = config.get(k) ?? "";
+		}
+	}
+	return parseStackConfig(raw, {
+		project,
+		stack: pulumi.getStack(),
+		location: new pulumi.Config("azure-native").get("location"),
+		defaultAppVersion: appPackageVersion(),
+	});
+}

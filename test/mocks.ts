@@ -1,0 +1,330 @@
+/**
+ * The one Pulumi mocks module: realistic Azure/Kubernetes/Docker answers, a record of every
+ * registered resource with its real inputs and resource options, and a runner that evaluates the
+ * program for a stack with that stack's real Pulumi.<stack>.yaml.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+
+export const PROJECT = "aks-acr-app";
+export const ROOT = path.join(__dirname, "..");
+export const SUBSCRIPTION_ID = "11111111-2222-3333-4444-555555555555";
+export const TENANT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+export const DEPLOYER_OBJECT_ID = "d0d0d0d0-0000-4000-8000-000000000001";
+export const KUBELET_OBJECT_ID = "c1c1c1c1-0000-4000-8000-000000000002";
+export const KUBELET_CLIENT_ID = "c2c2c2c2-0000-4000-8000-000000000003";
+export const CONTROL_PLANE_PRINCIPAL_ID = "c3c3c3c3-0000-4000-8000-000000000004";
+export const LB_IP = "20.61.0.10";
+
+/** The sentinels with which secret and unknown values reach mocks. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export const isSecret = (v: unknown): boolean =>
+	typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE;
+/** Strips secret wrappers, recursively, so tests can read values. */
+export function reveal(v: unknown): unknown {
+	if (isSecret(v)) return reveal((v as { value: unknown }).value);
+	if (Array.isArray(v)) return v.map(reveal);
+	if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
+	return v;
+}
+
+/** One registered resource, as the engine would have seen it. */
+export interface Recorded {
+	type: string;
+	name: string;
+	urn: string;
+	/** Inputs as sent (secrets still wrapped). */
+	inputs: Record<string, unknown>;
+	/** Inputs with secret wrappers removed. */
+	plain: Record<string, any>;
+	state: Record<string, unknown>;
+	parent: string;
+	/** URNs this resource waits for (dependsOn and input dependencies). */
+	dependencies: string[];
+	protect: boolean;
+	deleteBeforeReplace: boolean;
+	ignoreChanges: string[];
+	provider: string;
+	/** Milliseconds since the run started: registration sent, and the mocked creation finished. */
+	startedAt: number;
+	completedAt: number;
+}
+
+export interface RecordedCall {
+	token: string;
+	inputs: Record<string, any>;
+}
+
+const hash = (s: string, n: number) => createHash("sha256").update(s).digest("hex").slice(0, n);
+
+/** Kubeconfig as AKS returns it for an Entra ID cluster (exec format: kubelogin). */
+export function aksUserKubeconfig(clusterName: string): string {
+	const server = `https://${clusterName}-dns-${hash(clusterName, 8)}.hcp.westeurope.azmk8s.io:443`;
+	const ca = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIBmockCA\n-----END CERTIFICATE-----\n").toString("base64");
+	return [
+		"apiVersion: v1",
+		"clusters:",
+		"- cluster:",
+		`    certificate-authority-data: ${ca}`,
+		`    server: ${server}`,
+		`  name: ${clusterName}`,
+		"contexts:",
+		"- context:",
+		`    cluster: ${clusterName}`,
+		`    user: clusterUser_rg_${clusterName}`,
+		`  name: ${clusterName}`,
+		`current-context: ${clusterName}`,
+		"kind: Config",
+		"users:",
+		`- name: clusterUser_rg_${clusterName}`,
+		"  user:",
+		"    exec:",
+		"      apiVersion: client.authentication.k8s.io/v1beta1",
+		"      command: kubelogin",
+		"      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]",
+		"",
+	].join("\n");
+}
+
+/** Realistic outputs for each resource type the stack declares. */
+function outputsFor(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, unknown> } {
+	const rg = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName ?? "rg"}`;
+	const autoName = (base: string) => `${base}${hash(name, 8)}`;
+	switch (type) {
+		case "azure-native:resources:ResourceGroup": {
+			const n = inputs.resourceGroupName ?? autoName(`${name}`);
+			return {
+				id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${n}`,
+				state: { ...inputs, name: n, location: "westeurope" },
+			};
+		}
+		case "azure-native:containerregistry:Registry": {
+			const n = inputs.registryName ?? autoName(name.replace(/[^a-z0-9]/gi, ""));
+			const id = `${rg}/providers/Microsoft.ContainerRegistry/registries/${n}`;
+			return { id, state: { ...inputs, name: n, loginServer: `${n.toLowerCase()}.azurecr.io` } };
+		}
+		case "azure-native:operationalinsights:Workspace": {
+			const n = inputs.workspaceName ?? autoName(name);
+			return {
+				id: `${rg}/providers/Microsoft.OperationalInsights/workspaces/${n}`,
+				state: { ...inputs, name: n, customerId: hash(n, 32) },
+			};
+		}
+		case "azure-native:containerservice:ManagedCluster": {
+			const n = inputs.resourceName ?? autoName(name);
+			const id = `${rg}/providers/Microsoft.ContainerService/managedClusters/${n}`;
+			return {
+				id,
+				state: {
+					...inputs,
+					name: n,
+					fqdn: `${inputs.dnsPrefix}-${hash(n, 8)}.hcp.westeurope.azmk8s.io`,
+					currentKubernetesVersion: "1.33.2",
+					identity: { type: "SystemAssigned", principalId: CONTROL_PLANE_PRINCIPAL_ID, tenantId: TENANT_ID },
+					identityProfile: {
+						kubeletidentity: {
+							objectId: KUBELET_OBJECT_ID,
+							clientId: KUBELET_CLIENT_ID,
+							resourceId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/MC_rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${n}-agentpool`,
+						},
+					},
+					oidcIssuerProfile: {
+						enabled: true,
+						issuerURL: `https://westeurope.oic.prod-aks.azure.com/${TENANT_ID}/${hash(n, 12)}/`,
+					},
+				},
+			};
+		}
+		case "azure-native:authorization:RoleAssignment": {
+			const scope = String(inputs.scope);
+			return {
+				id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`,
+				state: { ...inputs, name: inputs.roleAssignmentName },
+			};
+		}
+		case "docker:index/image:Image": {
+			const repo = String(inputs.imageName).replace(/:[^:/]+$/, "");
+			const digest = createHash("sha256")
+				.update(JSON.stringify([inputs.imageName, inputs.build]))
+				.digest("hex");
+			return { id: `${inputs.imageName}-${digest.slice(0, 12)}`, state: { ...inputs, repoDigest: `${repo}@sha256:${digest}` } };
+		}
+		case "kubernetes:core/v1:Service":
+			return {
+				id: `${inputs.metadata?.namespace}/${inputs.metadata?.name}`,
+				state: { ...inputs, status: inputs.spec?.type === "LoadBalancer" ? { loadBalancer: { ingress: [{ ip: LB_IP }] } } : {} },
+			};
+		case "pulumi-nodejs:dynamic:Resource":
+			return { id: `${name}-id`, state: { ...inputs, attempts: 1 } };
+		default:
+			return {
+				id: type.startsWith("kubernetes:")
+					? `${inputs.metadata?.namespace ?? ""}/${inputs.metadata?.name ?? name}`
+					: `${name}-id`,
+				state: inputs,
+			};
+	}
+}
+
+/** Per-type delays (ms) for the mocked creation, to observe what waits for what. */
+export type Delays = Partial<Record<string, number>>;
+
+export class StackMocks implements pulumi.runtime.Mocks {
+	readonly resources: Recorded[] = [];
+	readonly calls: RecordedCall[] = [];
+	private readonly pending = new Map<string, Recorded>();
+	private readonly t0 = Date.now();
+
+	constructor(private readonly delays: Delays = {}) {}
+
+	call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+		this.calls.push({ token: args.token, inputs: args.inputs });
+		switch (args.token) {
+			case "azure-native:authorization:getClientConfig":
+				return {
+					clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+					objectId: DEPLOYER_OBJECT_ID,
+					subscriptionId: SUBSCRIPTION_ID,
+					tenantId: TENANT_ID,
+				};
+			case "azure-native:authorization:getClientToken":
+				return { token: `eyJmock.${args.inputs.endpoint ?? "arm"}.sig` };
+			case "azure-native:containerservice:listManagedClusterUserCredentials":
+				return {
+					kubeconfigs: [
+						{ name: "clusterUser", value: Buffer.from(aksUserKubeconfig(args.inputs.resourceName)).toString("base64") },
+					],
+				};
+			default:
+				throw new Error(`no mock for invoke ${args.token}`);
+		}
+	}
+
+	async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
+		const rec = this.pending.get(`${args.type}::${args.name}`);
+		const out = outputsFor(args.type, args.name, reveal(args.inputs) as Record<string, any>);
+		const delay = this.delays[args.type] ?? 0;
+		if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+		if (rec) {
+			rec.inputs = args.inputs;
+			rec.plain = reveal(args.inputs) as Record<string, any>;
+			rec.state = out.state;
+			rec.completedAt = Date.now() - this.t0;
+		}
+		return out;
+	}
+
+	/** Wraps the mock monitor so resource options (protect, dependencies, …) are recorded too. */
+	install(project: string, stack: string, preview: boolean): void {
+		pulumi.runtime.setMocks(this, project, stack, preview);
+		const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: any) => Promise<void> };
+		const original = monitor.registerResource.bind(monitor);
+		monitor.registerResource = (req: any, cb: any) => {
+			const rec: Recorded = {
+				type: req.getType(),
+				name: req.getName(),
+				urn: "",
+				inputs: {},
+				plain: {},
+				state: {},
+				parent: req.getParent(),
+				dependencies: req.getDependenciesList(),
+				protect: req.getProtect() === true,
+				deleteBeforeReplace: req.getDeletebeforereplace() === true,
+				ignoreChanges: req.getIgnorechangesList(),
+				provider: req.getProvider(),
+				startedAt: Date.now() - this.t0,
+				completedAt: -1,
+			};
+			this.pending.set(`${rec.type}::${rec.name}`, rec);
+			this.resources.push(rec);
+			return original(req, (err: unknown, res: any) => {
+				if (res) rec.urn = res.getUrn();
+				cb(err, res);
+			});
+		};
+	}
+
+	/** The one resource of a type (and name, when given); fails loudly when absent or ambiguous. */
+	one(type: string, name?: string): Recorded {
+		const found = this.resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+		if (found.length !== 1) {
+			throw new Error(
+				`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${this.resources.map((r) => `${r.type}::${r.name}`).join(", ")}`,
+			);
+		}
+		return found[0];
+	}
+
+	all(type: string): Recorded[] {
+		return this.resources.filter((r) => r.type === type);
+	}
+}
+
+/** Stack config as `pulumi config` stores it: every value a string, objects as JSON. */
+export function stackConfigFile(stack: string): Record<string, string> {
+	const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+	const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+	return Object.fromEntries(Object.entries(doc.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+export interface RunOptions {
+	stack: string;
+	/** Replaces the stack file's config entirely (keys with project prefix). */
+	config?: Record<string, string>;
+	/** Added on top of the stack file's config; `undefined` removes a key. */
+	overrides?: Record<string, string | undefined>;
+	/** Evaluate as `pulumi preview` (true) or `pulumi up` (false). Default: true, which makes no network calls. */
+	preview?: boolean;
+	delays?: Delays;
+}
+
+export interface RunResult {
+	mocks: StackMocks;
+	outputs: Record<string, unknown>;
+	/** Which outputs are secret. */
+	secretOutputs: Set<string>;
+}
+
+const settle = async (o: pulumi.Output<unknown>) => {
+	const inner = o as unknown as { promise: () => Promise<unknown>; isSecret: Promise<boolean> };
+	return { value: await inner.promise(), secret: await inner.isSecret };
+};
+
+/** Evaluates the program as a stack and waits until every registration has finished. */
+export async function runStack(opts: RunOptions): Promise<RunResult> {
+	const config = { ...(opts.config ?? stackConfigFile(opts.stack)) };
+	for (const [k, v] of Object.entries(opts.overrides ?? {})) {
+		if (v === undefined) delete config[k];
+		else config[k] = v;
+	}
+	pulumi.runtime.setAllConfig(config);
+	const mocks = new StackMocks(opts.delays);
+	mocks.install(PROJECT, opts.stack, opts.preview ?? true);
+	const program: () => Promise<Record<string, pulumi.Output<unknown>>> = require("../index");
+	const returned = await program();
+	const outputs: Record<string, unknown> = {};
+	const secretOutputs = new Set<string>();
+	for (const [k, o] of Object.entries(returned)) {
+		const { value, secret } = await settle(pulumi.output(o));
+		outputs[k] = value;
+		if (secret) secretOutputs.add(k);
+	}
+	// Wait until no registration is in flight (component outputs and delayed mocks settle late).
+	for (
+		let i = 0;
+		i < 200 && mocks.resources.some((r) => r.completedAt < 0 && r.type.includes(":") && !isComponent(r.type));
+		i++
+	) {
+		await new Promise((r) => setTimeout(r, 5));
+	}
+	return { mocks, outputs, secretOutputs };
+}
+
+const isComponent = (type: string) => type.startsWith(`${PROJECT}:`) || type === "pulumi:pulumi:Stack";
