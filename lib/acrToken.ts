@@ -77,6 +77,7 @@ export async function exchangeForAcrRefreshToken(
 				method: "POST",
 				headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
 				body,
+				timeoutMs: retry.requestTimeoutMs,
 			});
 			return classifyExchangeAnswer(res.status, res.body, endpoint);
 		},

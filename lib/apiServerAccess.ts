@@ -51,7 +51,8 @@ export async function waitForApiServerAccess(probe: ApiServerProbe, retry: Retry
 			const res = await httpRequest({
 				url: new URL(PROBE_PATH, probe.server).toString(),
 				headers: { Authorization: `Bearer ${probe.token}`, Accept: "application/json" },
-				ca: probe.caPem,
+				ca: probe.caPem || undefined,
+				timeoutMs: retry.requestTimeoutMs,
 			});
 			return classifyProbeAnswer(res.status, res.body);
 		},

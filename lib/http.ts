@@ -14,7 +14,7 @@ export interface HttpRequest {
 	body?: string;
 	/** PEM CA bundle to trust instead of the system roots (the AKS API server's own CA). */
 	ca?: string;
-	/** Per-request timeout; a hung connection must not stall the whole deployment. */
+	/** Per-request timeout; a hung connection must not stall the whole deployment. Default: 15 s. */
 	timeoutMs?: number;
 }
 
@@ -29,6 +29,7 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
 	if (!client) {
 		return Promise.reject(new Error(`unsupported URL scheme in ${req.url}: use http or https`));
 	}
+	const timeoutMs = req.timeoutMs ?? 15_000;
 	return new Promise((resolve, reject) => {
 		const request = client.request(
 			url,
@@ -36,7 +37,7 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
 				method: req.method ?? "GET",
 				headers: req.headers,
 				ca: req.ca,
-				timeout: req.timeoutMs ?? 15_000,
+				timeout: timeoutMs,
 			},
 			(res) => {
 				const chunks: Buffer[] = [];
@@ -45,7 +46,7 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
 				res.on("error", reject);
 			},
 		);
-		request.on("timeout", () => request.destroy(new Error(`no answer from ${url.host} within ${req.timeoutMs ?? 15_000} ms`)));
+		request.on("timeout", () => request.destroy(new Error(`no answer from ${url.host} within ${timeoutMs} ms`)));
 		request.on("error", reject);
 		request.end(req.body);
 	});

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { API_ACCESS_RETRY, waitForApiServerAccess } from "./apiServerAccess";
+import type { RetryOptions } from "./retry";
 
 /** Inputs of one readiness gate, as the dynamic provider sees them (plain values). */
 export interface GateInputs {
@@ -8,6 +9,8 @@ export interface GateInputs {
 	token: string;
 	/** Changes whenever the role assignment that grants access is (re)created, so the gate runs again. */
 	accessGrant: string;
+	/** Overrides the polling budget. Default: {@link API_ACCESS_RETRY} (15 minutes). */
+	retry?: RetryOptions;
 }
 
 /**
@@ -25,7 +28,7 @@ export const apiServerReadinessProvider: pulumi.dynamic.ResourceProvider<GateInp
 	async create(inputs) {
 		const attempts = await waitForApiServerAccess(
 			{ server: inputs.server, caPem: inputs.caPem, token: inputs.token },
-			API_ACCESS_RETRY,
+			inputs.retry ?? API_ACCESS_RETRY,
 		);
 		return {
 			id: `${inputs.server}#${inputs.accessGrant}`,

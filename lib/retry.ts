@@ -6,6 +6,8 @@ export interface RetryOptions {
 	initialDelayMs: number;
 	/** Longest pause between attempts (ms). */
 	maxDelayMs: number;
+	/** Longest one attempt's request may take (ms). Default: 15 s. */
+	requestTimeoutMs?: number;
 	/** Injected for tests; defaults to the wall clock. */
 	now?: () => number;
 	/** Injected for tests; defaults to setTimeout. */

@@ -283,6 +283,8 @@ export interface RunOptions {
 	/** Evaluate as `pulumi preview` (true) or `pulumi up` (false). Default: true, which makes no network calls. */
 	preview?: boolean;
 	delays?: Delays;
+	/** Receives the mocks before the program runs, so tests can inspect them when it throws. */
+	onMocks?: (mocks: StackMocks) => void;
 }
 
 export interface RunResult {
@@ -307,6 +309,7 @@ export async function runStack(opts: RunOptions): Promise<RunResult> {
 	pulumi.runtime.setAllConfig(config);
 	const mocks = new StackMocks(opts.delays);
 	mocks.install(PROJECT, opts.stack, opts.preview ?? true);
+	opts.onMocks?.(mocks);
 	const program: () => Promise<Record<string, pulumi.Output<unknown>>> = require("../index");
 	const returned = await program();
 	const outputs: Record<string, unknown> = {};

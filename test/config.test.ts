@@ -1,0 +1,129 @@
+import * as assert from "node:assert/strict";
+import { ConfigError, parseStackConfig } from "../config";
+import { PROJECT, runStack, stackConfigFile } from "./mocks";
+
+const base = { project: PROJECT, stack: "dev", location: "westeurope", defaultAppVersion: "1.0.0" };
+
+/** Asserts that parsing fails and that the message names the key, the value and what is accepted. */
+function rejects(raw: Record<string, string>, key: string, value: string, accepted: RegExp, opts = base) {
+	assert.throws(
+		() => parseStackConfig(raw, opts),
+		(err: unknown) => {
+			assert.ok(err instanceof ConfigError, "a ConfigError");
+			assert.match(err.message, new RegExp(`${PROJECT}:${key}`));
+			assert.ok(err.message.includes(value), `message names the value ${value}: ${err.message}`);
+			assert.match(err.message, accepted);
+			return true;
+		},
+	);
+}
+
+describe("config: parseStackConfig", () => {
+	it("dev defaults are cheap", () => {
+		const c = parseStackConfig({}, base);
+		assert.equal(c.environment, "dev");
+		assert.equal(c.registry.sku, "Basic");
+		assert.equal(c.cluster.tier, "Free");
+		assert.deepEqual(c.cluster.availabilityZones, []);
+		assert.equal(c.app.replicas, 1);
+		assert.equal(c.app.resilience, false);
+		assert.equal(c.protect, false);
+		assert.equal(c.cluster.kubernetesVersion, undefined);
+		assert.deepEqual(c.cluster.userPool, { vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 2 });
+	});
+
+	it("prod defaults are resilient", () => {
+		const c = parseStackConfig({}, { ...base, stack: "prod" });
+		assert.equal(c.environment, "prod");
+		assert.equal(c.registry.sku, "Premium");
+		assert.equal(c.cluster.tier, "Standard");
+		assert.deepEqual(c.cluster.availabilityZones, ["1", "2", "3"]);
+		assert.ok(c.app.replicas >= 2);
+		assert.equal(c.app.resilience, true);
+		assert.equal(c.protect, true);
+		assert.ok(c.cluster.userPool.minCount >= 2);
+	});
+
+	it("reads the documented keys", () => {
+		const c = parseStackConfig(
+			{
+				appReplicas: "3",
+				minNodeCount: "2",
+				maxNodeCount: "4",
+				nodeVmSize: "Standard_D8s_v5",
+				kubernetesVersion: "1.33",
+				registrySku: "Standard",
+				availabilityZones: '["1","2"]',
+			},
+			base,
+		);
+		assert.equal(c.app.replicas, 3);
+		assert.deepEqual(c.cluster.userPool, { vmSize: "Standard_D8s_v5", minCount: 2, maxCount: 4 });
+		assert.equal(c.cluster.kubernetesVersion, "1.33");
+		assert.equal(c.registry.sku, "Standard");
+		assert.deepEqual(c.cluster.availabilityZones, ["1", "2"]);
+	});
+
+	it("the committed stack files parse", () => {
+		for (const stack of ["dev", "prod"]) {
+			const file = stackConfigFile(stack);
+			const raw = Object.fromEntries(
+				Object.entries(file)
+					.filter(([k]) => k.startsWith(`${PROJECT}:`))
+					.map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
+			);
+			const c = parseStackConfig(raw, { ...base, stack, location: file["azure-native:location"] });
+			assert.equal(c.environment, stack);
+		}
+	});
+
+	it("appReplicas: 0", () => rejects({ appReplicas: "0" }, "appReplicas", '"0"', /whole number from 1/));
+	it("appReplicas: 1.5", () => rejects({ appReplicas: "1.5" }, "appReplicas", '"1.5"', /whole number from 1/));
+	it("appReplicas: 1 in prod", () => rejects({ appReplicas: "1" }, "appReplicas", "1", /at least 2/, { ...base, stack: "prod" }));
+	it("minNodeCount: 5 with maxNodeCount: 2", () =>
+		rejects({ minNodeCount: "5", maxNodeCount: "2" }, "minNodeCount", "5", /1 ≤ minNodeCount ≤ maxNodeCount/));
+	it('kubernetesVersion: "latest"', () =>
+		rejects({ kubernetesVersion: "latest" }, "kubernetesVersion", '"latest"', /major\.minor/));
+	it('kubernetesVersion: "1.33.2" (a patch pin)', () =>
+		rejects({ kubernetesVersion: "1.33.2" }, "kubernetesVersion", '"1.33.2"', /major\.minor/));
+	it("an unknown registrySku", () => rejects({ registrySku: "Gold" }, "registrySku", '"Gold"', /Basic \| Standard \| Premium/));
+	it("a VM size that is not one", () => rejects({ nodeVmSize: "big" }, "nodeVmSize", '"big"', /Standard_D2s_v5/));
+	it("zones outside 1-3", () =>
+		rejects({ availabilityZones: '["4"]' }, "availabilityZones", JSON.stringify('["4"]'), /"1", "2", "3"/));
+	it("the default namespace", () => rejects({ appNamespace: "default" }, "appNamespace", '"default"', /not default/));
+	it("a misspelled key", () => rejects({ appReplica: "2" }, "appReplica", "appReplica", /known keys: .*appReplicas/));
+	it("an unknown stack name without environment", () =>
+		rejects({}, "environment", "staging", /dev or prod/, { ...base, stack: "staging" }));
+
+	it("no location", () => {
+		assert.throws(() => parseStackConfig({}, { ...base, location: undefined }), /azure-native:location is not set/);
+	});
+
+	it("reports every problem at once", () => {
+		assert.throws(
+			() => parseStackConfig({ appReplicas: "0", registrySku: "Gold" }, base),
+			(err: unknown) => err instanceof ConfigError && err.problems.length === 2,
+		);
+	});
+});
+
+describe("config: bad input stops the program before any resource is declared", () => {
+	const cases: Record<string, Record<string, string>> = {
+		"appReplicas: 0": { [`${PROJECT}:appReplicas`]: "0" },
+		"minNodeCount: 5, maxNodeCount: 2": { [`${PROJECT}:minNodeCount`]: "5", [`${PROJECT}:maxNodeCount`]: "2" },
+		'kubernetesVersion: "latest"': { [`${PROJECT}:kubernetesVersion`]: "latest" },
+		"registrySku: Gold": { [`${PROJECT}:registrySku`]: "Gold" },
+	};
+	for (const [label, overrides] of Object.entries(cases)) {
+		it(label, async () => {
+			let mocksSeen: { resources: unknown[]; calls: unknown[] } | undefined;
+			await assert.rejects(
+				runStack({ stack: "dev", overrides, onMocks: (m) => (mocksSeen = m) }),
+				(err: unknown) => err instanceof ConfigError && err.message.includes(Object.keys(overrides)[0]),
+			);
+			assert.ok(mocksSeen, "the program ran under the mocks");
+			assert.equal(mocksSeen.resources.length, 0, "no resource declared");
+			assert.equal(mocksSeen.calls.length, 0, "no Azure call made");
+		});
+	}
+});

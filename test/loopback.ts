@@ -1,0 +1,55 @@
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as https from "node:https";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+
+/** One request a loopback server received. */
+export interface Seen {
+	method: string;
+	url: string;
+	headers: http.IncomingHttpHeaders;
+	body: string;
+}
+
+/** A scripted answer: status and body, or "hang" to never answer. */
+export type Answer = { status: number; body: string } | "hang";
+
+/**
+ * A real HTTP server on 127.0.0.1 that plays back scripted answers in order (the last one repeats),
+ * standing in for an Azure endpoint. Close it in `after`/`finally`.
+ */
+export async function scriptedServer(answers: Answer[], opts: { tls?: boolean } = {}) {
+	const seen: Seen[] = [];
+	const handler: http.RequestListener = (req, res) => {
+		const chunks: Buffer[] = [];
+		req.on("data", (c: Buffer) => chunks.push(c));
+		req.on("end", () => {
+			seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
+			const answer = answers[Math.min(seen.length - 1, answers.length - 1)];
+			if (answer === "hang") return;
+			res.writeHead(answer.status, { "Content-Type": "application/json" });
+			res.end(answer.body);
+		});
+	};
+	const server = opts.tls
+		? https.createServer({ cert: fixture("server.pem"), key: fixture("server-key.pem") }, handler)
+		: http.createServer(handler);
+	await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+	const { port } = server.address() as AddressInfo;
+	return {
+		url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
+		seen,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}
+
+/** A fast retry budget for tests: real waits, milliseconds instead of minutes. */
+export const fastRetry = (timeoutMs = 2_000) => ({ timeoutMs, initialDelayMs: 10, maxDelayMs: 40 });
+
+/** Test-only TLS material (see test/fixtures/README.md). */
+export const fixture = (name: string) => fs.readFileSync(path.join(__dirname, "fixtures", name), "utf8");
