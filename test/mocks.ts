@@ -19,15 +19,15 @@ export const KUBELET_CLIENT_ID = "c2c2c2c2-0000-4000-8000-000000000003";
 export const CONTROL_PLANE_PRINCIPAL_ID = "c3c3c3c3-0000-4000-8000-000000000004";
 export const LB_IP = "20.61.0.10";
 
-/** The sentinels with which secret and unknown values reach mocks. */
+/** The sentinel with which secret values reach mocks. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export const isSecret = (v: unknown): boolean =>
 	typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE;
 /** Strips secret wrappers, recursively, so tests can read values. */
 export function reveal(v: unknown): unknown {
+	if (pulumi.isUnknown(v)) return v;
 	if (isSecret(v)) return reveal((v as { value: unknown }).value);
 	if (Array.isArray(v)) return v.map(reveal);
 	if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
@@ -39,6 +39,8 @@ export interface Recorded {
 	type: string;
 	name: string;
 	urn: string;
+	/** Provider-assigned id (for Azure resources, the ARM resource id). */
+	id: string;
 	/** Inputs as sent (secrets still wrapped). */
 	inputs: Record<string, unknown>;
 	/** Inputs with secret wrappers removed. */
@@ -172,7 +174,7 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): { 
 	}
 }
 
-/** Per-type delays (ms) for the mocked creation, to observe what waits for what. */
+/** Delays (ms) for the mocked creation, keyed by `type::name` or by type, to observe what waits for what. */
 export type Delays = Partial<Record<string, number>>;
 
 export class StackMocks implements pulumi.runtime.Mocks {
@@ -209,12 +211,13 @@ export class StackMocks implements pulumi.runtime.Mocks {
 	async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
 		const rec = this.pending.get(`${args.type}::${args.name}`);
 		const out = outputsFor(args.type, args.name, reveal(args.inputs) as Record<string, any>);
-		const delay = this.delays[args.type] ?? 0;
+		const delay = this.delays[`${args.type}::${args.name}`] ?? this.delays[args.type] ?? 0;
 		if (delay > 0) await new Promise((r) => setTimeout(r, delay));
 		if (rec) {
 			rec.inputs = args.inputs;
 			rec.plain = reveal(args.inputs) as Record<string, any>;
 			rec.state = out.state;
+			rec.id = out.id;
 			rec.completedAt = Date.now() - this.t0;
 		}
 		return out;
@@ -230,6 +233,7 @@ export class StackMocks implements pulumi.runtime.Mocks {
 				type: req.getType(),
 				name: req.getName(),
 				urn: "",
+				id: "",
 				inputs: {},
 				plain: {},
 				state: {},

@@ -1,0 +1,373 @@
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { AKS_SERVER_APP_ID } from "../components/clusterAccess";
+import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
+import {
+	CONTROL_PLANE_PRINCIPAL_ID,
+	DEPLOYER_OBJECT_ID,
+	isSecret,
+	KUBELET_CLIENT_ID,
+	KUBELET_OBJECT_ID,
+	LB_IP,
+	type Recorded,
+	ROOT,
+	type RunResult,
+	runStack,
+	SUBSCRIPTION_ID,
+} from "./mocks";
+
+const T = {
+	rg: "azure-native:resources:ResourceGroup",
+	registry: "azure-native:containerregistry:Registry",
+	workspace: "azure-native:operationalinsights:Workspace",
+	cluster: "azure-native:containerservice:ManagedCluster",
+	role: "azure-native:authorization:RoleAssignment",
+	image: "docker:index/image:Image",
+	gate: "pulumi-nodejs:dynamic:Resource",
+	k8sProvider: "pulumi:providers:kubernetes",
+	namespace: "kubernetes:core/v1:Namespace",
+	deployment: "kubernetes:apps/v1:Deployment",
+	service: "kubernetes:core/v1:Service",
+	netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+	pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+	hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+};
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const roleDef = (id: string) => `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
+
+for (const stack of ["dev", "prod"] as const) {
+	describe(`stack ${stack} (Pulumi.${stack}.yaml, evaluated as pulumi preview)`, () => {
+		let run: RunResult;
+		let httpCalls = 0;
+		const one = (type: string, name?: string) => run.mocks.one(type, name);
+		const role = (name: string) => one(T.role, name);
+		const container = () => one(T.deployment).plain.spec.template.spec.containers[0];
+
+		before(async () => {
+			// The real module objects: the libraries' `import * as https` reads `request` from them at call time.
+			const http = require("node:http");
+			const https = require("node:https");
+			const originals = { http: http.request, https: https.request };
+			const count =
+				(orig: (...a: unknown[]) => unknown) =>
+				(...args: unknown[]) => {
+					httpCalls++;
+					return orig(...args);
+				};
+			http.request = count(originals.http);
+			https.request = count(originals.https);
+			try {
+				run = await runStack({ stack, delays: { [T.cluster]: 150, [`${T.role}::registry-access-kubelet-pull`]: 80 } });
+			} finally {
+				http.request = originals.http;
+				https.request = originals.https;
+			}
+		});
+
+		it("makes no network call during preview", () => {
+			assert.equal(httpCalls, 0);
+		});
+
+		it("declares the expected resources, and the PDB and HPA only in prod", () => {
+			for (const t of [
+				T.rg,
+				T.registry,
+				T.workspace,
+				T.cluster,
+				T.image,
+				T.gate,
+				T.k8sProvider,
+				T.namespace,
+				T.deployment,
+				T.service,
+				T.netpol,
+			]) {
+				assert.equal(run.mocks.all(t).length, 1, t);
+			}
+			assert.equal(run.mocks.all(T.role).length, 3);
+			assert.equal(run.mocks.all(T.pdb).length, stack === "prod" ? 1 : 0);
+			assert.equal(run.mocks.all(T.hpa).length, stack === "prod" ? 1 : 0);
+		});
+
+		it("gives the kubelet identity AcrPull on the registry, and nothing else", () => {
+			const pull = role("registry-access-kubelet-pull");
+			const registry = one(T.registry);
+			assert.equal(pull.plain.principalId, KUBELET_OBJECT_ID);
+			assert.notEqual(pull.plain.principalId, KUBELET_CLIENT_ID, "object id, not client id");
+			assert.notEqual(pull.plain.principalId, CONTROL_PLANE_PRINCIPAL_ID, "kubelet, not control-plane identity");
+			assert.equal(pull.plain.scope, registry.id);
+			assert.match(pull.plain.scope, /\/providers\/Microsoft\.ContainerRegistry\/registries\/[a-z0-9]+$/);
+			assert.equal(pull.plain.roleDefinitionId, roleDef(BuiltInRole.AcrPull));
+			assert.equal(pull.plain.roleDefinitionId.endsWith("7f951dda-4ed3-4680-a7ca-43fe172d538d"), true);
+			assert.equal(pull.plain.principalType, "ServicePrincipal");
+			const assignmentsOnKubelet = run.mocks.all(T.role).filter((r) => r.plain.principalId === KUBELET_OBJECT_ID);
+			assert.equal(assignmentsOnKubelet.length, 1, "nothing broader than AcrPull for the kubelet");
+		});
+
+		it("names every role assignment with a deterministic GUID and replaces them delete-first", () => {
+			for (const r of run.mocks.all(T.role)) {
+				const roleId = r.plain.roleDefinitionId.split("/").pop();
+				assert.match(r.plain.roleAssignmentName, GUID);
+				assert.equal(r.plain.roleAssignmentName, roleAssignmentGuid(r.plain.scope, r.plain.principalId, roleId));
+				assert.equal(r.deleteBeforeReplace, true, r.name);
+			}
+		});
+
+		it("lets the deployer push (AcrPush) and administer Kubernetes through Azure RBAC", () => {
+			const push = role("registry-access-deployer-push");
+			assert.equal(push.plain.principalId, DEPLOYER_OBJECT_ID);
+			assert.equal(push.plain.roleDefinitionId, roleDef(BuiltInRole.AcrPush));
+			assert.equal(push.plain.scope, role("registry-access-kubelet-pull").plain.scope);
+			const admin = role("cluster-access-deployer-admin");
+			assert.equal(admin.plain.principalId, DEPLOYER_OBJECT_ID);
+			assert.equal(admin.plain.roleDefinitionId, roleDef("b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"));
+			assert.match(admin.plain.scope, /\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/);
+		});
+
+		it("keeps the registry password-free", () => {
+			const r = one(T.registry).plain;
+			assert.equal(r.adminUserEnabled, false);
+			assert.equal(r.anonymousPullEnabled, false);
+			if (stack === "dev") {
+				assert.deepEqual(r.sku, { name: "Basic" });
+				assert.equal(r.policies, undefined, "Basic has no retention policy");
+				assert.equal(r.zoneRedundancy, "Disabled");
+			} else {
+				assert.deepEqual(r.sku, { name: "Premium" });
+				assert.deepEqual(r.policies.retentionPolicy, { status: "enabled", days: 7 });
+				assert.equal(r.zoneRedundancy, "Enabled");
+			}
+		});
+
+		it("builds a cluster with Entra ID, Azure RBAC and no local accounts", () => {
+			const c = one(T.cluster).plain;
+			assert.equal(c.disableLocalAccounts, true);
+			assert.equal(c.enableRBAC, true);
+			assert.deepEqual(c.aadProfile, { managed: true, enableAzureRBAC: true });
+			assert.deepEqual(c.identity, { type: "SystemAssigned" });
+			assert.deepEqual(c.oidcIssuerProfile, { enabled: true });
+			assert.equal(c.securityProfile.workloadIdentity.enabled, true);
+			assert.equal(c.sku.tier, stack === "prod" ? "Standard" : "Free");
+			assert.equal(c.kubernetesVersion, stack === "prod" ? "1.33" : undefined);
+		});
+
+		it("uses Azure CNI overlay with Cilium network policy", () => {
+			const n = one(T.cluster).plain.networkProfile;
+			assert.equal(n.networkPlugin, "azure");
+			assert.equal(n.networkPluginMode, "overlay");
+			assert.equal(n.networkDataplane, "cilium");
+			assert.equal(n.networkPolicy, "cilium");
+		});
+
+		it("has a tainted System pool and an autoscaling User pool from config, without public node IPs", () => {
+			const [system, user] = one(T.cluster).plain.agentPoolProfiles;
+			assert.equal(system.mode, "System");
+			assert.deepEqual(system.nodeTaints, ["CriticalAddonsOnly=true:NoSchedule"]);
+			assert.equal(user.mode, "User");
+			assert.equal(user.nodeTaints, undefined);
+			const expected =
+				stack === "prod"
+					? { vmSize: "Standard_D4s_v5", minCount: 2, maxCount: 5 }
+					: { vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 2 };
+			assert.deepEqual({ vmSize: user.vmSize, minCount: user.minCount, maxCount: user.maxCount }, expected);
+			for (const p of [system, user]) {
+				assert.equal(p.enableAutoScaling, true);
+				assert.equal(p.enableNodePublicIP, false);
+				assert.ok(p.maxPods >= 50);
+				assert.deepEqual(p.availabilityZones, stack === "prod" ? ["1", "2", "3"] : undefined);
+			}
+		});
+
+		it("upgrades itself, monitors itself, and does not report its own upgrades as drift", () => {
+			const cluster = one(T.cluster);
+			assert.deepEqual(cluster.plain.autoUpgradeProfile, {
+				upgradeChannel: stack === "prod" ? "patch" : "stable",
+				nodeOSUpgradeChannel: "NodeImage",
+			});
+			assert.equal(cluster.plain.addonProfiles.omsagent.enabled, true);
+			assert.equal(cluster.plain.addonProfiles.omsagent.config.logAnalyticsWorkspaceResourceID, one(T.workspace).id);
+			assert.ok(cluster.ignoreChanges.includes("agentPoolProfiles[*].count"));
+			assert.ok(cluster.ignoreChanges.includes("agentPoolProfiles[*].orchestratorVersion"));
+		});
+
+		it(`protects the registry, cluster, workspace and resource group ${stack === "prod" ? "in prod" : "only in prod (not in dev)"}`, () => {
+			for (const t of [T.rg, T.registry, T.cluster, T.workspace]) assert.equal(one(t).protect, stack === "prod", t);
+			for (const r of run.mocks.all(T.role)) assert.equal(r.protect, false);
+		});
+
+		it("builds the image from app/ for linux/amd64 and pushes it with an Entra-derived secret", () => {
+			const image = one(T.image);
+			assert.equal(image.plain.build.platform, "linux/amd64");
+			assert.equal(image.plain.build.context, path.join(ROOT, "app"));
+			assert.equal(image.plain.build.dockerfile, path.join(ROOT, "app", "Dockerfile"));
+			assert.equal(image.plain.build.args.APP_VERSION, "1.0.0");
+			assert.equal(image.plain.imageName, `${run.outputs.registryLoginServer}/app:1.0.0`);
+			assert.equal(image.plain.registry.username, "00000000-0000-0000-0000-000000000000");
+			assert.equal(image.plain.registry.server, run.outputs.registryLoginServer);
+			assert.ok(isSecret(image.inputs.registry), "the registry credentials, password included, are secret");
+			assert.ok(pulumi.isUnknown(image.plain.registry.password), "no token exchange during preview");
+		});
+
+		it("starts the image build without waiting for the cluster", () => {
+			const image = one(T.image);
+			const cluster = one(T.cluster);
+			assert.ok(!image.dependencies.includes(cluster.urn));
+			assert.ok(
+				image.completedAt < cluster.completedAt,
+				`image pushed at ${image.completedAt} ms, cluster ready at ${cluster.completedAt} ms`,
+			);
+			assert.ok(image.dependencies.includes(role("registry-access-deployer-push").urn), "it waits for the AcrPush grant");
+		});
+
+		it("talks to Kubernetes only through an explicit provider with an Entra token for the AKS server app", () => {
+			const provider = one(T.k8sProvider);
+			assert.ok(isSecret(provider.inputs.kubeconfig), "kubeconfig is secret");
+			const kubeconfig = JSON.parse(provider.plain.kubeconfig);
+			assert.equal(kubeconfig.users[0].user.token, `eyJmock.${AKS_SERVER_APP_ID}.sig`);
+			assert.equal(kubeconfig.users[0].user.exec, undefined, "no kubelogin");
+			assert.match(kubeconfig.clusters[0].cluster.server, /^https:\/\/.*\.azmk8s\.io:443$/);
+			assert.equal(provider.plain.clusterIdentifier, one(T.cluster).id);
+			assert.equal(provider.plain.deleteUnreachable, "true");
+			assert.ok(
+				run.mocks.calls.some(
+					(c) => c.token === "azure-native:authorization:getClientToken" && c.inputs.endpoint === AKS_SERVER_APP_ID,
+				),
+			);
+			for (const t of [T.namespace, T.deployment, T.service, T.netpol, T.pdb, T.hpa]) {
+				for (const r of run.mocks.all(t))
+					assert.match(r.provider, /::cluster-access-k8s::/, `${r.name} uses the explicit provider`);
+			}
+		});
+
+		it("gates every Kubernetes resource on API access for the deployer's admin assignment", () => {
+			const gate = one(T.gate);
+			const provider = one(T.k8sProvider);
+			assert.equal(gate.plain.accessGrant, role("cluster-access-deployer-admin").id);
+			assert.ok(isSecret(gate.inputs.token));
+			assert.ok(provider.dependencies.includes(gate.urn), "the provider waits for the gate");
+			for (const t of [T.namespace, T.deployment, T.service, T.netpol]) {
+				assert.ok(one(t).startedAt >= gate.completedAt, `${t} starts after the gate`);
+			}
+		});
+
+		it("deploys the pushed digest, after the AcrPull assignment exists", () => {
+			const deployment = one(T.deployment);
+			const pull = role("registry-access-kubelet-pull");
+			assert.match(container().image, /^[a-z0-9]+\.azurecr\.io\/app@sha256:[0-9a-f]{64}$/);
+			assert.equal(container().image, run.outputs.appImage);
+			assert.ok(deployment.dependencies.includes(pull.urn), "dependsOn the AcrPull assignment");
+			assert.ok(
+				deployment.startedAt >= pull.completedAt,
+				`deployment at ${deployment.startedAt} ms, AcrPull at ${pull.completedAt} ms`,
+			);
+		});
+
+		it("runs in a namespace of its own with Pod Security 'restricted' enforced", () => {
+			const ns = one(T.namespace).plain.metadata;
+			assert.equal(ns.name, "app");
+			assert.equal(ns.labels["pod-security.kubernetes.io/enforce"], "restricted");
+			for (const t of [T.deployment, T.service, T.netpol, T.pdb, T.hpa]) {
+				for (const r of run.mocks.all(t)) assert.equal(r.plain.metadata.namespace, "app", t);
+			}
+		});
+
+		it("hardens the pod", () => {
+			const pod = one(T.deployment).plain.spec.template.spec;
+			assert.equal(pod.automountServiceAccountToken, false);
+			assert.equal(pod.securityContext.runAsNonRoot, true);
+			assert.ok(pod.securityContext.runAsUser >= 10000);
+			assert.deepEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" });
+			const sc = container().securityContext;
+			assert.equal(sc.allowPrivilegeEscalation, false);
+			assert.equal(sc.readOnlyRootFilesystem, true);
+			assert.equal(sc.privileged, false);
+			assert.deepEqual(sc.capabilities, { drop: ["ALL"] });
+			assert.equal(pod.volumes.find((v: Recorded["plain"]) => v.name === "tmp").emptyDir.medium, "Memory");
+		});
+
+		it("has probes on the app port, requests and limits, and a grace period longer than the drain", () => {
+			const c = container();
+			assert.deepEqual(c.ports, [{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+			assert.equal(c.livenessProbe.httpGet.path, "/healthz");
+			assert.equal(c.readinessProbe.httpGet.path, "/readyz");
+			assert.equal(c.livenessProbe.httpGet.port, "http");
+			assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.cpu && c.resources.limits.memory);
+			const delay = Number(c.env.find((e: { name: string }) => e.name === "SHUTDOWN_DELAY_SECONDS").value);
+			assert.ok(one(T.deployment).plain.spec.template.spec.terminationGracePeriodSeconds > delay + 10);
+			assert.deepEqual(c.env.find((e: { name: string }) => e.name === "POD_NAME").valueFrom, {
+				fieldRef: { fieldPath: "metadata.name" },
+			});
+		});
+
+		it("rolls out without ever dropping below the desired replicas", () => {
+			assert.deepEqual(one(T.deployment).plain.spec.strategy, {
+				type: "RollingUpdate",
+				rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+			});
+		});
+
+		it(
+			stack === "prod"
+				? "scales with an HPA (≥ 2 replicas) behind a PDB, spread over zones"
+				: "runs one replica without PDB or HPA",
+			() => {
+				const spec = one(T.deployment).plain.spec;
+				const selector = spec.selector.matchLabels;
+				if (stack === "dev") {
+					assert.equal(spec.replicas, 1);
+					assert.equal(spec.template.spec.topologySpreadConstraints, undefined);
+					return;
+				}
+				assert.equal(spec.replicas, undefined, "the HPA owns the replica count");
+				const hpa = one(T.hpa).plain.spec;
+				assert.equal(hpa.minReplicas, 2);
+				assert.ok(hpa.maxReplicas >= hpa.minReplicas);
+				assert.deepEqual(hpa.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "app" });
+				assert.deepEqual(one(T.pdb).plain.spec, { maxUnavailable: 1, selector: { matchLabels: selector } });
+				assert.equal(spec.template.spec.topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
+			},
+		);
+
+		it("exposes the app through its Service, and lets only the app port through the NetworkPolicy", () => {
+			const selector = one(T.deployment).plain.spec.selector.matchLabels;
+			const labels = one(T.deployment).plain.spec.template.metadata.labels;
+			const svc = one(T.service).plain.spec;
+			assert.deepEqual(svc.selector, selector);
+			for (const [k, v] of Object.entries(selector)) assert.equal(labels[k], v, "the Service selects the pods");
+			assert.equal(svc.type, "LoadBalancer");
+			const np = one(T.netpol).plain.spec;
+			assert.deepEqual(np.podSelector.matchLabels, selector);
+			assert.deepEqual(np.ingress, [{ ports: [{ port: 8080, protocol: "TCP" }] }]);
+		});
+
+		it("exports the five outputs, the kubeconfig as a secret", () => {
+			assert.deepEqual(Object.keys(run.outputs).sort(), [
+				"appImage",
+				"appUrl",
+				"clusterName",
+				"kubeconfig",
+				"registryLoginServer",
+			]);
+			assert.match(String(run.outputs.registryLoginServer), /^[a-z0-9]+\.azurecr\.io$/);
+			assert.match(String(run.outputs.appImage), /@sha256:[0-9a-f]{64}$/);
+			assert.equal(run.outputs.appUrl, `http://${LB_IP}/`);
+			assert.equal(run.outputs.clusterName, one(T.cluster).state.name);
+			assert.match(String(run.outputs.kubeconfig), /kind: Config/);
+			assert.deepEqual([...run.secretOutputs], ["kubeconfig"]);
+		});
+	});
+}
+
+describe("determinism", () => {
+	it("two evaluations declare identical names and inputs, so a repeated pulumi up is a no-op", async () => {
+		const snapshot = async () => {
+			const { mocks } = await runStack({ stack: "prod" });
+			return mocks.resources.map((r) => JSON.stringify([r.type, r.name, r.inputs, r.protect, r.dependencies.length])).sort();
+		};
+		const first = await snapshot();
+		const second = await snapshot();
+		assert.ok(first.length > 10);
+		assert.deepEqual(second, first);
+	});
+});
