@@ -10,6 +10,8 @@ export interface Seen {
 	url: string;
 	headers: http.IncomingHttpHeaders;
 	body: string;
+	/** When it arrived (Date.now()). */
+	at: number;
 }
 
 /** A scripted answer: status and body, or "hang" to never answer. */
@@ -25,7 +27,13 @@ export async function scriptedServer(answers: Answer[], opts: { tls?: boolean } 
 		const chunks: Buffer[] = [];
 		req.on("data", (c: Buffer) => chunks.push(c));
 		req.on("end", () => {
-			seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
+			seen.push({
+				method: req.method ?? "",
+				url: req.url ?? "",
+				headers: req.headers,
+				body: Buffer.concat(chunks).toString(),
+				at: Date.now(),
+			});
 			const answer = answers[Math.min(seen.length - 1, answers.length - 1)];
 			if (answer === "hang") return;
 			res.writeHead(answer.status, { "Content-Type": "application/json" });

@@ -181,7 +181,8 @@ export class StackMocks implements pulumi.runtime.Mocks {
 	readonly resources: Recorded[] = [];
 	readonly calls: RecordedCall[] = [];
 	private readonly pending = new Map<string, Recorded>();
-	private readonly t0 = Date.now();
+	/** When this mock was created; `startedAt`/`completedAt` count from here. */
+	readonly t0 = Date.now();
 
 	constructor(private readonly delays: Delays = {}) {}
 
@@ -298,7 +299,8 @@ export interface RunResult {
 	secretOutputs: Set<string>;
 }
 
-const settle = async (o: pulumi.Output<unknown>) => {
+/** Resolves an Output the way the engine would see it: its value and whether it is secret. */
+export const settle = async (o: pulumi.Output<unknown>) => {
 	const inner = o as unknown as { promise: () => Promise<unknown>; isSecret: Promise<boolean> };
 	return { value: await inner.promise(), secret: await inner.isSecret };
 };

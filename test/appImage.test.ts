@@ -1,0 +1,76 @@
+import * as assert from "node:assert/strict";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as pulumi from "@pulumi/pulumi";
+import { AppImage, IMAGE_PLATFORM } from "../components/appImage";
+import { fastRetry, scriptedServer } from "./loopback";
+import { isSecret, PROJECT, StackMocks, settle, TENANT_ID } from "./mocks";
+
+describe("AppImage during pulumi up (token exchange against a loopback registry)", () => {
+	it("waits for the AcrPush grant, exchanges the ARM token, and pushes with the refresh token as a secret", async () => {
+		const srv = await scriptedServer([
+			{ status: 403, body: "" },
+			{ status: 200, body: '{"refresh_token":"acr-refresh-token"}' },
+		]);
+		try {
+			const mocks = new StackMocks({ "azure-native:authorization:RoleAssignment": 120 });
+			mocks.install(PROJECT, "dev", /* preview */ false);
+			const grant = new authorization.RoleAssignment("push", {
+				scope: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/myreg",
+				principalId: "deployer",
+				roleDefinitionId: "acrpush",
+			});
+			const image = new AppImage("app", {
+				loginServer: "myreg.azurecr.io",
+				tenantId: TENANT_ID,
+				pushGrantId: grant.id,
+				repository: "app",
+				tag: "1.2.3",
+				context: "/src/app",
+				exchange: { endpoint: `${srv.url}/oauth2/exchange`, retry: fastRetry() },
+			});
+			const { value: digest } = await settle(image.repoDigest);
+			assert.match(String(digest), /^myreg\.azurecr\.io\/app@sha256:[0-9a-f]{64}$/);
+
+			const docker = mocks.one("docker:index/image:Image");
+			assert.ok(isSecret(docker.inputs.registry));
+			assert.deepEqual(docker.plain.registry, {
+				server: "myreg.azurecr.io",
+				username: "00000000-0000-0000-0000-000000000000",
+				password: "acr-refresh-token",
+			});
+			assert.equal(docker.plain.build.platform, IMAGE_PLATFORM);
+			assert.equal(docker.plain.build.dockerfile, "/src/app/Dockerfile");
+			assert.equal(docker.plain.imageName, "myreg.azurecr.io/app:1.2.3");
+
+			assert.equal(srv.seen.length, 2, "retried the 403 once");
+			const form = Object.fromEntries(new URLSearchParams(srv.seen[1].body));
+			assert.equal(form.access_token, "eyJmock.arm.sig", "the ARM token from getClientToken");
+			assert.equal(form.service, "myreg.azurecr.io");
+			assert.equal(form.tenant, TENANT_ID);
+			const grantDone = mocks.t0 + mocks.one("azure-native:authorization:RoleAssignment").completedAt;
+			assert.ok(srv.seen[0].at >= grantDone, "no exchange before the AcrPush assignment exists");
+		} finally {
+			await srv.close();
+		}
+	});
+
+	it("fails the deployment with the exchange's message when the registry never accepts the deployer", async () => {
+		const srv = await scriptedServer([{ status: 401, body: "" }]);
+		try {
+			const mocks = new StackMocks();
+			mocks.install(PROJECT, "dev", false);
+			const image = new AppImage("app", {
+				loginServer: "myreg.azurecr.io",
+				tenantId: TENANT_ID,
+				pushGrantId: pulumi.output("grant"),
+				repository: "app",
+				tag: "1",
+				context: "/src/app",
+				exchange: { endpoint: `${srv.url}/oauth2/exchange`, retry: fastRetry(150) },
+			});
+			await assert.rejects(settle(image.repoDigest), /Signing in to registry myreg\.azurecr\.io: gave up/);
+		} finally {
+			await srv.close();
+		}
+	});
+});

@@ -1,0 +1,42 @@
+import * as assert from "node:assert/strict";
+import { clusterEndpointFromKubeconfig, tokenKubeconfig } from "../lib/kubeconfig";
+import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
+import { aksUserKubeconfig } from "./mocks";
+
+describe("roleAssignmentGuid", () => {
+	const scope = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r";
+	it("is a stable, well-formed name-based GUID", () => {
+		const a = roleAssignmentGuid(scope, "p", BuiltInRole.AcrPull);
+		assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+		assert.equal(roleAssignmentGuid(scope, "p", BuiltInRole.AcrPull), a);
+		assert.equal(roleAssignmentGuid(scope.toUpperCase(), "P", BuiltInRole.AcrPull), a, "ARM ids are case-insensitive");
+	});
+	it("differs when scope, principal or role differs", () => {
+		const names = new Set([
+			roleAssignmentGuid(scope, "p", BuiltInRole.AcrPull),
+			roleAssignmentGuid(`${scope}2`, "p", BuiltInRole.AcrPull),
+			roleAssignmentGuid(scope, "q", BuiltInRole.AcrPull),
+			roleAssignmentGuid(scope, "p", BuiltInRole.AcrPush),
+		]);
+		assert.equal(names.size, 4);
+	});
+});
+
+describe("kubeconfig", () => {
+	it("reads server and CA from the kubeconfig AKS returns, and builds a token kubeconfig", () => {
+		const endpoint = clusterEndpointFromKubeconfig(aksUserKubeconfig("c1"));
+		assert.match(endpoint.server, /^https:\/\/c1-dns-[0-9a-f]{8}\.hcp\.westeurope\.azmk8s\.io:443$/);
+		assert.match(Buffer.from(endpoint.caData, "base64").toString(), /BEGIN CERTIFICATE/);
+		const kc = JSON.parse(tokenKubeconfig("c1", endpoint, "tok"));
+		assert.equal(kc["current-context"], "c1");
+		assert.deepEqual(kc.users[0].user, { token: "tok" });
+		assert.equal(kc.clusters[0].cluster.server, endpoint.server);
+	});
+	it("fails clearly on a kubeconfig without a server or a CA", () => {
+		assert.throws(() => clusterEndpointFromKubeconfig("clusters: []"), /no https server address/);
+		assert.throws(
+			() => clusterEndpointFromKubeconfig("clusters:\n- cluster:\n    server: https://x\n"),
+			/no clusters\[0\]\.cluster\.certificate-authority-data/,
+		);
+	});
+});
