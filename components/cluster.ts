@@ -1,4 +1,5 @@
 import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
@@ -108,6 +109,30 @@ export function managedClusterProperties(
 }
 
 /**
+ * The data collection rule Container Insights needs when its agent signs in with managed identity
+ * (`useAADAuth`, no workspace keys): which streams to collect and where to send them. Without it
+ * the add-on is enabled but collects nothing.
+ */
+export function containerInsightsRule(workspaceId: pulumi.Input<string>) {
+	return {
+		dataSources: {
+			extensions: [
+				{
+					name: "ContainerInsightsExtension",
+					extensionName: "ContainerInsights",
+					streams: ["Microsoft-ContainerInsights-Group-Default"],
+					extensionSettings: {
+						dataCollectionSettings: { interval: "1m", namespaceFilteringMode: "Off", enableContainerLogV2: true },
+					},
+				},
+			],
+		},
+		destinations: { logAnalytics: [{ name: "ciworkspace", workspaceResourceId: workspaceId }] },
+		dataFlows: [{ streams: ["Microsoft-ContainerInsights-Group-Default"], destinations: ["ciworkspace"] }],
+	};
+}
+
+/**
  * What AKS changes by itself and must not show as drift on the next `pulumi up`: node counts move
  * with the cluster autoscaler; versions move with the upgrade channels.
  */
@@ -147,6 +172,26 @@ export class Cluster extends pulumi.ComponentResource {
 				...managedClusterProperties(args, workspace.id),
 			},
 			{ parent: this, protect, ignoreChanges: CLUSTER_IGNORE_CHANGES },
+		);
+		const rule = new monitor.DataCollectionRule(
+			`${name}-insights`,
+			{
+				resourceGroupName: args.resourceGroupName,
+				description: "Container Insights for the AKS cluster",
+				tags: args.tags,
+				...containerInsightsRule(workspace.id),
+			},
+			{ parent: this },
+		);
+		new monitor.DataCollectionRuleAssociation(
+			`${name}-insights`,
+			{
+				resourceUri: cluster.id,
+				associationName: "ContainerInsightsExtension",
+				dataCollectionRuleId: rule.id,
+				description: "Sends the cluster's Container Insights data to its Log Analytics workspace.",
+			},
+			{ parent: this },
 		);
 		this.clusterId = cluster.id;
 		this.clusterName = cluster.name;

@@ -143,6 +143,15 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): { 
 				},
 			};
 		}
+		case "azure-native:monitor:DataCollectionRule": {
+			const n = inputs.dataCollectionRuleName ?? autoName(name);
+			return { id: `${rg}/providers/Microsoft.Insights/dataCollectionRules/${n}`, state: { ...inputs, name: n } };
+		}
+		case "azure-native:monitor:DataCollectionRuleAssociation":
+			return {
+				id: `${inputs.resourceUri}/providers/Microsoft.Insights/dataCollectionRuleAssociations/${inputs.associationName}`,
+				state: { ...inputs, name: inputs.associationName },
+			};
 		case "azure-native:authorization:RoleAssignment": {
 			const scope = String(inputs.scope);
 			return {

@@ -21,6 +21,8 @@ const T = {
 	rg: "azure-native:resources:ResourceGroup",
 	registry: "azure-native:containerregistry:Registry",
 	workspace: "azure-native:operationalinsights:Workspace",
+	dcr: "azure-native:monitor:DataCollectionRule",
+	dcra: "azure-native:monitor:DataCollectionRuleAssociation",
 	cluster: "azure-native:containerservice:ManagedCluster",
 	role: "azure-native:authorization:RoleAssignment",
 	image: "docker:index/image:Image",
@@ -187,6 +189,12 @@ for (const stack of ["dev", "prod"] as const) {
 			});
 			assert.equal(cluster.plain.addonProfiles.omsagent.enabled, true);
 			assert.equal(cluster.plain.addonProfiles.omsagent.config.logAnalyticsWorkspaceResourceID, one(T.workspace).id);
+			const rule = one(T.dcr);
+			assert.equal(rule.plain.destinations.logAnalytics[0].workspaceResourceId, one(T.workspace).id);
+			assert.deepEqual(rule.plain.dataFlows[0].streams, ["Microsoft-ContainerInsights-Group-Default"]);
+			assert.equal(one(T.dcra).plain.resourceUri, cluster.id);
+			assert.match(rule.id, /\/providers\/Microsoft\.Insights\/dataCollectionRules\//);
+			assert.equal(one(T.dcra).plain.dataCollectionRuleId, rule.id);
 			assert.ok(cluster.ignoreChanges.includes("agentPoolProfiles[*].count"));
 			assert.ok(cluster.ignoreChanges.includes("agentPoolProfiles[*].orchestratorVersion"));
 		});
