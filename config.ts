@@ -247,6 +247,14 @@ export function parseStackConfig(
 		);
 	}
 
+	const upgradeChannel = oneOf<UpgradeChannel>("upgradeChannel", ["patch", "stable", "rapid"], d.upgradeChannel);
+	if (kubernetesVersion !== undefined && K8S_MINOR.test(kubernetesVersion) && upgradeChannel !== "patch") {
+		problems.push(
+			`${key("kubernetesVersion")} = ${JSON.stringify(kubernetesVersion)} pins a minor version, but ${key("upgradeChannel")} = ${JSON.stringify(upgradeChannel)} moves the cluster past it: ` +
+				'use upgradeChannel "patch" with a pinned minor, or leave kubernetesVersion unset',
+		);
+	}
+
 	const vmSize = (k: ConfigKey, fallback: string) =>
 		matching(k, VM_SIZE, fallback, "expected an Azure VM size such as Standard_D2s_v5");
 
@@ -258,7 +266,7 @@ export function parseStackConfig(
 		cluster: {
 			kubernetesVersion: kubernetesVersion !== undefined && K8S_MINOR.test(kubernetesVersion) ? kubernetesVersion : undefined,
 			tier: oneOf<ClusterTier>("clusterTier", ["Free", "Standard", "Premium"], d.clusterTier),
-			upgradeChannel: oneOf<UpgradeChannel>("upgradeChannel", ["patch", "stable", "rapid"], d.upgradeChannel),
+			upgradeChannel,
 			availabilityZones,
 			systemPool: {
 				vmSize: vmSize("systemNodeVmSize", d.systemNodeVmSize),

@@ -52,6 +52,7 @@ describe("config: parseStackConfig", () => {
 				maxNodeCount: "4",
 				nodeVmSize: "Standard_D8s_v5",
 				kubernetesVersion: "1.33",
+				upgradeChannel: "patch",
 				registrySku: "Standard",
 				availabilityZones: '["1","2"]',
 			},
@@ -86,6 +87,8 @@ describe("config: parseStackConfig", () => {
 		rejects({ kubernetesVersion: "latest" }, "kubernetesVersion", '"latest"', /major\.minor/));
 	it('kubernetesVersion: "1.33.2" (a patch pin)', () =>
 		rejects({ kubernetesVersion: "1.33.2" }, "kubernetesVersion", '"1.33.2"', /major\.minor/));
+	it("a pinned minor with an upgrade channel that moves past it", () =>
+		rejects({ kubernetesVersion: "1.33", upgradeChannel: "stable" }, "kubernetesVersion", '"1.33"', /upgradeChannel "patch"/));
 	it("an unknown registrySku", () => rejects({ registrySku: "Gold" }, "registrySku", '"Gold"', /Basic \| Standard \| Premium/));
 	it("a VM size that is not one", () => rejects({ nodeVmSize: "big" }, "nodeVmSize", '"big"', /Standard_D2s_v5/));
 	it("zones outside 1-3", () =>
