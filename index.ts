@@ -9,6 +9,7 @@ import { ClusterAccess } from "./components/clusterAccess";
 import { Registry } from "./components/registry";
 import { RegistryAccess } from "./components/registryAccess";
 import { readStackConfig } from "./config";
+import { sourceInfo } from "./lib/sourceInfo";
 
 /**
  * The whole stack: registry and cluster, AcrPull for the kubelet, the app image pushed to the
@@ -49,14 +50,16 @@ export = async () => {
 	});
 
 	// 3. Build and push the app image; this waits for the registry only, never for the cluster.
+	const appDir = path.join(__dirname, "app");
+	const source = sourceInfo(appDir);
 	const image = new AppImage("app", {
 		loginServer: registry.loginServer,
 		tenantId: deployer.tenantId,
 		pushGrantId: registryAccess.deployerPush.id,
 		repository: config.app.name,
 		tag: config.app.version,
-		context: path.join(__dirname, "app"),
-		buildArgs: { APP_VERSION: config.app.version },
+		context: appDir,
+		buildArgs: { APP_VERSION: config.app.version, VCS_REF: source.revision, SOURCE_URL: source.url },
 	});
 
 	// 4. Deploy it, pinned to the pushed digest, through a provider for this cluster only.

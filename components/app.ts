@@ -100,8 +100,10 @@ export function deploymentSpec(s: AppSettings, image: pulumi.Input<string>): k8s
 						ports: [{ name: "http", containerPort: APP_CONTRACT.port, protocol: "TCP" }],
 						env: [
 							{ name: "PORT", value: String(APP_CONTRACT.port) },
+							{ name: "APP_NAME", value: s.name },
 							{ name: "APP_VERSION", value: s.version },
 							{ name: "SHUTDOWN_DELAY_SECONDS", value: String(APP_CONTRACT.shutdownDelaySeconds) },
+							{ name: "DRAIN_TIMEOUT_SECONDS", value: String(APP_CONTRACT.drainSeconds) },
 							{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
 						],
 						resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },

@@ -1,7 +1,11 @@
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as os from "node:os";
+import * as path from "node:path";
 import { clusterEndpointFromKubeconfig, tokenKubeconfig } from "../lib/kubeconfig";
 import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
-import { aksUserKubeconfig } from "./mocks";
+import { publicRepositoryUrl, sourceInfo } from "../lib/sourceInfo";
+import { aksUserKubeconfig, ROOT } from "./mocks";
 
 describe("roleAssignmentGuid", () => {
 	const scope = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r";
@@ -38,5 +42,27 @@ describe("kubeconfig", () => {
 			() => clusterEndpointFromKubeconfig("clusters:\n- cluster:\n    server: https://x\n"),
 			/no clusters\[0\]\.cluster\.certificate-authority-data/,
 		);
+	});
+});
+
+describe("sourceInfo", () => {
+	it("keeps only public https repository URLs, without credentials", () => {
+		assert.equal(publicRepositoryUrl("git@github.com:acme/shop.git"), "https://github.com/acme/shop");
+		assert.equal(publicRepositoryUrl("ssh://git@github.com/acme/shop.git"), "https://github.com/acme/shop");
+		assert.equal(
+			publicRepositoryUrl("https://x-access-token:ghs_secret@github.com/acme/shop.git"),
+			"https://github.com/acme/shop",
+		);
+		assert.equal(publicRepositoryUrl("/work/main"), "unknown");
+		assert.equal(publicRepositoryUrl("http://intranet/repo.git"), "unknown");
+	});
+	it("names the app/ tree, which only changes when app/ changes", () => {
+		const info = sourceInfo(path.join(ROOT, "app"));
+		assert.match(info.revision, /^[0-9a-f]{40}(-dirty)?$/);
+		const tree = execFileSync("git", ["rev-parse", "HEAD:app"], { cwd: ROOT, encoding: "utf8" }).trim();
+		assert.equal(info.revision.replace("-dirty", ""), tree);
+	});
+	it("says unknown outside a git checkout", () => {
+		assert.deepEqual(sourceInfo(os.tmpdir()), { revision: "unknown", url: "unknown" });
 	});
 });

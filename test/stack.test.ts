@@ -210,6 +210,8 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(image.plain.build.context, path.join(ROOT, "app"));
 			assert.equal(image.plain.build.dockerfile, path.join(ROOT, "app", "Dockerfile"));
 			assert.equal(image.plain.build.args.APP_VERSION, "1.0.0");
+			assert.match(image.plain.build.args.VCS_REF, /^([0-9a-f]{40}(-dirty)?|unknown)$/, "the app/ tree id");
+			assert.ok(image.plain.build.args.SOURCE_URL === "unknown" || image.plain.build.args.SOURCE_URL.startsWith("https://"));
 			assert.equal(image.plain.imageName, `${run.outputs.registryLoginServer}/app:1.0.0`);
 			assert.equal(image.plain.registry.username, "00000000-0000-0000-0000-000000000000");
 			assert.equal(image.plain.registry.server, run.outputs.registryLoginServer);
@@ -301,8 +303,9 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(c.readinessProbe.httpGet.path, "/readyz");
 			assert.equal(c.livenessProbe.httpGet.port, "http");
 			assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.cpu && c.resources.limits.memory);
-			const delay = Number(c.env.find((e: { name: string }) => e.name === "SHUTDOWN_DELAY_SECONDS").value);
-			assert.ok(one(T.deployment).plain.spec.template.spec.terminationGracePeriodSeconds > delay + 10);
+			const env = (name: string) => Number(c.env.find((e: { name: string }) => e.name === name).value);
+			const grace = one(T.deployment).plain.spec.template.spec.terminationGracePeriodSeconds;
+			assert.ok(grace > env("SHUTDOWN_DELAY_SECONDS") + env("DRAIN_TIMEOUT_SECONDS"), `grace ${grace} s covers delay + drain`);
 			assert.deepEqual(c.env.find((e: { name: string }) => e.name === "POD_NAME").valueFrom, {
 				fieldRef: { fieldPath: "metadata.name" },
 			});

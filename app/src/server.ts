@@ -1,0 +1,137 @@
+import { randomUUID } from "node:crypto";
+import * as http from "node:http";
+import { type AppConfig, EnvError, parseEnv } from "./config";
+import { Metrics } from "./metrics";
+
+type Phase = "starting" | "ready" | "draining" | "closing";
+
+/** One JSON line per event on stdout: what Container Insights and `kubectl logs` read. */
+export function log(event: Record<string, unknown>): void {
+	process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+}
+
+const ROUTES = new Set(["/", "/healthz", "/readyz", "/metrics"]);
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * The HTTP service. `phase` drives readiness: 503 while starting and from the moment shutdown
+ * begins, so Kubernetes stops sending traffic while the server still serves what arrives.
+ */
+export function createService(config: AppConfig) {
+	const metrics = new Metrics();
+	const state = { phase: "starting" as Phase };
+
+	const server = http.createServer((req, res) => {
+		const started = process.hrtime.bigint();
+		const path = (req.url ?? "/").split("?")[0];
+		const route = ROUTES.has(path) ? path : "other";
+		const incoming = req.headers["x-request-id"];
+		const requestId = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+		res.setHeader("X-Request-Id", requestId);
+		// Past the shutdown delay, every response ends its connection so clients reconnect elsewhere.
+		if (state.phase === "closing") res.setHeader("Connection", "close");
+
+		const send = (status: number, body: unknown, contentType = "application/json") => {
+			const text = contentType === "application/json" ? JSON.stringify(body) : String(body);
+			res.writeHead(status, { "Content-Type": contentType, "Cache-Control": "no-store" });
+			res.end(req.method === "HEAD" ? undefined : text);
+		};
+
+		res.on("finish", () => {
+			const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+			metrics.observe(route, req.method ?? "", res.statusCode, seconds);
+			log({
+				level: "info",
+				event: "request",
+				method: req.method,
+				path,
+				status: res.statusCode,
+				durationMs: Math.round(seconds * 1e4) / 10,
+				requestId,
+			});
+		});
+
+		if (route === "other") return send(404, { error: "not found", path, requestId });
+		if (req.method !== "GET" && req.method !== "HEAD") {
+			res.setHeader("Allow", "GET, HEAD");
+			return send(405, { error: "method not allowed", method: req.method, requestId });
+		}
+		switch (route) {
+			case "/":
+				return send(200, { app: config.appName, version: config.version, pod: config.podName, requestId });
+			case "/healthz":
+				return send(200, { status: "ok" });
+			case "/readyz":
+				return state.phase === "ready" ? send(200, { status: "ready" }) : send(503, { status: state.phase });
+			default:
+				return send(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+		}
+	});
+	// Keep-alive connections outlive a load balancer's idle timeout (Azure LB: 4 minutes) by less than
+	// they would by default; headers must arrive promptly so a stalled client cannot pin a socket.
+	server.keepAliveTimeout = 65_000;
+	server.headersTimeout = 66_000;
+
+	return { server, state, metrics };
+}
+
+/**
+ * Graceful shutdown for PID 1 in a container: readiness fails at once; the server keeps serving for
+ * the shutdown delay (Kubernetes is taking the pod out of its endpoints meanwhile); then it stops
+ * accepting, lets in-flight requests finish, closes idle keep-alive connections and exits 0. If that
+ * takes longer than the drain timeout, it exits 1 so the hang is visible.
+ */
+export function installShutdown(
+	service: ReturnType<typeof createService>,
+	config: AppConfig,
+	exit = process.exit,
+): (signal: string) => void {
+	const { server, state } = service;
+	return (signal: string) => {
+		if (state.phase === "draining" || state.phase === "closing") return;
+		state.phase = "draining";
+		log({ level: "info", event: "shutdown", signal, delayMs: config.shutdownDelayMs, drainTimeoutMs: config.drainTimeoutMs });
+		setTimeout(() => {
+			state.phase = "closing";
+			log({ level: "info", event: "draining" });
+			const deadline = setTimeout(() => {
+				log({ level: "error", event: "drain-timeout", drainTimeoutMs: config.drainTimeoutMs });
+				exit(1);
+			}, config.drainTimeoutMs);
+			server.close(() => {
+				clearTimeout(deadline);
+				log({ level: "info", event: "stopped" });
+				exit(0);
+			});
+			server.closeIdleConnections();
+		}, config.shutdownDelayMs);
+	};
+}
+
+function main(): void {
+	let config: AppConfig;
+	try {
+		config = parseEnv(process.env);
+	} catch (err) {
+		if (err instanceof EnvError) {
+			log({ level: "error", event: "config", problems: err.problems });
+			process.stderr.write(`${err.message}\n`);
+			process.exit(2);
+		}
+		throw err;
+	}
+	const service = createService(config);
+	const shutdown = installShutdown(service, config);
+	process.on("SIGTERM", () => shutdown("SIGTERM"));
+	process.on("SIGINT", () => shutdown("SIGINT"));
+	service.server.on("error", (err) => {
+		log({ level: "error", event: "listen", message: err.message });
+		process.exit(1);
+	});
+	service.server.listen(config.port, () => {
+		service.state.phase = "ready";
+		log({ level: "info", event: "start", app: config.appName, version: config.version, pod: config.podName, port: config.port });
+	});
+}
+
+if (require.main === module) main();

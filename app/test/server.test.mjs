@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import * as http from "node:http";
+import * as net from "node:net";
+import { after, describe, it } from "node:test";
+import { request, sleep, startServer } from "./helpers.mjs";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe("endpoints (real server process on loopback)", async () => {
+	const srv = await startServer({ APP_VERSION: "1.2.3", POD_NAME: "app-7d9c-x2", APP_NAME: "shop" });
+	after(() => srv.child.kill("SIGKILL"));
+
+	it("/ returns the app, version, pod and the request's id", async () => {
+		const res = await request(`${srv.url}/`);
+		assert.equal(res.status, 200);
+		assert.match(res.headers["content-type"], /^application\/json/);
+		const body = JSON.parse(res.body);
+		assert.deepEqual({ ...body, requestId: "x" }, { app: "shop", version: "1.2.3", pod: "app-7d9c-x2", requestId: "x" });
+		assert.match(body.requestId, UUID);
+		assert.equal(res.headers["x-request-id"], body.requestId);
+	});
+
+	it("keeps a caller's request id", async () => {
+		const res = await request(`${srv.url}/`, { headers: { "X-Request-Id": "trace-42" } });
+		assert.equal(JSON.parse(res.body).requestId, "trace-42");
+		const bad = await request(`${srv.url}/`, { headers: { "X-Request-Id": "x".repeat(300) } });
+		assert.match(JSON.parse(bad.body).requestId, UUID, "an unusable id is replaced");
+	});
+
+	it("/healthz is 200 and /readyz is 200 once serving", async () => {
+		assert.equal((await request(`${srv.url}/healthz`)).status, 200);
+		const ready = await request(`${srv.url}/readyz`);
+		assert.equal(ready.status, 200);
+		assert.deepEqual(JSON.parse(ready.body), { status: "ready" });
+	});
+
+	it("HEAD answers without a body", async () => {
+		const res = await request(`${srv.url}/healthz`, { method: "HEAD" });
+		assert.equal(res.status, 200);
+		assert.equal(res.body, "");
+	});
+
+	it("unknown paths are 404", async () => {
+		const res = await request(`${srv.url}/admin?x=1`);
+		assert.equal(res.status, 404);
+		assert.equal(JSON.parse(res.body).path, "/admin");
+	});
+
+	it("wrong methods are 405 with Allow", async () => {
+		for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
+			const res = await request(`${srv.url}/`, { method });
+			assert.equal(res.status, 405, method);
+			assert.equal(res.headers.allow, "GET, HEAD");
+		}
+	});
+
+	it("/metrics is Prometheus text with request counts and a latency histogram", async () => {
+		const res = await request(`${srv.url}/metrics`);
+		assert.equal(res.status, 200);
+		assert.match(res.headers["content-type"], /^text\/plain; version=0\.0\.4/);
+		assert.match(res.body, /^# TYPE http_requests_total counter$/m);
+		assert.match(res.body, /^http_requests_total\{route="\/",method="GET",status="200"\} [1-9]\d*$/m);
+		assert.match(
+			res.body,
+			/^http_requests_total\{route="other",method="GET",status="404"\} 1$/m,
+			"raw paths never become labels",
+		);
+		assert.match(res.body, /^# TYPE http_request_duration_seconds histogram$/m);
+		assert.match(res.body, /^http_request_duration_seconds_bucket\{route="\/",le="\+Inf"\} [1-9]\d*$/m);
+	});
+
+	it("logs one JSON line per request, and the start", async () => {
+		await request(`${srv.url}/healthz`, { headers: { "X-Request-Id": "log-check" } });
+		await sleep(20);
+		const line = srv.logs.find((l) => l.requestId === "log-check");
+		assert.deepEqual(Object.keys(line).sort(), ["durationMs", "event", "level", "method", "path", "requestId", "status", "time"]);
+		assert.equal(line.method, "GET");
+		assert.equal(line.path, "/healthz");
+		assert.equal(line.status, 200);
+		assert.equal(typeof line.durationMs, "number");
+		assert.ok(!Number.isNaN(Date.parse(line.time)));
+		const start = srv.logs.find((l) => l.event === "start");
+		assert.equal(start.version, "1.2.3");
+		assert.equal(start.port, srv.port);
+	});
+});
+
+describe("configuration errors", () => {
+	for (const [env, pattern] of [
+		[{ PORT: "http" }, /PORT="http" is not accepted: expected a whole number from 1 to 65535/],
+		[{ PORT: "70000" }, /PORT="70000"/],
+		[{ SHUTDOWN_DELAY_SECONDS: "-1" }, /SHUTDOWN_DELAY_SECONDS="-1" is not accepted: expected seconds from 0 to 300/],
+		[{ DRAIN_TIMEOUT_SECONDS: "0" }, /DRAIN_TIMEOUT_SECONDS=0 is not accepted/],
+		[{ APP_VERSION: "1.0 beta" }, /APP_VERSION="1.0 beta" is not accepted/],
+	]) {
+		it(`exits 2 with a clear message: ${JSON.stringify(env)}`, async () => {
+			const srv = await startServer(env);
+			const { code } = await srv.exited;
+			assert.equal(code, 2);
+			assert.match(srv.stderr(), pattern);
+			assert.equal(srv.logs[0].event, "config");
+			assert.ok(!srv.logs.some((l) => l.event === "start"), "never started serving");
+		});
+	}
+});
+
+describe("graceful shutdown", () => {
+	it("serves every request during the shutdown delay under load, reports not-ready, then exits 0", async (t) => {
+		const delayMs = 1000;
+		const srv = await startServer({ SHUTDOWN_DELAY_SECONDS: String(delayMs / 1000), DRAIN_TIMEOUT_SECONDS: "5" });
+		const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+		const counts = { sent: 0, ok: 0, failed: 0, duringWindow: 0 };
+		const errors = [];
+		let stop = false;
+		let sigtermAt = 0;
+		const client = async () => {
+			while (!stop) {
+				counts.sent++;
+				const inWindow = sigtermAt > 0;
+				try {
+					const res = await request(`${srv.url}/`, { agent });
+					if (res.status === 200) {
+						counts.ok++;
+						if (inWindow) counts.duringWindow++;
+					} else {
+						counts.failed++;
+						errors.push(`status ${res.status}`);
+					}
+				} catch (err) {
+					counts.failed++;
+					errors.push(err.code ?? err.message);
+				}
+			}
+		};
+		const clients = Array.from({ length: 32 }, client);
+		await sleep(300);
+		srv.child.kill("SIGTERM");
+		sigtermAt = Date.now();
+		await sleep(100);
+		const readiness = await request(`${srv.url}/readyz`);
+		// Kubernetes has stopped routing here by the end of the delay; the clients stop just before.
+		await sleep(delayMs - 250);
+		stop = true;
+		await Promise.all(clients);
+		agent.destroy();
+		const { code, at } = await srv.exited;
+
+		const summary = `shutdown under load: ${counts.sent} requests from 32 keep-alive clients, ${counts.ok} ok, ${counts.failed} failed, ${counts.duringWindow} served after SIGTERM`;
+		t.diagnostic(summary);
+		console.log(summary);
+		assert.equal(counts.failed, 0, `failures: ${errors.slice(0, 5).join(", ")}`);
+		assert.ok(counts.duringWindow > 100, "kept serving during the delay window");
+		assert.equal(readiness.status, 503);
+		assert.deepEqual(JSON.parse(readiness.body), { status: "draining" });
+		assert.equal(code, 0);
+		assert.ok(at - sigtermAt >= delayMs, "did not stop before the delay elapsed");
+		assert.ok(at - sigtermAt < delayMs + 5000, "exited within the drain deadline");
+		const events = srv.logs.filter((l) => l.event !== "request").map((l) => l.event);
+		assert.deepEqual(events, ["start", "shutdown", "draining", "stopped"]);
+	});
+
+	it("finishes a request that is in flight when it stops accepting, and closes that connection", async () => {
+		const srv = await startServer({ SHUTDOWN_DELAY_SECONDS: "0.2", DRAIN_TIMEOUT_SECONDS: "5" });
+		const socket = net.connect(srv.port, "127.0.0.1");
+		await new Promise((r) => socket.once("connect", r));
+		let response = "";
+		socket.on("data", (c) => {
+			response += c;
+		});
+		socket.write("GET / HTTP/1.1\r\nHost: app\r\n");
+		srv.child.kill("SIGTERM");
+		await sleep(500);
+		assert.ok(
+			srv.logs.some((l) => l.event === "draining"),
+			"the server has stopped accepting",
+		);
+		const refused = await request(`${srv.url}/`).catch((err) => err.code);
+		assert.equal(refused, "ECONNREFUSED", "new connections are refused once draining");
+		socket.write("\r\n");
+		const ended = new Promise((r) => socket.once("end", r));
+		const { code } = await srv.exited;
+		await ended;
+		assert.match(response, /^HTTP\/1\.1 200 OK/);
+		assert.match(response, /\r\nConnection: close\r\n/i);
+		assert.equal(code, 0);
+	});
+
+	it("exits 1 when draining hangs past the deadline", async () => {
+		const srv = await startServer({ SHUTDOWN_DELAY_SECONDS: "0.1", DRAIN_TIMEOUT_SECONDS: "0.5" });
+		const socket = net.connect(srv.port, "127.0.0.1");
+		await new Promise((r) => socket.once("connect", r));
+		socket.write("GET / HTTP/1.1\r\nHost: app\r\n"); // never finished: a stuck client
+		const sent = Date.now();
+		srv.child.kill("SIGTERM");
+		const { code, at } = await srv.exited;
+		socket.destroy();
+		assert.equal(code, 1);
+		assert.ok(at - sent < 2000, `exited after ${at - sent} ms`);
+		assert.ok(srv.logs.some((l) => l.event === "drain-timeout"));
+	});
+
+	it("handles SIGINT the same way", async () => {
+		const srv = await startServer({ SHUTDOWN_DELAY_SECONDS: "0.1" });
+		srv.child.kill("SIGINT");
+		const { code } = await srv.exited;
+		assert.equal(code, 0);
+		assert.equal(srv.logs.find((l) => l.event === "shutdown").signal, "SIGINT");
+	});
+});

@@ -1,0 +1,76 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Copy } from "dockerfile-ast";
+import { APP_CONTRACT } from "../components/app";
+import { checkDockerfile, finalStageValue, stages } from "./dockerfileRules";
+import { ROOT } from "./mocks";
+
+const dockerfile = fs.readFileSync(path.join(ROOT, "app", "Dockerfile"), "utf8");
+
+describe("app/Dockerfile (parsed with dockerfile-ast)", () => {
+	it("breaks none of the rules", () => {
+		assert.deepEqual(checkDockerfile(dockerfile), []);
+	});
+
+	it("is multi-stage, with real version-pinned Node 22 base images from ARGs", () => {
+		const s = stages(dockerfile);
+		assert.equal(s.length, 2);
+		for (const stage of s) assert.match(stage.image, /^node:22\.\d+\.\d+-[a-z]+-slim$/);
+		assert.match(dockerfile, /^ARG BUILD_IMAGE=node:22\./m);
+		assert.match(dockerfile, /^ARG RUNTIME_IMAGE=node:22\./m);
+	});
+
+	it("runs as the UID the pod's securityContext expects, on the port the probes use", () => {
+		assert.equal(finalStageValue(dockerfile, "USER"), `${APP_CONTRACT.uid}:${APP_CONTRACT.uid}`);
+		assert.equal(finalStageValue(dockerfile, "EXPOSE"), String(APP_CONTRACT.port));
+		assert.equal(finalStageValue(dockerfile, "CMD"), '["node", "dist/server.js"]');
+	});
+
+	it("carries the OCI labels the stack passes as build arguments", () => {
+		for (const label of ["source", "revision", "version"]) {
+			assert.match(dockerfile, new RegExp(`org\\.opencontainers\\.image\\.${label}="\\$\\{[A-Z_]+\\}"`));
+		}
+	});
+
+	it("the runtime stage copies only the compiled output", () => {
+		const copies = stages(dockerfile)[1].instructions.filter((i): i is Copy => i.getKeyword() === "COPY");
+		assert.deepEqual(
+			copies.map((c) => [c.getFromFlag()?.getValue(), c.getArgumentsContent()]),
+			[["build", "/src/dist ./dist"]],
+		);
+	});
+});
+
+describe("the Dockerfile rules catch what they name", () => {
+	const cases: [string, string, string][] = [
+		["DL3006", 'FROM node\nUSER 10001\nCMD ["node"]', "untagged image"],
+		["DL3007", 'FROM node:latest\nUSER 10001\nCMD ["node"]', "latest"],
+		["DL3007", 'ARG IMG=node:latest\nFROM ${IMG}\nUSER 10001\nCMD ["node"]', "latest through an ARG default"],
+		["DL3002/CKV_DOCKER_8", 'FROM node:22.22.0\nUSER 10001\nUSER root\nCMD ["node"]', "last USER root"],
+		["DL3002/CKV_DOCKER_8", 'FROM node:22.22.0\nUSER 0:0\nCMD ["node"]', "USER 0"],
+		["CKV_DOCKER_3", 'FROM node:22.22.0\nCMD ["node"]', "no USER"],
+		["UID_GE_10000", 'FROM node:22.22.0\nUSER node\nCMD ["node"]', "a named user"],
+		["UID_GE_10000", 'FROM node:22.22.0\nUSER 1000:1000\nCMD ["node"]', "a low UID"],
+		["DL3025", "FROM node:22.22.0\nUSER 10001\nCMD node server.js", "shell-form CMD"],
+		["DL3020/CKV_DOCKER_4", 'FROM node:22.22.0\nADD . /app\nUSER 10001\nCMD ["node"]', "ADD"],
+		["DL3000/CKV_DOCKER_10", 'FROM node:22.22.0\nWORKDIR app\nUSER 10001\nCMD ["node"]', "relative WORKDIR"],
+		["MULTI_STAGE", 'FROM node:22.22.0\nRUN npm ci\nUSER 10001\nCMD ["node"]', "single stage"],
+		[
+			"MULTI_STAGE",
+			'FROM node:22.22.0 AS b\nFROM node:22.22.0\nRUN npm install --omit=dev\nUSER 10001\nCMD ["node"]',
+			"install in runtime",
+		],
+		[
+			"MULTI_STAGE",
+			'FROM node:22.22.0 AS b\nFROM node:22.22.0\nCOPY --from=b /src/node_modules ./node_modules\nUSER 10001\nCMD ["node"]',
+			"node_modules copied",
+		],
+	];
+	for (const [rule, text, label] of cases) {
+		it(`${rule}: ${label}`, () => {
+			const rules = checkDockerfile(text).map((v) => v.rule);
+			assert.ok(rules.includes(rule), `expected ${rule}, got ${JSON.stringify(rules)}`);
+		});
+	}
+});
