@@ -46,6 +46,7 @@ describe("the Dockerfile rules catch what they name", () => {
 	const cases: [string, string, string][] = [
 		["DL3006", 'FROM node\nUSER 10001\nCMD ["node"]', "untagged image"],
 		["DL3007", 'FROM node:latest\nUSER 10001\nCMD ["node"]', "latest"],
+		// biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile variable syntax, not a JS template
 		["DL3007", 'ARG IMG=node:latest\nFROM ${IMG}\nUSER 10001\nCMD ["node"]', "latest through an ARG default"],
 		["DL3002/CKV_DOCKER_8", 'FROM node:22.22.0\nUSER 10001\nUSER root\nCMD ["node"]', "last USER root"],
 		["DL3002/CKV_DOCKER_8", 'FROM node:22.22.0\nUSER 0:0\nCMD ["node"]', "USER 0"],

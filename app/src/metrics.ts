@@ -22,9 +22,9 @@ export class Metrics {
 		const s = this.latency.get(lkey) ?? { count: 0, sum: 0, buckets: LATENCY_BUCKETS.map(() => 0) };
 		s.count++;
 		s.sum += seconds;
-		LATENCY_BUCKETS.forEach((le, i) => {
+		for (const [i, le] of LATENCY_BUCKETS.entries()) {
 			if (seconds <= le) s.buckets[i]++;
-		});
+		}
 		this.latency.set(lkey, s);
 	}
 
@@ -36,9 +36,9 @@ export class Metrics {
 			"# TYPE http_request_duration_seconds histogram",
 		);
 		for (const [labels, s] of [...this.latency].sort()) {
-			LATENCY_BUCKETS.forEach((le, i) =>
-				lines.push(`http_request_duration_seconds_bucket{${labels},le="${le}"} ${s.buckets[i]}`),
-			);
+			for (const [i, le] of LATENCY_BUCKETS.entries()) {
+				lines.push(`http_request_duration_seconds_bucket{${labels},le="${le}"} ${s.buckets[i]}`);
+			}
 			lines.push(`http_request_duration_seconds_bucket{${labels},le="+Inf"} ${s.count}`);
 			lines.push(`http_request_duration_seconds_sum{${labels}} ${s.sum}`);
 			lines.push(`http_request_duration_seconds_count{${labels}} ${s.count}`);
