@@ -44,8 +44,10 @@ export class Registry extends pulumi.ComponentResource {
 
 	constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
 		super("aks-acr-app:registry:Registry", name, {}, opts);
+		// Registry names are alphanumeric only, and azure-native derives the Azure name from this one
+		// (plus a random suffix), so no dashes here.
 		const registry = new containerregistry.Registry(
-			`${name}-acr`,
+			`${name.replace(/[^A-Za-z0-9]/g, "")}acr`,
 			{ resourceGroupName: args.resourceGroupName, tags: args.tags, ...registryProperties(args) },
 			{ parent: this, protect: args.protect ?? false },
 		);

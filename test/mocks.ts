@@ -107,7 +107,10 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): { 
 			};
 		}
 		case "azure-native:containerregistry:Registry": {
-			const n = inputs.registryName ?? autoName(name.replace(/[^a-z0-9]/gi, ""));
+			// Like azure-native: the Azure name is the resource's name plus a random suffix, and Azure
+			// accepts only 5-50 alphanumerics for a registry.
+			const n = inputs.registryName ?? autoName(name);
+			if (!/^[a-zA-Z0-9]{5,50}$/.test(n)) throw new Error(`registry name ${n} is invalid: 5-50 alphanumeric characters`);
 			const id = `${rg}/providers/Microsoft.ContainerRegistry/registries/${n}`;
 			return { id, state: { ...inputs, name: n, loginServer: `${n.toLowerCase()}.azurecr.io` } };
 		}
