@@ -32,7 +32,7 @@ export interface ClusterArgs {
 	userPool?: PoolSize;
 	/** Log Analytics retention for Container Insights. Default: 30 days. */
 	logRetentionDays?: number;
-	/** DNS prefix of the API server address. Default: the component name. */
+	/** DNS prefix of the API server address, made valid for AKS. Default: the component name. */
 	dnsPrefix?: string;
 	/** Keep `pulumi destroy` from deleting the cluster and its logs. Default: false. */
 	protect?: boolean;
@@ -40,6 +40,19 @@ export interface ClusterArgs {
 }
 
 const DEFAULT_POOL: PoolSize = { vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 2 };
+
+/**
+ * A valid AKS DNS prefix from any string (a stack may be named `team.app_prod`): lower-case
+ * letters, digits and dashes, starting and ending alphanumeric, at most 54 characters.
+ */
+export function dnsPrefixFrom(s: string): string {
+	const label = s
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, "-")
+		.slice(0, 54)
+		.replace(/^-+|-+$/g, "");
+	return label === "" ? "aks" : label;
+}
 
 /** Pods per node; AKS's own default for Azure CNI overlay, and above the ≥ 50 that CKV_AZURE_168 asks. */
 export const MAX_PODS_PER_NODE = 110;
@@ -167,7 +180,7 @@ export class Cluster extends pulumi.ComponentResource {
 			`${name}-aks`,
 			{
 				resourceGroupName: args.resourceGroupName,
-				dnsPrefix: args.dnsPrefix ?? name,
+				dnsPrefix: dnsPrefixFrom(args.dnsPrefix ?? name),
 				tags: args.tags,
 				...managedClusterProperties(args, workspace.id),
 			},

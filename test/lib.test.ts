@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
+import { dnsPrefixFrom } from "../components/cluster";
 import { clusterEndpointFromKubeconfig, tokenKubeconfig } from "../lib/kubeconfig";
 import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
 import { publicRepositoryUrl, sourceInfo } from "../lib/sourceInfo";
@@ -64,5 +65,16 @@ describe("sourceInfo", () => {
 	});
 	it("says unknown outside a git checkout", () => {
 		assert.deepEqual(sourceInfo(os.tmpdir()), { revision: "unknown", url: "unknown" });
+	});
+});
+
+describe("dnsPrefixFrom", () => {
+	it("makes any stack name a valid AKS DNS prefix", () => {
+		assert.equal(dnsPrefixFrom("app-dev"), "app-dev");
+		assert.equal(dnsPrefixFrom("App-team.app_Prod"), "app-team-app-prod");
+		assert.equal(dnsPrefixFrom("-x-"), "x");
+		assert.equal(dnsPrefixFrom("___"), "aks");
+		const long = dnsPrefixFrom(`app-${"a".repeat(60)}`);
+		assert.ok(long.length <= 54 && /^[a-z0-9][a-z0-9-]*[a-z0-9]$/.test(long));
 	});
 });

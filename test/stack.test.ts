@@ -144,6 +144,7 @@ for (const stack of ["dev", "prod"] as const) {
 
 		it("builds a cluster with Entra ID, Azure RBAC and no local accounts", () => {
 			const c = one(T.cluster).plain;
+			assert.equal(c.dnsPrefix, `app-${stack}`);
 			assert.equal(c.disableLocalAccounts, true);
 			assert.equal(c.enableRBAC, true);
 			assert.deepEqual(c.aadProfile, { managed: true, enableAzureRBAC: true });
