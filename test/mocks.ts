@@ -349,3 +349,8 @@ export async function runStack(opts: RunOptions): Promise<RunResult> {
 }
 
 const isComponent = (type: string) => type.startsWith(`${PROJECT}:`) || type === "pulumi:pulumi:Stack";
+
+/** The resources of a run, as the policy pack sees them: inputs for resource policies, outputs for stack policies. */
+export function policyInputs(mocks: StackMocks) {
+	return mocks.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, inputs: r.plain, outputs: { ...r.state } }));
+}
