@@ -9,6 +9,9 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 
+// The SDK's own "wait until the RPC queue drains" (what `disconnect` uses); internal but stable.
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+
 export const PROJECT = "aks-acr-app";
 export const ROOT = path.join(__dirname, "..");
 export const SUBSCRIPTION_ID = "11111111-2222-3333-4444-555555555555";
@@ -49,6 +52,8 @@ export interface Recorded {
 	parent: string;
 	/** URNs this resource waits for (dependsOn and input dependencies). */
 	dependencies: string[];
+	/** For each input property, the URNs its value comes from. */
+	propertyDependencies: Record<string, string[]>;
 	protect: boolean;
 	deleteBeforeReplace: boolean;
 	ignoreChanges: string[];
@@ -196,10 +201,30 @@ export class StackMocks implements pulumi.runtime.Mocks {
 	/** When this mock was created; `startedAt`/`completedAt` count from here. */
 	readonly t0 = Date.now();
 
-	constructor(private readonly delays: Delays = {}) {}
+	/**
+	 * @param delays simulated creation time per resource
+	 * @param computed "realistic": Azure-style ids, names and addresses; "unknown": what a real
+	 *   `pulumi preview` of a new stack knows, i.e. inputs only, every value Azure computes unknown
+	 *   and the signed-in account's details as explicit placeholders (the offline plan uses this)
+	 */
+	constructor(
+		private readonly delays: Delays = {},
+		private readonly computed: "realistic" | "unknown" = "realistic",
+	) {}
 
 	call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
 		this.calls.push({ token: args.token, inputs: args.inputs });
+		if (this.computed === "unknown") {
+			const placeholder = (field: string) => `<computed: ${args.token.split(":").pop()}.${field}>`;
+			switch (args.token) {
+				case "azure-native:authorization:getClientConfig":
+					return Object.fromEntries(["clientId", "objectId", "subscriptionId", "tenantId"].map((f) => [f, placeholder(f)]));
+				case "azure-native:authorization:getClientToken":
+					return { token: placeholder("token") };
+				default:
+					throw new Error(`no placeholder for invoke ${args.token}`);
+			}
+		}
 		switch (args.token) {
 			case "azure-native:authorization:getClientConfig":
 				return {
@@ -223,14 +248,17 @@ export class StackMocks implements pulumi.runtime.Mocks {
 
 	async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
 		const rec = this.pending.get(`${args.type}::${args.name}`);
-		const out = outputsFor(args.type, args.name, reveal(args.inputs) as Record<string, any>);
+		const out =
+			this.computed === "unknown"
+				? { id: undefined, state: args.inputs }
+				: outputsFor(args.type, args.name, reveal(args.inputs) as Record<string, any>);
 		const delay = this.delays[`${args.type}::${args.name}`] ?? this.delays[args.type] ?? 0;
 		if (delay > 0) await new Promise((r) => setTimeout(r, delay));
 		if (rec) {
 			rec.inputs = args.inputs;
 			rec.plain = reveal(args.inputs) as Record<string, any>;
 			rec.state = out.state;
-			rec.id = out.id;
+			rec.id = out.id ?? "";
 			rec.completedAt = Date.now() - this.t0;
 		}
 		return out;
@@ -252,6 +280,12 @@ export class StackMocks implements pulumi.runtime.Mocks {
 				state: {},
 				parent: req.getParent(),
 				dependencies: req.getDependenciesList(),
+				propertyDependencies: Object.fromEntries(
+					req
+						.getPropertydependenciesMap()
+						.toArray()
+						.map(([k, v]: [string, any]) => [k, v[0] ?? []]),
+				),
 				protect: req.getProtect() === true,
 				deleteBeforeReplace: req.getDeletebeforereplace() === true,
 				ignoreChanges: req.getIgnorechangesList(),
@@ -300,6 +334,8 @@ export interface RunOptions {
 	/** Evaluate as `pulumi preview` (true) or `pulumi up` (false). Default: true, which makes no network calls. */
 	preview?: boolean;
 	delays?: Delays;
+	/** See {@link StackMocks}. Default: "realistic". */
+	computed?: "realistic" | "unknown";
 	/** Receives the mocks before the program runs, so tests can inspect them when it throws. */
 	onMocks?: (mocks: StackMocks) => void;
 }
@@ -325,7 +361,7 @@ export async function runStack(opts: RunOptions): Promise<RunResult> {
 		else config[k] = v;
 	}
 	pulumi.runtime.setAllConfig(config);
-	const mocks = new StackMocks(opts.delays);
+	const mocks = new StackMocks(opts.delays, opts.computed);
 	mocks.install(PROJECT, opts.stack, opts.preview ?? true);
 	opts.onMocks?.(mocks);
 	const program: () => Promise<Record<string, pulumi.Output<unknown>>> = require("../index");
@@ -337,18 +373,11 @@ export async function runStack(opts: RunOptions): Promise<RunResult> {
 		outputs[k] = value;
 		if (secret) secretOutputs.add(k);
 	}
-	// Wait until no registration is in flight (component outputs and delayed mocks settle late).
-	for (
-		let i = 0;
-		i < 200 && mocks.resources.some((r) => r.completedAt < 0 && r.type.includes(":") && !isComponent(r.type));
-		i++
-	) {
-		await new Promise((r) => setTimeout(r, 5));
-	}
+	// Wait until every RPC the program started (registrations, component outputs) has finished, so the
+	// next run's mocks never receive a late call from this one.
+	await waitForRPCs();
 	return { mocks, outputs, secretOutputs };
 }
-
-const isComponent = (type: string) => type.startsWith(`${PROJECT}:`) || type === "pulumi:pulumi:Stack";
 
 /** The resources of a run, as the policy pack sees them: inputs for resource policies, outputs for stack policies. */
 export function policyInputs(mocks: StackMocks) {

@@ -1,0 +1,99 @@
+/**
+ * Validates Kubernetes objects against the OpenAPI schemas that `kubernetes-models` ships as
+ * precompiled validators (offline), and rejects fields no schema defines: those validators accept
+ * unknown fields, which is how a typo like `imagee` slips through.
+ */
+import * as path from "node:path";
+
+type Validator = ((data: unknown) => boolean) & {
+	errors?: { instancePath: string; message?: string; keyword: string; params?: unknown }[] | null;
+};
+
+/** `apps/v1` + `Deployment` → `IoK8sApiAppsV1Deployment`, the name of its schema module. */
+export function schemaName(apiVersion: string, kind: string): string {
+	const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["core", apiVersion];
+	const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+	return `IoK8sApi${cap(group.split(".")[0])}${cap(version)}${kind}`;
+}
+
+const validators = new Map<string, Promise<Validator | undefined>>();
+function loadValidator(name: string): Promise<Validator | undefined> {
+	let v = validators.get(name);
+	if (!v) {
+		const file = path.join(path.dirname(require.resolve("kubernetes-models/package.json")), "_schemas", `${name}.js`);
+		// The package is ESM-only; a dynamic import loads it from CommonJS.
+		v = import(file).then(
+			(m: { validate: Validator }) => m.validate,
+			() => undefined,
+		);
+		validators.set(name, v);
+	}
+	return v;
+}
+
+/**
+ * Wraps a value so every property the validator reads is recorded. A validator reads each property
+ * its schema defines (and enumerates free-form maps such as labels); what it never reads, the
+ * schema does not define.
+ */
+function tracked(value: unknown, seen: Map<object, Set<PropertyKey>>): unknown {
+	if (value === null || typeof value !== "object") return value;
+	const target = value as object;
+	if (!seen.has(target)) seen.set(target, new Set());
+	const keys = seen.get(target) as Set<PropertyKey>;
+	return new Proxy(target, {
+		get(t, prop, receiver) {
+			keys.add(prop);
+			return tracked(Reflect.get(t, prop, receiver), seen);
+		},
+		has(t, prop) {
+			keys.add(prop);
+			return Reflect.has(t, prop);
+		},
+		ownKeys(t) {
+			for (const k of Reflect.ownKeys(t)) keys.add(k);
+			return Reflect.ownKeys(t);
+		},
+	});
+}
+
+function unreadFields(value: unknown, seen: Map<object, Set<PropertyKey>>, at: string, out: string[]): void {
+	if (value === null || typeof value !== "object") return;
+	const keys = seen.get(value as object);
+	for (const [k, v] of Object.entries(value)) {
+		const here = `${at}/${k}`;
+		if (!Array.isArray(value) && !keys?.has(k)) out.push(`${here}: unknown field "${k}"`);
+		else unreadFields(v, seen, here, out);
+	}
+}
+
+function describeError(e: NonNullable<Validator["errors"]>[number]): string {
+	const p = (e.params ?? {}) as Record<string, unknown>;
+	switch (e.keyword) {
+		case "type":
+			return `must be ${p.type}`;
+		case "required":
+			return `missing required field "${p.missingProperty}"`;
+		case "enum":
+			return `must be one of ${JSON.stringify(p.allowedValues)}`;
+		case "format":
+			return `must be a valid ${p.format}`;
+		default:
+			return `${e.message ?? e.keyword} ${JSON.stringify(p)}`;
+	}
+}
+
+/** Problems with one object: schema errors and unknown fields, each with its JSON path. Empty when valid. */
+export async function validateManifest(obj: { apiVersion?: string; kind?: string }): Promise<string[]> {
+	if (!obj.apiVersion || !obj.kind) return ["missing apiVersion or kind"];
+	const name = schemaName(obj.apiVersion, obj.kind);
+	const validate = await loadValidator(name);
+	if (!validate) return [`no Kubernetes schema for ${obj.apiVersion} ${obj.kind}`];
+	const seen = new Map<object, Set<PropertyKey>>();
+	const problems: string[] = [];
+	if (!validate(tracked(obj, seen))) {
+		for (const e of validate.errors ?? []) problems.push(`${e.instancePath || "/"}: ${describeError(e)}`);
+	}
+	unreadFields(obj, seen, "", problems);
+	return problems;
+}

@@ -1,0 +1,180 @@
+/**
+ * The offline plan: the program evaluated under the project's mocks with a stack's real config,
+ * the way `pulumi preview` sees a new stack (values only Azure can know stay unknown), turned into
+ * files a reviewer can read. Shares the mocks with the tests.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { evaluate, type Finding } from "../policy/evaluate";
+import { isSecret, PROJECT, policyInputs, type Recorded, runStack, stackConfigFile } from "../test/mocks";
+import { criticalPath, type GraphNode, kindOf, toMermaid } from "./graph";
+import { validateManifest } from "./kubernetesSchema";
+
+export interface PlanResource {
+	/** `type::name`. */
+	key: string;
+	type: string;
+	name: string;
+	parent: string | null;
+	provider: string;
+	dependencies: string[];
+	inputs: unknown;
+}
+
+export interface Manifest {
+	file: string;
+	object: Record<string, unknown>;
+}
+
+export interface Plan {
+	stack: string;
+	resources: PlanResource[];
+	manifests: Manifest[];
+	graph: GraphNode[];
+	mermaid: string;
+	findings: Finding[];
+}
+
+const keyOf = (urn: string) => {
+	const [, typePath, name] = /::([^:]+(?::[^:]+)*)::([^:]+)$/.exec(urn.replace(/^urn:pulumi:[^:]+::[^:]+/, "")) ?? [];
+	return typePath ? `${typePath.split("$").pop()}::${name}` : urn;
+};
+
+const ROOT_DIR = path.join(__dirname, "..");
+
+/**
+ * Replaces secrets with "[secret]" and unknown values with a placeholder naming where they come
+ * from; paths inside the repository become relative, so the plan reads the same on every machine.
+ */
+function render(v: unknown, placeholder: string): unknown {
+	if (isSecret(v)) return "[secret]";
+	if (typeof v === "string" && v.startsWith(ROOT_DIR)) return `.${v.slice(ROOT_DIR.length)}`;
+	if (pulumi.isUnknown(v)) return placeholder;
+	if (Array.isArray(v)) return v.map((x) => render(x, placeholder));
+	if (v !== null && typeof v === "object")
+		return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, render(x, placeholder)]));
+	return v;
+}
+
+function renderInputs(r: Recorded, nameOf: (urn: string) => string): Record<string, unknown> {
+	return Object.fromEntries(
+		Object.entries(r.inputs)
+			.sort(([a], [b]) => a.localeCompare(b))
+			.map(([k, v]) => {
+				if (k === "__provider") return [k, `<serialized dynamic provider, ${String(v).length} bytes>`];
+				const from = (r.propertyDependencies[k] ?? []).map(nameOf);
+				return [k, render(v, `<computed from ${from.length > 0 ? [...new Set(from)].join(", ") : "the deployment"}>`)];
+			}),
+	);
+}
+
+/** Turns `key=value` overrides into config keys (`key` alone means this project's namespace). */
+export function parseOverrides(pairs: string[]): Record<string, string> {
+	const out: Record<string, string> = {};
+	for (const pair of pairs) {
+		const eq = pair.indexOf("=");
+		if (eq <= 0) throw new Error(`--config ${pair}: expected key=value`);
+		const key = pair.slice(0, eq);
+		out[key.includes(":") ? key : `${PROJECT}:${key}`] = pair.slice(eq + 1);
+	}
+	return out;
+}
+
+/** Every manifest's schema problems; empty when all are valid. */
+export async function checkManifests(manifests: Manifest[]): Promise<string[]> {
+	const problems: string[] = [];
+	for (const m of manifests) for (const p of await validateManifest(m.object)) problems.push(`${m.file}: ${p}`);
+	return problems;
+}
+
+/** Evaluates the stack and builds the plan. Throws the program's own error (e.g. bad config). */
+export async function buildPlan(stack: string, overrides: Record<string, string> = {}): Promise<Plan> {
+	if (!fs.existsSync(path.join(__dirname, "..", `Pulumi.${stack}.yaml`)))
+		throw new Error(`no Pulumi.${stack}.yaml: unknown stack "${stack}"`);
+	const config = { ...stackConfigFile(stack), ...overrides };
+	const preview = await runStack({ stack, config, computed: "unknown" });
+	const recorded = preview.mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+	const nameOf = (urn: string) => recorded.find((r) => r.urn === urn)?.name ?? keyOf(urn);
+	const keyOfUrn = (urn: string) => {
+		const r = recorded.find((x) => x.urn === urn);
+		return r ? `${r.type}::${r.name}` : keyOf(urn);
+	};
+	// A provider reference is `<provider urn>::<provider id>`.
+	const providerUrn = (ref: string) => ref.slice(0, ref.lastIndexOf("::"));
+
+	const resources: PlanResource[] = recorded
+		.map((r) => ({
+			key: `${r.type}::${r.name}`,
+			type: r.type,
+			name: r.name,
+			parent: r.parent ? keyOfUrn(r.parent) : null,
+			provider: r.provider ? keyOfUrn(providerUrn(r.provider)) : "default",
+			// A resource also waits for its explicit provider, which the engine creates first.
+			dependencies: [...new Set([...r.dependencies, ...(r.provider ? [providerUrn(r.provider)] : [])].map(keyOfUrn))].sort(),
+			inputs: renderInputs(r, nameOf),
+		}))
+		.sort((a, b) => a.key.localeCompare(b.key));
+
+	const manifests: Manifest[] = resources
+		.filter((r) => r.type.startsWith("kubernetes:") && (r.inputs as { kind?: unknown }).kind)
+		.map((r) => ({ file: `${r.name}.yaml`, object: r.inputs as Record<string, unknown> }));
+
+	const components = new Set(recorded.filter((r) => r.type.startsWith(`${PROJECT}:`)).map((r) => `${r.type}::${r.name}`));
+	const graph: GraphNode[] = resources.map((r) => ({
+		key: r.key,
+		type: r.type,
+		name: r.name,
+		parent: r.parent ?? undefined,
+		dependsOn: r.dependencies,
+		component: components.has(r.key),
+	}));
+
+	// Policies read values Azure computes (the kubelet's object id, the image digest), so they run on
+	// the simulated Azure values the tests use rather than on the unknowns of a preview.
+	const realistic = await runStack({ stack, config });
+	const findings = await evaluate(policyInputs(realistic.mocks));
+	return { stack, resources, manifests, graph, mermaid: toMermaid(graph), findings };
+}
+
+export function policyReport(plan: Plan): string {
+	const mandatory = plan.findings.filter((f) => f.level === "mandatory");
+	const advisory = plan.findings.filter((f) => f.level === "advisory");
+	return [
+		`Policy pack findings for stack ${plan.stack} (policy/, evaluated with simulated Azure values)`,
+		`mandatory violations: ${mandatory.length}`,
+		...mandatory.map((f) => `  MANDATORY ${f.policy}: ${f.message}`),
+		`advisory findings: ${advisory.length}`,
+		...advisory.map((f) => `  advisory  ${f.policy}: ${f.message}`),
+		"",
+	].join("\n");
+}
+
+/** Counts per type and the critical path, for the terminal. */
+export function summary(plan: Plan): string {
+	const counts = new Map<string, number>();
+	for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+	const cp = criticalPath(plan.graph);
+	return [
+		`stack ${plan.stack}: ${plan.resources.length} resources`,
+		...[...counts]
+			.sort(([a], [b]) => a.localeCompare(b))
+			.map(([t, n], i, all) => `${i === all.length - 1 ? "└─" : "├─"} ${n} × ${t}`),
+		`critical path (typical durations, offline/durations.ts): ${cp.path.map((n) => `${n.name} (${kindOf(n.type)})`).join(" → ")} ≈ ${Math.round(cp.seconds / 6) / 10} min`,
+	].join("\n");
+}
+
+/** Writes plan/<stack>/ from a finished plan. */
+export function writePlan(plan: Plan, dir: string): string[] {
+	fs.rmSync(dir, { recursive: true, force: true });
+	fs.mkdirSync(path.join(dir, "manifests"), { recursive: true });
+	const written = [
+		["resources.json", `${JSON.stringify({ stack: plan.stack, resources: plan.resources }, null, 2)}\n`],
+		["graph.mmd", plan.mermaid],
+		["policy.txt", policyReport(plan)],
+		...plan.manifests.map((m) => [path.join("manifests", m.file), stringify(m.object)]),
+	];
+	for (const [file, text] of written) fs.writeFileSync(path.join(dir, file), text);
+	return written.map(([file]) => path.join(dir, file));
+}

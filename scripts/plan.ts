@@ -1,0 +1,59 @@
+/**
+ * `npm run plan -- --stack <name> [--config key=value ...]`: the offline plan. No Azure account,
+ * no Pulumi CLI, no network: see offline/plan.ts.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { buildPlan, checkManifests, parseOverrides, summary, writePlan } from "../offline/plan";
+
+async function main(): Promise<number> {
+	const { values } = parseArgs({
+		options: {
+			stack: { type: "string", default: "dev" },
+			config: { type: "string", multiple: true, default: [] },
+			out: { type: "string" },
+			// Also refresh the graph the README embeds (dev only).
+			readme: { type: "boolean", default: false },
+		},
+	});
+	const stack = values.stack as string;
+	const out = values.out ?? path.join(__dirname, "..", "plan", stack);
+	const step = (n: number, text: string) => process.stdout.write(`[${n}/4] ${text}\n`);
+
+	step(1, `evaluating the program for stack ${stack} under mocks (no network)…`);
+	const plan = await buildPlan(stack, parseOverrides(values.config as string[]));
+	step(2, `validating ${plan.manifests.length} Kubernetes manifests against the OpenAPI schemas…`);
+	const problems = await checkManifests(plan.manifests);
+	if (problems.length > 0) {
+		process.stderr.write(`error: invalid Kubernetes manifests:\n  ${problems.join("\n  ")}\n`);
+		return 1;
+	}
+	step(
+		3,
+		`running the policy pack: ${plan.findings.filter((f) => f.level === "mandatory").length} mandatory, ${plan.findings.filter((f) => f.level === "advisory").length} advisory…`,
+	);
+	const files = writePlan(plan, out);
+	step(4, `wrote ${files.length} files to ${path.relative(process.cwd(), out)}/`);
+	process.stdout.write(`\n${summary(plan)}\n`);
+	if (values.readme) {
+		const readme = path.join(__dirname, "..", "README.md");
+		const text = fs.readFileSync(readme, "utf8");
+		const updated = text.replace(
+			/(<!-- plan-graph:dev -->\n```mermaid\n)[\s\S]*?```/,
+			(_, head: string) => `${head}${plan.mermaid}\`\`\``,
+		);
+		if (updated === text && !text.includes(plan.mermaid)) throw new Error("README.md has no <!-- plan-graph:dev --> block");
+		fs.writeFileSync(readme, updated);
+		process.stdout.write("updated the graph in README.md\n");
+	}
+	return plan.findings.some((f) => f.level === "mandatory") ? 1 : 0;
+}
+
+main().then(
+	(code) => process.exit(code),
+	(err: Error) => {
+		process.stderr.write(`error: ${err.message}\n`);
+		process.exit(1);
+	},
+);

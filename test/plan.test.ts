@@ -1,0 +1,184 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ConfigError } from "../config";
+import { lowerBoundSeconds, sequentialSeconds } from "../offline/bench";
+import { criticalPath, type GraphNode } from "../offline/graph";
+import { validateManifest } from "../offline/kubernetesSchema";
+import { buildPlan, checkManifests, type Plan, parseOverrides } from "../offline/plan";
+import { PROJECT, ROOT, SUBSCRIPTION_ID, TENANT_ID } from "./mocks";
+
+const find = (plan: Plan, name: string) => {
+	const r = plan.resources.find((x) => x.name === name);
+	assert.ok(r, name);
+	return r as { inputs: any; dependencies: string[]; provider: string; parent: string | null };
+};
+
+/** Every key the resource waits for, directly or through others. */
+function waitsFor(graph: GraphNode[], key: string): Set<string> {
+	const byKey = new Map(graph.map((n) => [n.key, n]));
+	const seen = new Set<string>();
+	const visit = (k: string) => {
+		for (const d of byKey.get(k)?.dependsOn ?? []) {
+			if (!seen.has(d)) {
+				seen.add(d);
+				visit(d);
+			}
+		}
+	};
+	visit(key);
+	return seen;
+}
+
+describe("offline plan", () => {
+	let dev: Plan;
+	let prod: Plan;
+	before(async () => {
+		dev = await buildPlan("dev");
+		prod = await buildPlan("prod");
+	});
+
+	it("lists every resource with type, parent, provider, dependencies and inputs", () => {
+		assert.equal(dev.resources.length, 22);
+		const deployment = find(dev, "app-deployment");
+		assert.equal(deployment.parent, "aks-acr-app:app:App::app");
+		assert.equal(deployment.provider, "pulumi:providers:kubernetes::cluster-access-k8s");
+		assert.ok(deployment.dependencies.includes("azure-native:authorization:RoleAssignment::registry-access-kubelet-pull"));
+		assert.ok(deployment.dependencies.includes("docker:index/image:Image::app-image"));
+	});
+
+	it("shows secrets as [secret] and Azure-computed values as placeholders naming their source, never fake values", () => {
+		assert.equal(find(dev, "cluster-access-k8s").inputs.kubeconfig, "[secret]");
+		assert.equal(find(dev, "app-image").inputs.registry, "[secret]");
+		assert.equal(find(dev, "app-deployment").inputs.spec.template.spec.containers[0].image, "<computed from app-image>");
+		const pull = find(dev, "registry-access-kubelet-pull").inputs;
+		assert.equal(pull.principalId, "<computed from cluster-aks>");
+		assert.equal(pull.scope, "<computed from registryacr>");
+		assert.match(
+			pull.roleDefinitionId,
+			/^\/subscriptions\/<computed: getClientConfig\.subscriptionId>\/providers\/Microsoft\.Authorization\/roleDefinitions\/7f951dda-/,
+		);
+		const text = JSON.stringify(dev.resources);
+		for (const fake of [SUBSCRIPTION_ID, TENANT_ID, "azurecr.io", "@sha256:", "20.61.0.10", "eyJ"])
+			assert.ok(!text.includes(fake), `no ${fake}`);
+		assert.ok(!text.includes(ROOT), "paths are relative to the repository");
+		assert.equal(find(dev, "app-image").inputs.build.context, "./app");
+	});
+
+	it("renders the Kubernetes objects as manifests that pass the OpenAPI schemas", async () => {
+		assert.deepEqual(dev.manifests.map((m) => m.file).sort(), [
+			"app-deployment.yaml",
+			"app-netpol.yaml",
+			"app-ns.yaml",
+			"app-svc.yaml",
+		]);
+		assert.equal(prod.manifests.length, 6);
+		assert.deepEqual(await checkManifests([...dev.manifests, ...prod.manifests]), []);
+	});
+
+	it("rejects a misspelled field and a wrong type, which the plain schemas let through", async () => {
+		const deployment = structuredClone(dev.manifests.find((m) => m.file === "app-deployment.yaml")?.object) as any;
+		deployment.spec.template.spec.containers[0].imagee = deployment.spec.template.spec.containers[0].image;
+		deployment.spec.replicas = "two";
+		const problems = await checkManifests([{ file: "app-deployment.yaml", object: deployment }]);
+		assert.deepEqual(problems, [
+			"app-deployment.yaml: /spec/replicas: must be integer",
+			'app-deployment.yaml: /spec/template/spec/containers/0/imagee: unknown field "imagee"',
+		]);
+		assert.deepEqual(await validateManifest({ apiVersion: "example.com/v1", kind: "Widget" }), [
+			"no Kubernetes schema for example.com/v1 Widget",
+		]);
+	});
+
+	it("draws the graph the README embeds (run `npm run plan` and paste graph.mmd when this fails)", () => {
+		const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+		const embedded = /<!-- plan-graph:dev -->\n```mermaid\n([\s\S]*?)```/.exec(readme);
+		assert.ok(embedded, "README embeds the dev graph");
+		assert.equal(embedded[1], dev.mermaid);
+	});
+
+	it("is deterministic", async () => {
+		const again = await buildPlan("dev");
+		assert.equal(JSON.stringify(again.resources), JSON.stringify(dev.resources));
+		assert.equal(again.mermaid, dev.mermaid);
+	});
+
+	it("reads --config overrides into the project namespace", () => {
+		assert.deepEqual(parseOverrides(["appReplicas=3", "azure-native:location=eastus"]), {
+			[`${PROJECT}:appReplicas`]: "3",
+			"azure-native:location": "eastus",
+		});
+		assert.throws(() => parseOverrides(["appReplicas"]), /expected key=value/);
+	});
+
+	it("fails on bad config with the program's own message", async () => {
+		await assert.rejects(
+			buildPlan("dev", parseOverrides(["appReplicas=0"])),
+			(err: unknown) => err instanceof ConfigError && /aks-acr-app:appReplicas = "0"/.test(err.message),
+		);
+	});
+
+	describe("the structure the deployment time depends on", () => {
+		for (const which of ["dev", "prod"] as const) {
+			it(`${which}: the image never waits for the cluster, nothing waits on the Service, and the critical path is within 5% of the unavoidable chain`, () => {
+				const plan = which === "dev" ? dev : prod;
+				assert.ok(
+					!waitsFor(plan.graph, "docker:index/image:Image::app-image").has(
+						"azure-native:containerservice:ManagedCluster::cluster-aks",
+					),
+				);
+				const service = "kubernetes:core/v1:Service::app-svc";
+				assert.deepEqual(
+					plan.graph.filter((n) => n.dependsOn.includes(service)).map((n) => n.key),
+					[],
+				);
+				const cp = criticalPath(plan.graph);
+				const ratio = cp.seconds / lowerBoundSeconds();
+				assert.ok(
+					ratio <= 1.05,
+					`critical path ${cp.seconds} s vs lower bound ${lowerBoundSeconds()} s: ratio ${ratio.toFixed(3)}`,
+				);
+				assert.ok(sequentialSeconds(plan.graph) > cp.seconds, "overlapping beats provision-then-build-then-deploy");
+			});
+		}
+	});
+
+	describe("npm run plan (the command itself)", () => {
+		const run = (args: string[]) =>
+			spawnSync(
+				process.execPath,
+				[path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(ROOT, "scripts", "plan.ts"), ...args],
+				{
+					cwd: ROOT,
+					encoding: "utf8",
+					timeout: 60_000,
+				},
+			);
+
+		it("writes plan/<stack>/ and prints progress and the summary", () => {
+			const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+			const res = run(["--stack", "dev", "--out", out]);
+			assert.equal(res.status, 0, res.stderr);
+			assert.match(res.stdout, /\[1\/4\] evaluating the program for stack dev/);
+			assert.match(res.stdout, /critical path .*cluster-aks \(ManagedCluster\).*app-deployment \(Deployment\)/);
+			for (const f of ["resources.json", "graph.mmd", "policy.txt", "manifests/app-deployment.yaml"])
+				assert.ok(fs.existsSync(path.join(out, f)), f);
+			assert.match(fs.readFileSync(path.join(out, "policy.txt"), "utf8"), /mandatory violations: 0/);
+			fs.rmSync(out, { recursive: true, force: true });
+		});
+
+		it("exits non-zero on bad config and writes nothing", () => {
+			const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "dev");
+			const res = run(["--stack", "dev", "--config", "kubernetesVersion=latest", "--out", out]);
+			assert.equal(res.status, 1);
+			assert.match(res.stderr, /aks-acr-app:kubernetesVersion = "latest" is not accepted/);
+			assert.ok(!fs.existsSync(out), "nothing written");
+		});
+	});
+
+	it("keeps plan/ out of git", () => {
+		assert.match(fs.readFileSync(path.join(ROOT, ".gitignore"), "utf8"), /^plan\/$/m);
+	});
+});
