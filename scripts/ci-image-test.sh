@@ -20,9 +20,9 @@ ISO=(--isolation chroot)
 ctr="" run_ctr="" server_pid=""
 
 cleanup() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-	[ -n "$run_ctr" ] && buildah rm "$run_ctr" >/dev/null 2>&1 || true
-	[ -n "$ctr" ] && buildah rm "$ctr" >/dev/null 2>&1 || true
+	if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+	if [ -n "$run_ctr" ]; then buildah rm "$run_ctr" >/dev/null 2>&1 || true; fi
+	if [ -n "$ctr" ]; then buildah rm "$ctr" >/dev/null 2>&1 || true; fi
 	buildah rmi -f "$IMAGE" "$STANDIN" >/dev/null 2>&1 || true
 	buildah rmi --prune >/dev/null 2>&1 || true
 }
