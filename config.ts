@@ -243,7 +243,7 @@ export function parseStackConfig(
 		bad(
 			"kubernetesVersion",
 			kubernetesVersion,
-			'expected major.minor such as "1.33" (a patch pin goes stale; the upgrade channel applies patches), or leave it unset',
+			'expected major.minor such as "1.35" (a patch pin goes stale; the upgrade channel applies patches), or leave it unset',
 		);
 	}
 

@@ -51,7 +51,7 @@ describe("config: parseStackConfig", () => {
 				minNodeCount: "2",
 				maxNodeCount: "4",
 				nodeVmSize: "Standard_D8s_v5",
-				kubernetesVersion: "1.33",
+				kubernetesVersion: "1.35",
 				upgradeChannel: "patch",
 				registrySku: "Standard",
 				availabilityZones: '["1","2"]',
@@ -60,7 +60,7 @@ describe("config: parseStackConfig", () => {
 		);
 		assert.equal(c.app.replicas, 3);
 		assert.deepEqual(c.cluster.userPool, { vmSize: "Standard_D8s_v5", minCount: 2, maxCount: 4 });
-		assert.equal(c.cluster.kubernetesVersion, "1.33");
+		assert.equal(c.cluster.kubernetesVersion, "1.35");
 		assert.equal(c.registry.sku, "Standard");
 		assert.deepEqual(c.cluster.availabilityZones, ["1", "2"]);
 	});
@@ -85,10 +85,10 @@ describe("config: parseStackConfig", () => {
 		rejects({ minNodeCount: "5", maxNodeCount: "2" }, "minNodeCount", "5", /1 ≤ minNodeCount ≤ maxNodeCount/));
 	it('kubernetesVersion: "latest"', () =>
 		rejects({ kubernetesVersion: "latest" }, "kubernetesVersion", '"latest"', /major\.minor/));
-	it('kubernetesVersion: "1.33.2" (a patch pin)', () =>
-		rejects({ kubernetesVersion: "1.33.2" }, "kubernetesVersion", '"1.33.2"', /major\.minor/));
+	it('kubernetesVersion: "1.35.3" (a patch pin)', () =>
+		rejects({ kubernetesVersion: "1.35.3" }, "kubernetesVersion", '"1.35.3"', /major\.minor/));
 	it("a pinned minor with an upgrade channel that moves past it", () =>
-		rejects({ kubernetesVersion: "1.33", upgradeChannel: "stable" }, "kubernetesVersion", '"1.33"', /upgradeChannel "patch"/));
+		rejects({ kubernetesVersion: "1.35", upgradeChannel: "stable" }, "kubernetesVersion", '"1.35"', /upgradeChannel "patch"/));
 	it("an unknown registrySku", () => rejects({ registrySku: "Gold" }, "registrySku", '"Gold"', /Basic \| Standard \| Premium/));
 	it("a VM size that is not one", () => rejects({ nodeVmSize: "big" }, "nodeVmSize", '"big"', /Standard_D2s_v5/));
 	it("zones outside 1-3", () =>

@@ -135,7 +135,7 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): { 
 					...inputs,
 					name: n,
 					fqdn: `${inputs.dnsPrefix}-${hash(n, 8)}.hcp.westeurope.azmk8s.io`,
-					currentKubernetesVersion: "1.33.2",
+					currentKubernetesVersion: "1.35.3",
 					identity: { type: "SystemAssigned", principalId: CONTROL_PLANE_PRINCIPAL_ID, tenantId: TENANT_ID },
 					identityProfile: {
 						kubeletidentity: {

@@ -152,7 +152,7 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.deepEqual(c.oidcIssuerProfile, { enabled: true });
 			assert.equal(c.securityProfile.workloadIdentity.enabled, true);
 			assert.equal(c.sku.tier, stack === "prod" ? "Standard" : "Free");
-			assert.equal(c.kubernetesVersion, stack === "prod" ? "1.33" : undefined);
+			assert.equal(c.kubernetesVersion, stack === "prod" ? "1.35" : undefined);
 		});
 
 		it("uses Azure CNI overlay with Cilium network policy", () => {
