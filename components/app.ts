@@ -144,11 +144,7 @@ export class App extends pulumi.ComponentResource {
 		super("aks-acr-app:app:App", name, {}, opts);
 		const labels = appLabels(args.name);
 		const selector = selectorOf(args.name);
-		const meta = (extra: Record<string, string> = {}) => ({
-			name: args.name,
-			namespace: args.namespace,
-			labels: { ...labels, ...extra },
-		});
+		const meta = () => ({ name: args.name, namespace: args.namespace, labels });
 
 		const ns = new k8s.core.v1.Namespace(
 			`${name}-ns`,

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { evaluate, type Finding } from "../policy/evaluate";
-import { isSecret, PROJECT, policyInputs, type Recorded, runStack, stackConfigFile } from "../test/mocks";
+import { isSecret, PROJECT, policyInputs, type Recorded, ROOT, runStack, stackConfigFile } from "../test/mocks";
 import { criticalPath, type GraphNode, kindOf, toMermaid } from "./graph";
 import { validateManifest } from "./kubernetesSchema";
 
@@ -37,20 +37,13 @@ export interface Plan {
 	findings: Finding[];
 }
 
-const keyOf = (urn: string) => {
-	const [, typePath, name] = /::([^:]+(?::[^:]+)*)::([^:]+)$/.exec(urn.replace(/^urn:pulumi:[^:]+::[^:]+/, "")) ?? [];
-	return typePath ? `${typePath.split("$").pop()}::${name}` : urn;
-};
-
-const ROOT_DIR = path.join(__dirname, "..");
-
 /**
  * Replaces secrets with "[secret]" and unknown values with a placeholder naming where they come
  * from; paths inside the repository become relative, so the plan reads the same on every machine.
  */
 function render(v: unknown, placeholder: string): unknown {
 	if (isSecret(v)) return "[secret]";
-	if (typeof v === "string" && v.startsWith(ROOT_DIR)) return `.${v.slice(ROOT_DIR.length)}`;
+	if (typeof v === "string" && v.startsWith(ROOT)) return `.${v.slice(ROOT.length)}`;
 	if (pulumi.isUnknown(v)) return placeholder;
 	if (Array.isArray(v)) return v.map((x) => render(x, placeholder));
 	if (v !== null && typeof v === "object")
@@ -91,15 +84,16 @@ export async function checkManifests(manifests: Manifest[]): Promise<string[]> {
 
 /** Evaluates the stack and builds the plan. Throws the program's own error (e.g. bad config). */
 export async function buildPlan(stack: string, overrides: Record<string, string> = {}): Promise<Plan> {
-	if (!fs.existsSync(path.join(__dirname, "..", `Pulumi.${stack}.yaml`)))
+	if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)))
 		throw new Error(`no Pulumi.${stack}.yaml: unknown stack "${stack}"`);
 	const config = { ...stackConfigFile(stack), ...overrides };
 	const preview = await runStack({ stack, config, computed: "unknown" });
 	const recorded = preview.mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
-	const nameOf = (urn: string) => recorded.find((r) => r.urn === urn)?.name ?? keyOf(urn);
+	const byUrn = new Map(recorded.map((r) => [r.urn, r]));
+	const nameOf = (urn: string) => byUrn.get(urn)?.name ?? urn;
 	const keyOfUrn = (urn: string) => {
-		const r = recorded.find((x) => x.urn === urn);
-		return r ? `${r.type}::${r.name}` : keyOf(urn);
+		const r = byUrn.get(urn);
+		return r ? `${r.type}::${r.name}` : urn;
 	};
 	// A provider reference is `<provider urn>::<provider id>`.
 	const providerUrn = (ref: string) => ref.slice(0, ref.lastIndexOf("::"));
