@@ -9,6 +9,8 @@ import { ClusterAccess } from "./components/clusterAccess";
 import { Registry } from "./components/registry";
 import { RegistryAccess } from "./components/registryAccess";
 import { readStackConfig } from "./config";
+import { ResourceProviderRegistration } from "./lib/providerRegistration";
+import { REQUIRED_PROVIDERS } from "./lib/resourceProviders";
 import { sourceInfo } from "./lib/sourceInfo";
 
 /**
@@ -23,8 +25,14 @@ export = async () => {
 	const protect = config.protect;
 	const deployer = await authorization.getClientConfig();
 
-	// 1. Registry and cluster, side by side in one resource group.
-	const group = new resources.ResourceGroup("rg", { tags }, { protect });
+	// 1. Registry and cluster, side by side in one resource group, once the subscription has the
+	//    resource providers they need (a new subscription does not).
+	const providers = new ResourceProviderRegistration("azure-providers", {
+		subscriptionId: deployer.subscriptionId,
+		namespaces: REQUIRED_PROVIDERS,
+		token: authorization.getClientTokenOutput().apply((t) => t.token),
+	});
+	const group = new resources.ResourceGroup("rg", { tags }, { protect, dependsOn: [providers] });
 	const zoned = config.cluster.availabilityZones.length > 0;
 	const registry = new Registry("registry", {
 		resourceGroupName: group.name,

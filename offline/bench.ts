@@ -4,7 +4,7 @@
  * measures how long `pulumi up` takes and whether anything waits needlessly.
  */
 import { runStack } from "../test/mocks";
-import { DURATIONS, secondsFor } from "./durations";
+import { DURATIONS, NAMED_DURATIONS, secondsFor } from "./durations";
 import { criticalPath, type GraphNode } from "./graph";
 
 /**
@@ -58,7 +58,9 @@ export interface SimulationResult {
 
 /** Runs the simulated deployment and measures it. `graph` is the plan's graph for the same stack. */
 export async function simulate(stack: string, graph: GraphNode[]): Promise<SimulationResult> {
-	const delays = Object.fromEntries(Object.entries(DURATIONS).map(([type, d]) => [type, d.seconds * MS_PER_SIMULATED_SECOND]));
+	const delays = Object.fromEntries(
+		Object.entries({ ...DURATIONS, ...NAMED_DURATIONS }).map(([key, d]) => [key, d.seconds * MS_PER_SIMULATED_SECOND]),
+	);
 	const { mocks } = await runStack({ stack, delays });
 	const custom = mocks.resources.filter((r) => !r.type.startsWith("aks-acr-app:") && r.type !== "pulumi:pulumi:Stack");
 	const start = Math.min(...custom.map((r) => r.startedAt));

@@ -33,4 +33,15 @@ export const DURATIONS: Record<string, Duration> = {
 	"kubernetes:autoscaling/v2:HorizontalPodAutoscaler": { seconds: 1, source: "API server round trip" },
 };
 
-export const secondsFor = (type: string) => DURATIONS[type]?.seconds ?? 0;
+/** Resources whose type says too little (dynamic resources), by `type::name`. */
+export const NAMED_DURATIONS: Record<string, Duration> = {
+	"pulumi-nodejs:dynamic:Resource::azure-providers": {
+		seconds: 2,
+		source: "one GET per namespace when all are registered; the first run on a new subscription adds ~1–2 min, once",
+	},
+};
+
+export function secondsFor(type: string, name?: string): number {
+	const named = name === undefined ? undefined : NAMED_DURATIONS[`${type}::${name}`];
+	return named?.seconds ?? DURATIONS[type]?.seconds ?? 0;
+}

@@ -24,7 +24,7 @@ export function kindOf(type: string): string {
 /** Longest chain of provisioning time through the graph: what bounds a deployment's duration. */
 export function criticalPath(
 	nodes: GraphNode[],
-	seconds: (type: string) => number = secondsFor,
+	seconds: (type: string, name: string) => number = secondsFor,
 ): { path: GraphNode[]; seconds: number } {
 	const byKey = new Map(nodes.map((n) => [n.key, n]));
 	const memo = new Map<string, { total: number; prev?: string }>();
@@ -44,7 +44,7 @@ export function criticalPath(
 				prev = d;
 			}
 		}
-		const total = best + (node.component ? 0 : seconds(node.type));
+		const total = best + (node.component ? 0 : seconds(node.type, node.name));
 		memo.set(key, { total, prev });
 		stack.delete(key);
 		return total;

@@ -41,7 +41,7 @@ describe("offline plan", () => {
 	});
 
 	it("lists every resource with type, parent, provider, dependencies and inputs", () => {
-		assert.equal(dev.resources.length, 22);
+		assert.equal(dev.resources.length, 23);
 		const deployment = find(dev, "app-deployment");
 		assert.equal(deployment.parent, "aks-acr-app:app:App::app");
 		assert.equal(deployment.provider, "pulumi:providers:kubernetes::cluster-access-k8s");

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { AKS_SERVER_APP_ID } from "../components/clusterAccess";
+import { REQUIRED_PROVIDERS } from "../lib/resourceProviders";
 import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
 import {
 	CONTROL_PLANE_PRINCIPAL_ID,
@@ -76,9 +77,10 @@ for (const stack of ["dev", "prod"] as const) {
 				T.rg,
 				T.registry,
 				T.workspace,
+				T.dcr,
+				T.dcra,
 				T.cluster,
 				T.image,
-				T.gate,
 				T.k8sProvider,
 				T.namespace,
 				T.deployment,
@@ -88,6 +90,13 @@ for (const stack of ["dev", "prod"] as const) {
 				assert.equal(run.mocks.all(t).length, 1, t);
 			}
 			assert.equal(run.mocks.all(T.role).length, 3);
+			assert.deepEqual(
+				run.mocks
+					.all(T.gate)
+					.map((r) => r.name)
+					.sort(),
+				["azure-providers", "cluster-access-api-ready"],
+			);
 			assert.equal(run.mocks.all(T.pdb).length, stack === "prod" ? 1 : 0);
 			assert.equal(run.mocks.all(T.hpa).length, stack === "prod" ? 1 : 0);
 		});
@@ -125,6 +134,17 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(admin.plain.principalId, DEPLOYER_OBJECT_ID);
 			assert.equal(admin.plain.roleDefinitionId, roleDef("b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"));
 			assert.match(admin.plain.scope, /\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/);
+		});
+
+		it("registers the Azure resource providers before anything that needs them", () => {
+			const reg = one(T.gate, "azure-providers");
+			assert.deepEqual(reg.plain.namespaces, REQUIRED_PROVIDERS);
+			assert.ok(
+				REQUIRED_PROVIDERS.includes("Microsoft.ContainerService") && REQUIRED_PROVIDERS.includes("Microsoft.ContainerRegistry"),
+			);
+			assert.equal(reg.plain.subscriptionId, SUBSCRIPTION_ID);
+			assert.ok(isSecret(reg.inputs.token), "the ARM token is secret");
+			assert.ok(one(T.rg).dependencies.includes(reg.urn), "the resource group, and so every Azure resource, waits for it");
 		});
 
 		it("keeps the registry password-free", () => {
@@ -252,7 +272,7 @@ for (const stack of ["dev", "prod"] as const) {
 		});
 
 		it("gates every Kubernetes resource on API access for the deployer's admin assignment", () => {
-			const gate = one(T.gate);
+			const gate = one(T.gate, "cluster-access-api-ready");
 			const provider = one(T.k8sProvider);
 			assert.equal(gate.plain.accessGrant, role("cluster-access-deployer-admin").id);
 			assert.ok(isSecret(gate.inputs.token));
