@@ -32,22 +32,26 @@ export = async () => {
 		namespaces: REQUIRED_PROVIDERS,
 		token: authorization.getClientTokenOutput().apply((t) => t.token),
 	});
-	const group = new resources.ResourceGroup("rg", { tags }, { protect, dependsOn: [providers] });
+	const group = new resources.ResourceGroup("rg", { tags }, { protect });
+	// A component waits for its dependsOn before registering, and its children for it.
+	const afterProviders = { dependsOn: [providers] };
 	const zoned = config.cluster.availabilityZones.length > 0;
-	const registry = new Registry("registry", {
-		resourceGroupName: group.name,
-		sku: config.registry.sku,
-		zoneRedundant: zoned,
-		protect,
-		tags,
-	});
-	const cluster = new Cluster("cluster", {
-		resourceGroupName: group.name,
-		dnsPrefix: `${config.app.name}-${stack}`,
-		...config.cluster,
-		protect,
-		tags,
-	});
+	const registry = new Registry(
+		"registry",
+		{
+			resourceGroupName: group.name,
+			sku: config.registry.sku,
+			zoneRedundant: zoned,
+			protect,
+			tags,
+		},
+		afterProviders,
+	);
+	const cluster = new Cluster(
+		"cluster",
+		{ resourceGroupName: group.name, dnsPrefix: `${config.app.name}-${stack}`, ...config.cluster, protect, tags },
+		afterProviders,
+	);
 
 	// 2. The kubelet identity pulls from the registry; the deployer pushes to it. No passwords.
 	const registryAccess = new RegistryAccess("registry-access", {

@@ -1,6 +1,6 @@
 /**
  * A simulated deployment: the program runs under the mocks, each resource answering after its
- * typical provisioning time (offline/durations.ts), scaled so a simulated second takes 5 ms. It
+ * typical provisioning time (offline/durations.ts), scaled so a simulated second takes 10 ms. It
  * measures how long `pulumi up` takes and whether anything waits needlessly.
  */
 import { runStack } from "../test/mocks";
@@ -9,10 +9,10 @@ import { criticalPath, type GraphNode } from "./graph";
 
 /**
  * Real milliseconds per simulated second. At 1 ms the SDK's own work between registrations (a few
- * ms per hop, mostly serializing the dynamic provider) would count as ~20 simulated seconds of
- * waiting that a real deployment does not have; at 5 ms it is below 1%, and a run still takes ~3 s.
+ * ms per hop, mostly serializing the dynamic providers) would count as ~20 simulated seconds of
+ * waiting that a real deployment does not have; at 10 ms it is about 0.5%, and a run takes ~6 s.
  */
-export const MS_PER_SIMULATED_SECOND = 5;
+export const MS_PER_SIMULATED_SECOND = 10;
 
 /**
  * The one chain no deployment can avoid: the cluster must exist before its role assignments, those

@@ -121,7 +121,8 @@ export async function buildPlan(stack: string, overrides: Record<string, string>
 		type: r.type,
 		name: r.name,
 		parent: r.parent ?? undefined,
-		dependsOn: r.dependencies,
+		// A child registers only after its parent component, which waits for the component's dependsOn.
+		dependsOn: r.parent && components.has(r.parent) ? [...r.dependencies, r.parent] : r.dependencies,
 		component: components.has(r.key),
 	}));
 

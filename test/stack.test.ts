@@ -144,7 +144,14 @@ for (const stack of ["dev", "prod"] as const) {
 			);
 			assert.equal(reg.plain.subscriptionId, SUBSCRIPTION_ID);
 			assert.ok(isSecret(reg.inputs.token), "the ARM token is secret");
-			assert.ok(one(T.rg).dependencies.includes(reg.urn), "the resource group, and so every Azure resource, waits for it");
+			const registry = one("aks-acr-app:registry:Registry");
+			const cluster = one("aks-acr-app:cluster:Cluster");
+			for (const component of [registry, cluster])
+				assert.ok(component.dependencies.includes(reg.urn), `${component.name} waits for it`);
+			for (const t of [T.registry, T.cluster, T.workspace, T.dcr]) {
+				assert.ok(one(t).startedAt >= reg.completedAt, `${t} is created after the registration`);
+			}
+			assert.ok(!one(T.rg).dependencies.includes(reg.urn), "the resource group needs none of them and is created meanwhile");
 		});
 
 		it("keeps the registry password-free", () => {
