@@ -88,8 +88,13 @@ export function toMermaid(nodes: GraphNode[]): string {
 		for (const n of members) lines.push(`    ${label(n)}`);
 		lines.push("  end");
 	}
-	const edges = resources
-		.flatMap((n) => n.dependsOn.filter((d) => keys.has(d)).map((d) => `  ${mermaidId(d)} --> ${mermaidId(n.key)}`))
+	// Arrows from what is waited for to what waits; a component's own dependsOn points at its subgraph.
+	const drawn = new Set([...keys, ...components.filter((c) => byParent.has(c.key)).map((c) => c.key)]);
+	const edges = [...resources, ...components]
+		.filter((n) => drawn.has(n.key))
+		.flatMap((n) =>
+			n.dependsOn.filter((d) => d !== n.parent && drawn.has(d)).map((d) => `  ${mermaidId(d)} --> ${mermaidId(n.key)}`),
+		)
 		.sort();
 	return `${[...lines, ...new Set(edges)].join("\n")}\n`;
 }
