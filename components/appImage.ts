@@ -4,6 +4,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { ACR_EXCHANGE_RETRY, ACR_REFRESH_TOKEN_USERNAME, exchangeForAcrRefreshToken } from "../lib/acrToken";
 import type { RetryOptions } from "../lib/retry";
 
+/**
+ * Audience of the token exchanged for registry credentials: ACR itself, not Azure Resource Manager,
+ * so the token handed to the registry endpoint cannot be replayed against ARM.
+ */
+export const ACR_TOKEN_AUDIENCE = "https://containerregistry.azure.net";
+
 /** AKS nodes are amd64; without this, Apple-silicon machines build arm64 images that fail to start. */
 export const IMAGE_PLATFORM = "linux/amd64";
 
@@ -33,9 +39,9 @@ export interface AppImageArgs {
  * Nothing is called during preview: the password stays unknown there, and docker.Image does not
  * build in preview.
  */
-export function registryCredentials(args: AppImageArgs, armToken: pulumi.Input<string>) {
+export function registryCredentials(args: AppImageArgs, entraToken: pulumi.Input<string>) {
 	const password = pulumi
-		.all([args.loginServer, args.tenantId, armToken, args.pushGrantId])
+		.all([args.loginServer, args.tenantId, entraToken, args.pushGrantId])
 		.apply(async ([loginServer, tenantId, aadAccessToken]) => {
 			if (pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string;
 			return exchangeForAcrRefreshToken(
@@ -55,7 +61,9 @@ export class AppImage extends pulumi.ComponentResource {
 
 	constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
 		super("aks-acr-app:image:AppImage", name, {}, opts);
-		const armToken = pulumi.secret(authorization.getClientTokenOutput({}, { parent: this }).apply((t) => t.token));
+		const acrToken = pulumi.secret(
+			authorization.getClientTokenOutput({ endpoint: ACR_TOKEN_AUDIENCE }, { parent: this }).apply((t) => t.token),
+		);
 		const image = new docker.Image(
 			`${name}-image`,
 			{
@@ -67,7 +75,7 @@ export class AppImage extends pulumi.ComponentResource {
 					args: args.buildArgs,
 				},
 				// A fresh token each run is not a change: docker.Image leaves username and password out of its diff.
-				registry: registryCredentials(args, armToken),
+				registry: registryCredentials(args, acrToken),
 			},
 			{ parent: this },
 		);

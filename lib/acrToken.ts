@@ -12,7 +12,7 @@ export interface AcrExchangeRequest {
 	loginServer: string;
 	/** Entra tenant of the access token. */
 	tenantId: string;
-	/** Entra access token for Azure Resource Manager (what `az acr login` presents). */
+	/** Entra access token for the registry (audience https://containerregistry.azure.net; an ARM token also works). */
 	aadAccessToken: string;
 	/** Exchange endpoint; defaults to `https://<loginServer>/oauth2/exchange`. Tests point it at loopback. */
 	endpoint?: string;

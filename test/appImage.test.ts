@@ -6,7 +6,7 @@ import { fastRetry, scriptedServer } from "./loopback";
 import { isSecret, PROJECT, StackMocks, settle, TENANT_ID } from "./mocks";
 
 describe("AppImage during pulumi up (token exchange against a loopback registry)", () => {
-	it("waits for the AcrPush grant, exchanges the ARM token, and pushes with the refresh token as a secret", async () => {
+	it("waits for the AcrPush grant, exchanges an ACR-audience Entra token, and pushes with the refresh token as a secret", async () => {
 		const srv = await scriptedServer([
 			{ status: 403, body: "" },
 			{ status: 200, body: '{"refresh_token":"acr-refresh-token"}' },
@@ -44,7 +44,11 @@ describe("AppImage during pulumi up (token exchange against a loopback registry)
 
 			assert.equal(srv.seen.length, 2, "retried the 403 once");
 			const form = Object.fromEntries(new URLSearchParams(srv.seen[1].body));
-			assert.equal(form.access_token, "eyJmock.arm.sig", "the ARM token from getClientToken");
+			assert.equal(
+				form.access_token,
+				"eyJmock.https://containerregistry.azure.net.sig",
+				"an Entra token for the ACR audience, not ARM",
+			);
 			assert.equal(form.service, "myreg.azurecr.io");
 			assert.equal(form.tenant, TENANT_ID);
 			const grantDone = mocks.t0 + mocks.one("azure-native:authorization:RoleAssignment").completedAt;
