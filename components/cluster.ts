@@ -190,6 +190,7 @@ export class Cluster extends pulumi.ComponentResource {
 			`${name}-insights`,
 			{
 				resourceGroupName: args.resourceGroupName,
+				kind: "Linux",
 				description: "Container Insights for the AKS cluster",
 				tags: args.tags,
 				...containerInsightsRule(workspace.id),
