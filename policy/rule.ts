@@ -74,18 +74,21 @@ interface RuleConfig {
 export const appliesTo = (rule: ResourceRule, type: string) =>
 	rule.types.some((t) => (t.endsWith("*") ? type.startsWith(t.slice(0, -1)) : t === type));
 
-const describe = (r: RuleBase) => `${r.title} [${r.catalog.join(", ")}]`;
+/** What the CLI shows for a rule, whichever kind it is. */
+const policyBase = (r: RuleBase) => ({
+	name: r.name,
+	description: `${r.title} [${r.catalog.join(", ")}]`,
+	enforcementLevel: r.level,
+	remediationSteps: r.remediation,
+	configSchema: EXEMPTION_SCHEMA as unknown as ResourceValidationPolicy["configSchema"],
+});
 /** Every message names the resource and the catalog ids, so a finding is actionable on its own. */
 export const violationMessage = (r: RuleBase, type: string, name: string, problem: string) =>
 	`${type} "${name}": ${problem} [${r.catalog.join(", ")}] Fix: ${r.remediation}`;
 
 export function toResourcePolicy(rule: ResourceRule): ResourceValidationPolicy {
 	return {
-		name: rule.name,
-		description: describe(rule),
-		enforcementLevel: rule.level,
-		remediationSteps: rule.remediation,
-		configSchema: EXEMPTION_SCHEMA as unknown as ResourceValidationPolicy["configSchema"],
+		...policyBase(rule),
 		validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
 			if (!appliesTo(rule, args.type)) return;
 			if (args.getConfig<RuleConfig>().exemption) return;
@@ -96,11 +99,7 @@ export function toResourcePolicy(rule: ResourceRule): ResourceValidationPolicy {
 
 export function toStackPolicy(rule: StackRule): StackValidationPolicy {
 	return {
-		name: rule.name,
-		description: describe(rule),
-		enforcementLevel: rule.level,
-		remediationSteps: rule.remediation,
-		configSchema: EXEMPTION_SCHEMA as unknown as StackValidationPolicy["configSchema"],
+		...policyBase(rule),
 		validateStack: (args: StackValidationArgs, report: ReportViolation) => {
 			if (args.getConfig<RuleConfig>().exemption) return;
 			const resources = args.resources.map((r: PolicyResource) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props }));

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -135,6 +135,13 @@ describe("delivery: GitHub Actions workflows", () => {
 	});
 });
 
+/** Runs the bootstrap script with the given arguments (no Azure CLI on PATH: only --dry-run can succeed). */
+const bootstrap = (...args: string[]) =>
+	spawnSync("bash", [path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"), ...args], {
+		encoding: "utf8",
+		env: { PATH: "/usr/bin:/bin" },
+	});
+
 describe("delivery: shell scripts", () => {
 	it("pass shellcheck (scripts/, .ci/run and every workflow run block)", function () {
 		if (!hasShellcheck) {
@@ -154,20 +161,9 @@ describe("delivery: shell scripts", () => {
 	});
 
 	it("the bootstrap script's --dry-run prints the identity, its three federated credentials and the constrained role assignments", () => {
-		const out = execFileSync(
-			"bash",
-			[
-				path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"),
-				"--repo",
-				"acme/shop",
-				"--subscription",
-				"sub-1",
-				"--resource-group",
-				"rg-ci",
-				"--dry-run",
-			],
-			{ encoding: "utf8", env: { PATH: "/usr/bin:/bin" } },
-		);
+		const run = bootstrap("--repo", "acme/shop", "--subscription", "sub-1", "--resource-group", "rg-ci", "--dry-run");
+		assert.equal(run.status, 0, run.stderr);
+		const out = run.stdout;
 		assert.match(out, /^az identity create --resource-group rg-ci --name shop-deployer/m);
 		for (const subject of [
 			"repo:acme/shop:ref:refs/heads/main",
@@ -182,44 +178,13 @@ describe("delivery: shell scripts", () => {
 			/--role f58310d9-a9f6-439a-9e8d-f62e7b41a168 .*--condition .*GuidEquals\\ \\\{7f951dda-4ed3-4680-a7ca-43fe172d538d\\,\\ 8311e382-0749-4cb8-b61a-304f252e45ec\\,\\ b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b\\\}/,
 		);
 		assert.match(out, /AZURE_CLIENT_ID=<client id of shop-deployer>/);
-		const owner = execFileSync(
-			"bash",
-			[
-				path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"),
-				"--repo",
-				"acme/shop",
-				"--subscription",
-				"s",
-				"--resource-group",
-				"g",
-				"--owner",
-				"--dry-run",
-			],
-			{
-				encoding: "utf8",
-			},
-		);
+		const owner = bootstrap("--repo", "acme/shop", "--subscription", "s", "--resource-group", "g", "--owner", "--dry-run").stdout;
 		assert.match(owner, /--role 8e3af657-a8ff-443c-a75c-2fe8c4bcb635/);
 		assert.ok(!owner.includes("f58310d9"), "Owner replaces the pair");
 	});
 
 	it("the bootstrap script rejects bad arguments before doing anything", () => {
-		const res = spawnSync(
-			"bash",
-			[
-				path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"),
-				"--repo",
-				"not a repo",
-				"--subscription",
-				"s",
-				"--resource-group",
-				"g",
-				"--dry-run",
-			],
-			{
-				encoding: "utf8",
-			},
-		);
+		const res = bootstrap("--repo", "not a repo", "--subscription", "s", "--resource-group", "g", "--dry-run");
 		assert.equal(res.status, 2);
 		assert.match(res.stderr, /--repo must be OWNER\/NAME, got: not a repo/);
 		assert.equal(res.stdout, "");
