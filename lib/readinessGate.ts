@@ -13,10 +13,6 @@ export interface GateInputs {
 	retry?: RetryOptions;
 }
 
-/**
- * The dynamic provider behind {@link ApiServerReadiness}. Only `create` and `update` wait; `diff`
- * ignores the token, which is fresh on every run, so a repeated `pulumi up` leaves the gate alone.
- */
 /** What the gate keeps in state: never the token. */
 export interface GateOutputs {
 	server: string;
@@ -24,6 +20,11 @@ export interface GateOutputs {
 	attempts: number;
 }
 
+/**
+ * The dynamic provider behind {@link ApiServerReadiness}. `create` waits; `diff` ignores the token,
+ * which is fresh on every run, so a repeated `pulumi up` leaves the gate alone, and replaces the gate
+ * (waiting again) when the server or the access grant changes.
+ */
 export const apiServerReadinessProvider: pulumi.dynamic.ResourceProvider<GateInputs, GateOutputs> = {
 	async create(inputs) {
 		const attempts = await waitForApiServerAccess(
@@ -60,11 +61,6 @@ export class ApiServerReadiness extends pulumi.dynamic.Resource {
 	declare readonly attempts: pulumi.Output<number>;
 
 	constructor(name: string, args: ApiServerReadinessArgs, opts?: pulumi.CustomResourceOptions) {
-		super(
-			apiServerReadinessProvider,
-			name,
-			{ ...args, token: pulumi.secret(args.token), attempts: undefined },
-			{ ...opts, additionalSecretOutputs: ["token"] },
-		);
+		super(apiServerReadinessProvider, name, { ...args, token: pulumi.secret(args.token), attempts: undefined }, opts);
 	}
 }
