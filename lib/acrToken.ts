@@ -26,7 +26,7 @@ export const ACR_EXCHANGE_RETRY: RetryOptions = { timeoutMs: 10 * 60_000, initia
 
 const excerpt = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s).replace(/\s+/g, " ");
 
-/** Classifies one answer of `/oauth2/exchange`. Exported so the decision table is tested on its own. */
+/** Classifies one answer of `/oauth2/exchange`: done, retry (role propagation, throttling), or fail now. */
 export function classifyExchangeAnswer(status: number, body: string, endpoint: string): Attempt<string> {
 	if (status === 200) {
 		let parsed: unknown;
