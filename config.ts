@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { GUID, PRINCIPAL_TYPES, type Principal } from "./lib/principals";
 
 /** The two environment profiles; every default below depends on which one a stack uses. */
 export type Environment = "dev" | "prod";
@@ -16,6 +17,11 @@ export interface StackConfig {
 	location: string;
 	/** Protect the resource group, registry, cluster and workspace from `pulumi destroy`. */
 	protect: boolean;
+	/**
+	 * Who may push images and administer the cluster (AcrPush and "AKS RBAC Cluster Admin"), each
+	 * with its own role assignments. Empty: only the identity that runs `pulumi up`.
+	 */
+	deployers: Principal[];
 	registry: { sku: RegistrySku };
 	cluster: {
 		/** `major.minor`, or undefined to let AKS choose and the upgrade channel keep it current. */
@@ -45,6 +51,7 @@ export interface StackConfig {
 export const CONFIG_KEYS = [
 	"environment",
 	"protect",
+	"deployers",
 	"registrySku",
 	"kubernetesVersion",
 	"clusterTier",
@@ -99,6 +106,9 @@ export const ENVIRONMENT_DEFAULTS = {
 		resilience: true,
 	},
 } as const;
+
+/** The most deployers one stack grants; more belongs in an Entra group. */
+export const MAX_DEPLOYERS = 20;
 
 /** Thrown for bad configuration; lists every problem at once. */
 export class ConfigError extends Error {
@@ -200,6 +210,8 @@ export function parseStackConfig(
 		}
 	}
 
+	const deployers = parseDeployers(raw.deployers, (accepted) => bad("deployers", raw.deployers ?? "", accepted));
+
 	const minNodeCount = integer("minNodeCount", d.minNodeCount, 1, 1000);
 	const maxNodeCount = integer("maxNodeCount", Math.max(d.maxNodeCount, minNodeCount), 1, 1000);
 	if (minNodeCount > maxNodeCount) {
@@ -262,6 +274,7 @@ export function parseStackConfig(
 		environment,
 		location: opts.location ?? "",
 		protect: boolean("protect", d.protect),
+		deployers,
 		registry: { sku: oneOf<RegistrySku>("registrySku", ["Basic", "Standard", "Premium"], d.registrySku) },
 		cluster: {
 			kubernetesVersion: kubernetesVersion !== undefined && K8S_MINOR.test(kubernetesVersion) ? kubernetesVersion : undefined,
@@ -293,6 +306,46 @@ export function parseStackConfig(
 	};
 	if (problems.length > 0) throw new ConfigError(problems);
 	return config;
+}
+
+const DEPLOYERS_ACCEPTED =
+	`expected a JSON list of at most ${MAX_DEPLOYERS} distinct principals, each {"objectId": "<Entra object id>", "type": "User" | "Group" | "ServicePrincipal"}, ` +
+	'e.g. [{"objectId": "00000000-0000-0000-0000-000000000000", "type": "Group"}]';
+
+/** The `deployers` list, or [] when unset; reports the first problem through `bad`. */
+function parseDeployers(value: string | undefined, bad: (accepted: string) => void): Principal[] {
+	if (value === undefined) return [];
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(value);
+	} catch {
+		bad(`${DEPLOYERS_ACCEPTED} (it is not JSON)`);
+		return [];
+	}
+	if (!Array.isArray(parsed) || parsed.length > MAX_DEPLOYERS) {
+		bad(DEPLOYERS_ACCEPTED);
+		return [];
+	}
+	const principals: Principal[] = [];
+	for (const [i, entry] of parsed.entries()) {
+		const { objectId, type, ...rest } = (entry ?? {}) as Record<string, unknown>;
+		const problem =
+			typeof objectId !== "string" || !GUID.test(objectId)
+				? `entry ${i} has objectId ${JSON.stringify(objectId)}, not an object id (a GUID)`
+				: !(PRINCIPAL_TYPES as readonly unknown[]).includes(type)
+					? `entry ${i} has type ${JSON.stringify(type)}`
+					: Object.keys(rest).length > 0
+						? `entry ${i} has unknown keys ${Object.keys(rest).join(", ")}`
+						: principals.some((p) => p.objectId.toLowerCase() === objectId.toLowerCase())
+							? `entry ${i} repeats ${objectId}`
+							: undefined;
+		if (problem) {
+			bad(`${DEPLOYERS_ACCEPTED}; ${problem}`);
+			return [];
+		}
+		principals.push({ objectId: (objectId as string).toLowerCase(), type: type as Principal["type"] });
+	}
+	return principals;
 }
 
 /** Version of the app in `app/package.json`: the image tag unless `appVersion` overrides it. */

@@ -1,5 +1,4 @@
 import * as path from "node:path";
-import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { App } from "./components/app";
@@ -9,79 +8,99 @@ import { ClusterAccess } from "./components/clusterAccess";
 import { Registry } from "./components/registry";
 import { RegistryAccess } from "./components/registryAccess";
 import { readStackConfig } from "./config";
-import { ResourceProviderRegistration } from "./lib/providerRegistration";
-import { REQUIRED_PROVIDERS } from "./lib/resourceProviders";
+import { DeployerRecord } from "./lib/deployerRecord";
+import { resolveDeployers } from "./lib/principals";
+import { signedInPrincipal } from "./lib/signedIn";
 import { sourceInfo } from "./lib/sourceInfo";
 
 /**
+ * The app's build context, relative to the project root: Pulumi runs this program and the docker
+ * provider there, and a relative path keeps the image's inputs the same on every machine.
+ */
+const APP_CONTEXT = "app";
+
+/**
  * The whole stack: registry and cluster, AcrPull for the kubelet, the app image pushed to the
- * registry, and the app deployed pinned to that image's digest. Configuration is read and
- * validated first, so bad input fails before anything is declared.
+ * registry, and the app deployed pinned to that image's digest. Configuration and the deployer
+ * set are checked first, so bad input fails before anything is declared.
  */
 export = async () => {
 	const config = readStackConfig();
 	const stack = pulumi.getStack();
 	const tags = { project: pulumi.getProject(), stack, environment: config.environment };
 	const protect = config.protect;
-	const deployer = await authorization.getClientConfig();
 
-	// 1. Registry and cluster, side by side in one resource group, once the subscription has the
-	//    resource providers they need (a new subscription does not).
-	const providers = new ResourceProviderRegistration("azure-providers", {
-		subscriptionId: deployer.subscriptionId,
-		namespaces: REQUIRED_PROVIDERS,
-		token: authorization.getClientTokenOutput().apply((t) => t.token),
-	});
+	// 0. Who may push images and administer the cluster: the configured deployers, or whoever runs
+	//    `pulumi up`. The record refuses, before anything changes, a run that would silently hand
+	//    those grants from one identity to another.
+	const signedIn = await signedInPrincipal();
+	const deployersKey = `${pulumi.getProject()}:deployers`;
+	const deployers = resolveDeployers(config.deployers, signedIn, deployersKey);
+	if (deployers.source === "signed-in") {
+		pulumi.log.info(
+			`${deployersKey} is not set: ${signedIn.type} ${signedIn.objectId} alone may push images and administer the cluster. ` +
+				"A pulumi up by another identity will stop and ask you to list both.",
+		);
+	}
+	const record = new DeployerRecord("deployers", deployers, deployersKey);
+	const afterRecord = { dependsOn: [record] };
+
+	// 1. Registry and cluster, side by side in one resource group. (azure-native registers any
+	//    resource provider a new subscription lacks when Azure first answers MissingSubscriptionRegistration.)
 	const group = new resources.ResourceGroup("rg", { tags }, { protect });
-	// A component waits for its dependsOn before registering, and its children for it.
-	const afterProviders = { dependsOn: [providers] };
 	const zoned = config.cluster.availabilityZones.length > 0;
-	const registry = new Registry(
-		"registry",
-		{
-			resourceGroupName: group.name,
-			sku: config.registry.sku,
-			zoneRedundant: zoned,
-			protect,
-			tags,
-		},
-		afterProviders,
-	);
-	const cluster = new Cluster(
-		"cluster",
-		{ resourceGroupName: group.name, dnsPrefix: `${config.app.name}-${stack}`, ...config.cluster, protect, tags },
-		afterProviders,
-	);
-
-	// 2. The kubelet identity pulls from the registry; the deployer pushes to it. No passwords.
-	const registryAccess = new RegistryAccess("registry-access", {
-		registryId: registry.registryId,
-		subscriptionId: deployer.subscriptionId,
-		kubeletObjectId: cluster.kubeletObjectId,
-		deployerObjectId: deployer.objectId,
+	const registry = new Registry("registry", {
+		resourceGroupName: group.name,
+		sku: config.registry.sku,
+		zoneRedundant: zoned,
+		protect,
+		tags,
 	});
+	const cluster = new Cluster("cluster", {
+		resourceGroupName: group.name,
+		dnsPrefix: `${config.app.name}-${stack}`,
+		...config.cluster,
+		protect,
+		tags,
+	});
+
+	// 2. The kubelet identity pulls from the registry; the deployers push to it. No passwords.
+	const registryAccess = new RegistryAccess(
+		"registry-access",
+		{
+			registryId: registry.registryId,
+			subscriptionId: signedIn.subscriptionId,
+			kubeletObjectId: cluster.kubeletObjectId,
+			deployers: deployers.deployers,
+		},
+		afterRecord,
+	);
 
 	// 3. Build and push the app image; this waits for the registry only, never for the cluster.
-	const appDir = path.join(__dirname, "app");
-	const source = sourceInfo(appDir);
+	const source = sourceInfo(path.join(__dirname, APP_CONTEXT));
 	const image = new AppImage("app", {
 		loginServer: registry.loginServer,
-		tenantId: deployer.tenantId,
-		pushGrantId: registryAccess.deployerPush.id,
+		tenantId: signedIn.tenantId,
+		pushGrantIds: registryAccess.deployerPush.map((grant) => grant.id),
 		repository: config.app.name,
 		tag: config.app.version,
-		context: appDir,
+		context: APP_CONTEXT,
 		buildArgs: { APP_VERSION: config.app.version, VCS_REF: source.revision, SOURCE_URL: source.url },
 	});
 
 	// 4. Deploy it, pinned to the pushed digest, through a provider for this cluster only.
-	const clusterAccess = new ClusterAccess("cluster-access", {
-		clusterId: cluster.clusterId,
-		clusterName: cluster.clusterName,
-		resourceGroupName: group.name,
-		subscriptionId: deployer.subscriptionId,
-		deployerObjectId: deployer.objectId,
-	});
+	const clusterAccess = new ClusterAccess(
+		"cluster-access",
+		{
+			clusterId: cluster.clusterId,
+			clusterName: cluster.clusterName,
+			resourceGroupName: group.name,
+			subscriptionId: signedIn.subscriptionId,
+			tenantId: signedIn.tenantId,
+			deployers: deployers.deployers,
+		},
+		afterRecord,
+	);
 	const app = new App(
 		"app",
 		{ ...config.app, image: image.repoDigest, imagePullGrant: registryAccess.kubeletPull },

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,15 +19,20 @@ export interface AppImageArgs {
 	loginServer: pulumi.Input<string>;
 	/** Entra tenant of the deployer, for the token exchange. */
 	tenantId: pulumi.Input<string>;
-	/** Id of the deployer's AcrPush assignment: the exchange starts only once it exists. */
-	pushGrantId: pulumi.Input<string>;
+	/** Ids of the deployers' AcrPush assignments: the exchange starts only once they exist. */
+	pushGrantIds: pulumi.Input<string>[];
 	/** Repository name inside the registry. */
 	repository: string;
 	/** Image tag; the deployment uses the digest, the tag is for people. */
 	tag: string;
-	/** Build context directory. */
+	/**
+	 * Build context directory, relative to the project root, where Pulumi runs both this program
+	 * and the docker provider. Relative on purpose: an absolute path differs between a laptop, a
+	 * dev container and a CI runner, and docker.Image would rebuild and push on every change of
+	 * machine, rolling the app out with no source change.
+	 */
 	context: string;
-	/** Dockerfile path. Default: `<context>/Dockerfile`. */
+	/** Dockerfile path, relative like `context`. Default: `<context>/Dockerfile`. */
 	dockerfile?: string;
 	/** Build arguments (version, OCI label values). Default: none. */
 	buildArgs?: Record<string, string>;
@@ -35,20 +41,21 @@ export interface AppImageArgs {
 }
 
 /**
- * Registry credentials from the deployer's Entra sign-in, the way `az acr login` gets them.
- * Nothing is called during preview: the password stays unknown there, and docker.Image does not
- * build in preview.
+ * Registry credentials from the deployer's Entra sign-in, the way `az acr login` gets them: an
+ * Entra token for the registry's audience, asked for afresh on every attempt, exchanged for an ACR
+ * refresh token. That refresh token is the one credential this stack keeps in state (secret, in
+ * docker.Image's inputs, which is where the docker provider reads it); it is valid for 3 hours and
+ * only against this registry. Nothing is called during preview: the password stays unknown there,
+ * and docker.Image does not build in preview.
  */
-export function registryCredentials(args: AppImageArgs, entraToken: pulumi.Input<string>) {
-	const password = pulumi
-		.all([args.loginServer, args.tenantId, entraToken, args.pushGrantId])
-		.apply(async ([loginServer, tenantId, aadAccessToken]) => {
-			if (pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string;
-			return exchangeForAcrRefreshToken(
-				{ loginServer, tenantId, aadAccessToken, endpoint: args.exchange?.endpoint },
-				args.exchange?.retry ?? ACR_EXCHANGE_RETRY,
-			);
-		});
+export function registryCredentials(args: AppImageArgs, entraToken: () => Promise<string>) {
+	const password = pulumi.all([args.loginServer, args.tenantId, ...args.pushGrantIds]).apply(async ([loginServer, tenantId]) => {
+		if (pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string;
+		return exchangeForAcrRefreshToken(
+			{ loginServer, tenantId, aadAccessToken: entraToken, endpoint: args.exchange?.endpoint },
+			args.exchange?.retry ?? ACR_EXCHANGE_RETRY,
+		);
+	});
 	return { server: args.loginServer, username: ACR_REFRESH_TOKEN_USERNAME, password: pulumi.secret(password) };
 }
 
@@ -61,9 +68,18 @@ export class AppImage extends pulumi.ComponentResource {
 
 	constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
 		super("aks-acr-app:image:AppImage", name, {}, opts);
-		const acrToken = pulumi.secret(
-			authorization.getClientTokenOutput({ endpoint: ACR_TOKEN_AUDIENCE }, { parent: this }).apply((t) => t.token),
-		);
+		for (const [key, value] of [
+			["context", args.context],
+			["dockerfile", args.dockerfile],
+		] as const) {
+			if (value !== undefined && path.isAbsolute(value)) {
+				throw new Error(
+					`AppImage ${name}: ${key} ${JSON.stringify(value)} is absolute; give it relative to the project root (e.g. "app"), ` +
+						"so every checkout builds the same inputs and the image is not rebuilt on another machine",
+				);
+			}
+		}
+		const acrToken = () => authorization.getClientToken({ endpoint: ACR_TOKEN_AUDIENCE }, { parent: this }).then((t) => t.token);
 		const image = new docker.Image(
 			`${name}-image`,
 			{

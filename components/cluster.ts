@@ -147,13 +147,19 @@ export function containerInsightsRule(workspaceId: pulumi.Input<string>) {
 
 /**
  * What AKS changes by itself and must not show as drift on the next `pulumi up`: node counts move
- * with the cluster autoscaler; versions move with the upgrade channels.
+ * with the cluster autoscaler, pool versions with upgrades, and, when no version is pinned, the
+ * cluster's version with its upgrade channel (a refresh reads the upgraded version back, and
+ * without this the next `up` would send the whole cluster again). Every path must exist in
+ * azure-native's input types; a test reads them and fails on a dead one. (`nodeImageVersion` is
+ * not one: the node OS channel moves it, but it is output only.)
  */
-export const CLUSTER_IGNORE_CHANGES = [
-	"agentPoolProfiles[*].count",
-	"agentPoolProfiles[*].orchestratorVersion",
-	"agentPoolProfiles[*].nodeImageVersion",
-];
+export function clusterIgnoreChanges(kubernetesVersionPinned: boolean): string[] {
+	return [
+		"agentPoolProfiles[*].count",
+		"agentPoolProfiles[*].orchestratorVersion",
+		...(kubernetesVersionPinned ? [] : ["kubernetesVersion"]),
+	];
+}
 
 /** An AKS cluster with Entra ID + Azure RBAC, its monitoring workspace, and its kubelet identity. */
 export class Cluster extends pulumi.ComponentResource {
@@ -184,7 +190,7 @@ export class Cluster extends pulumi.ComponentResource {
 				tags: args.tags,
 				...managedClusterProperties(args, workspace.id),
 			},
-			{ parent: this, protect, ignoreChanges: CLUSTER_IGNORE_CHANGES },
+			{ parent: this, protect, ignoreChanges: clusterIgnoreChanges(args.kubernetesVersion !== undefined) },
 		);
 		const rule = new monitor.DataCollectionRule(
 			`${name}-insights`,

@@ -1,39 +1,41 @@
 import type * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
+import type { Deployer } from "../lib/principals";
 import { BuiltInRole } from "../lib/roleAssignments";
-import { grantRole } from "./roleAssignment";
+import { grantEach, grantRole } from "./roleAssignment";
 
 export interface RegistryAccessArgs {
-	/** ARM id of the registry, the scope of both assignments. */
+	/** ARM id of the registry, the scope of every assignment. */
 	registryId: pulumi.Input<string>;
 	subscriptionId: pulumi.Input<string>;
 	/** Object id of the cluster's kubelet identity (`identityProfile.kubeletidentity.objectId`), which pulls images. */
 	kubeletObjectId: pulumi.Input<string>;
-	/** Object id of whoever runs `pulumi up` (user or service principal), which pushes images. */
-	deployerObjectId: pulumi.Input<string>;
+	/** Who pushes images: users, groups or service principals, each with its own AcrPush assignment. */
+	deployers: readonly Deployer[];
 }
 
 /**
- * Registry access without passwords: the kubelet identity may pull (AcrPull), the deployer may
+ * Registry access without passwords: the kubelet identity may pull (AcrPull), the deployers may
  * push (AcrPush). Nothing broader is granted on the registry.
  */
 export class RegistryAccess extends pulumi.ComponentResource {
 	/** AcrPull for the kubelet identity; Deployments wait for it so no pod pulls before it exists. */
 	readonly kubeletPull: authorization.RoleAssignment;
-	/** AcrPush for the deployer; the image push waits for it. */
-	readonly deployerPush: authorization.RoleAssignment;
+	/** AcrPush for each deployer; the image push waits for them. */
+	readonly deployerPush: authorization.RoleAssignment[];
 
 	constructor(name: string, args: RegistryAccessArgs, opts?: pulumi.ComponentResourceOptions) {
 		super("aks-acr-app:access:RegistryAccess", name, {}, opts);
-		// Built first and independently: the push grant must not wait for the cluster.
-		this.deployerPush = grantRole(
+		// Built first and independently: the push grants must not wait for the cluster.
+		this.deployerPush = grantEach(
+			`${name}-push`,
 			`${name}-deployer-push`,
+			args.deployers,
 			{
 				scope: args.registryId,
-				principalId: args.deployerObjectId,
 				roleId: BuiltInRole.AcrPush,
 				subscriptionId: args.subscriptionId,
-				description: "Lets the deployer push the app image with an Entra token (no admin user).",
+				description: "Lets a deployer push the app image with an Entra token (no admin user).",
 			},
 			{ parent: this },
 		);
@@ -49,6 +51,6 @@ export class RegistryAccess extends pulumi.ComponentResource {
 			},
 			{ parent: this },
 		);
-		this.registerOutputs({ kubeletPullId: this.kubeletPull.id, deployerPushId: this.deployerPush.id });
+		this.registerOutputs({ kubeletPullId: this.kubeletPull.id, deployerPushIds: this.deployerPush.map((g) => g.id) });
 	}
 }

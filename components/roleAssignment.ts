@@ -1,5 +1,6 @@
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
+import { type PrincipalType, principalSuffix } from "../lib/principals";
 import { roleAssignmentGuid, roleDefinitionId } from "../lib/roleAssignments";
 
 export interface RoleGrant {
@@ -7,16 +8,16 @@ export interface RoleGrant {
 	scope: pulumi.Input<string>;
 	/** Object id of the identity receiving the role. */
 	principalId: pulumi.Input<string>;
+	/**
+	 * What the principal is. Required: azure-native sends "User" when none is given, and ARM then
+	 * refuses a service principal or a group with UnmatchedPrincipalType. Naming the type also lets
+	 * Azure skip the directory lookup that fails with PrincipalNotFound for a managed identity
+	 * Entra has not replicated yet.
+	 */
+	principalType: PrincipalType;
 	/** Built-in role id (see `BuiltInRole`). */
 	roleId: string;
 	subscriptionId: pulumi.Input<string>;
-	/**
-	 * Set for managed identities, which Entra may not have replicated yet when the assignment is
-	 * created; Azure then skips the principal lookup that would fail with PrincipalNotFound.
-	 * Default: unset (Azure looks the principal up), right for the deployer, who may be a user or
-	 * a service principal.
-	 */
-	principalType?: "ServicePrincipal" | "User" | "Group";
 	description: string;
 }
 
@@ -38,5 +39,27 @@ export function grantRole(name: string, grant: RoleGrant, opts: pulumi.CustomRes
 			description: grant.description,
 		},
 		{ ...opts, deleteBeforeReplace: true },
+	);
+}
+
+/**
+ * One role assignment per deployer, each named after its object id, so adding or removing one
+ * deployer never renames (and so never replaces) another's. Earlier versions of this stack named
+ * the single deployer's assignment `legacyName`; the signed-in deployer's assignment carries it as
+ * an alias, so upgrading moves that assignment in state instead of re-creating it.
+ */
+export function grantEach(
+	prefix: string,
+	legacyName: string,
+	deployers: readonly { objectId: string; type: PrincipalType; signedIn?: boolean }[],
+	grant: Omit<RoleGrant, "principalId" | "principalType">,
+	opts: pulumi.CustomResourceOptions,
+): authorization.RoleAssignment[] {
+	return deployers.map((d) =>
+		grantRole(
+			`${prefix}-${principalSuffix(d.objectId)}`,
+			{ ...grant, principalId: d.objectId, principalType: d.type },
+			d.signedIn ? { ...opts, aliases: [{ name: legacyName }] } : opts,
+		),
 	);
 }

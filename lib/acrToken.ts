@@ -1,5 +1,5 @@
 import { httpRequest } from "./http";
-import { type Attempt, PermanentError, type RetryOptions, retryUntil } from "./retry";
+import { type Attempt, permanentError, type RetryOptions, retryUntil } from "./retry";
 
 /**
  * The user name ACR expects with a refresh token from `/oauth2/exchange`: the null GUID tells the
@@ -12,8 +12,12 @@ export interface AcrExchangeRequest {
 	loginServer: string;
 	/** Entra tenant of the access token. */
 	tenantId: string;
-	/** Entra access token for the registry (audience https://containerregistry.azure.net; an ARM token also works). */
-	aadAccessToken: string;
+	/**
+	 * Gives an Entra access token for the registry (audience https://containerregistry.azure.net; an
+	 * ARM token also works). Asked before every attempt: a token obtained when the program started
+	 * may expire while a fresh AcrPush assignment propagates.
+	 */
+	aadAccessToken: () => Promise<string>;
 	/** Exchange endpoint; defaults to `https://<loginServer>/oauth2/exchange`. Tests point it at loopback. */
 	endpoint?: string;
 }
@@ -33,11 +37,11 @@ export function classifyExchangeAnswer(status: number, body: string, endpoint: s
 		try {
 			parsed = JSON.parse(body);
 		} catch {
-			throw new PermanentError(`ACR token exchange at ${endpoint} answered 200 with a body that is not JSON: ${excerpt(body)}`);
+			throw permanentError(`ACR token exchange at ${endpoint} answered 200 with a body that is not JSON: ${excerpt(body)}`);
 		}
 		const token = (parsed as { refresh_token?: unknown } | null)?.refresh_token;
 		if (typeof token !== "string" || token.length === 0) {
-			throw new PermanentError(`ACR token exchange at ${endpoint} answered 200 without a refresh_token`);
+			throw permanentError(`ACR token exchange at ${endpoint} answered 200 without a refresh_token`);
 		}
 		return { done: true, value: token };
 	}
@@ -50,7 +54,7 @@ export function classifyExchangeAnswer(status: number, body: string, endpoint: s
 	if (status === 429 || status >= 500) {
 		return { done: false, reason: `${status} from ${endpoint} (${excerpt(body)})` };
 	}
-	throw new PermanentError(`ACR token exchange at ${endpoint} was refused with ${status}: ${excerpt(body)}`);
+	throw permanentError(`ACR token exchange at ${endpoint} was refused with ${status}: ${excerpt(body)}`);
 }
 
 /**
@@ -63,15 +67,15 @@ export async function exchangeForAcrRefreshToken(
 	retry: RetryOptions = ACR_EXCHANGE_RETRY,
 ): Promise<string> {
 	const endpoint = req.endpoint ?? `https://${req.loginServer}/oauth2/exchange`;
-	const body = new URLSearchParams({
-		grant_type: "access_token",
-		service: req.loginServer,
-		tenant: req.tenantId,
-		access_token: req.aadAccessToken,
-	}).toString();
 	return retryUntil(
 		`Signing in to registry ${req.loginServer}`,
 		async () => {
+			const body = new URLSearchParams({
+				grant_type: "access_token",
+				service: req.loginServer,
+				tenant: req.tenantId,
+				access_token: await req.aadAccessToken(),
+			}).toString();
 			const res = await httpRequest({
 				url: endpoint,
 				method: "POST",

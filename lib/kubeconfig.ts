@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import type { ExecSpec } from "./execCredential";
 
 /** The parts of a cluster's kubeconfig that identify the API server. */
 export interface ClusterEndpoint {
@@ -29,15 +30,17 @@ export function clusterEndpointFromKubeconfig(kubeconfigYaml: string): ClusterEn
 }
 
 /**
- * A kubeconfig that authenticates with a bearer token (an Entra token for the AKS server
- * application), so the Kubernetes provider needs neither kubelogin nor a local account.
+ * A kubeconfig whose user runs an exec credential plugin for every token it needs. It holds no
+ * credential, and its text depends only on the endpoint and the plugin, so it is the same on every
+ * run and machine: the Kubernetes provider shows no change, and refresh and destroy work whenever
+ * the plugin can sign in, long after the `pulumi up` that wrote it.
  */
-export function tokenKubeconfig(name: string, endpoint: ClusterEndpoint, token: string): string {
+export function execKubeconfig(name: string, endpoint: ClusterEndpoint, exec: ExecSpec): string {
 	return JSON.stringify({
 		apiVersion: "v1",
 		kind: "Config",
 		clusters: [{ name, cluster: { server: endpoint.server, "certificate-authority-data": endpoint.caData } }],
-		users: [{ name: `${name}-deployer`, user: { token } }],
+		users: [{ name: `${name}-deployer`, user: { exec } }],
 		contexts: [{ name, context: { cluster: name, user: `${name}-deployer` } }],
 		"current-context": name,
 	});

@@ -1,43 +1,89 @@
 import * as pulumi from "@pulumi/pulumi";
-import { API_ACCESS_RETRY, waitForApiServerAccess } from "./apiServerAccess";
-import type { RetryOptions } from "./retry";
+import { API_ACCESS_RETRY, credentialProblem, waitForApiServerAccess } from "./apiServerAccess";
+import { type ExecCredentialResult, type ExecSpec, runExecCredential } from "./execCredential";
+import type { Principal } from "./principals";
+import { permanentError, type RetryOptions } from "./retry";
+import { decodeTokenClaims } from "./tokenClaims";
 
-/** Inputs of one readiness gate, as the dynamic provider sees them (plain values). */
+/** Inputs of one readiness gate, as the dynamic provider sees them (plain values, no credential). */
 export interface GateInputs {
 	server: string;
 	caPem: string;
-	token: string;
-	/** Changes whenever the role assignment that grants access is (re)created, so the gate runs again. */
-	accessGrant: string;
+	/** The exec credential plugin the Kubernetes provider uses; the gate runs the same one. */
+	credential: ExecSpec;
+	/** The application the plugin's tokens must be for (the AKS server application). */
+	audience: string;
+	/** The tenant the cluster trusts. */
+	tenantId: string;
+	/** Who was granted cluster admin. */
+	admins: Principal[];
+	/** Ids of those role assignments; a new or re-created one makes the gate wait again. */
+	accessGrants: string[];
 	/** Overrides the polling budget. Default: {@link API_ACCESS_RETRY} (15 minutes). */
 	retry?: RetryOptions;
 }
 
-/** What the gate keeps in state: never the token. */
+/** What the gate keeps in state. */
 export interface GateOutputs {
 	server: string;
-	accessGrant: string;
+	accessGrants: string[];
 	attempts: number;
 }
 
+/** A token is renewed this long before it expires. */
+const RENEW_BEFORE_MS = 2 * 60_000;
+
 /**
- * The dynamic provider behind {@link ApiServerReadiness}. `create` waits; `diff` ignores the token,
- * which is fresh on every run, so a repeated `pulumi up` leaves the gate alone, and replaces the gate
- * (waiting again) when the server or the access grant changes.
+ * Tokens from the exec plugin, renewed before they expire, each checked against what the API
+ * server will accept; a token it could never accept is a {@link permanentError}, so the gate fails
+ * at once instead of after its whole budget.
+ */
+export function checkedTokens(inputs: GateInputs, now: () => number = Date.now): () => Promise<string> {
+	let current: { cred: ExecCredentialResult; expiresAt: number } | undefined;
+	return async () => {
+		if (!current || current.expiresAt - RENEW_BEFORE_MS <= now()) {
+			const cred = await runExecCredential(inputs.credential);
+			const claims = decodeTokenClaims(cred.token, "Kubernetes credential");
+			const problem = credentialProblem(
+				claims,
+				{ audience: inputs.audience, tenantId: inputs.tenantId, admins: inputs.admins },
+				now(),
+			);
+			if (problem) throw permanentError(problem);
+			const stated = cred.expirationTimestamp ? Date.parse(cred.expirationTimestamp) : Number.NaN;
+			const expiresAt = Number.isFinite(stated) ? stated : (claims.exp ?? 0) * 1000;
+			current = { cred, expiresAt };
+		}
+		return current.cred.token;
+	};
+}
+
+const sameGrants = (a: string[] | undefined, b: string[] | undefined) =>
+	JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b ?? [])].sort());
+
+/**
+ * The dynamic provider behind {@link ApiServerReadiness}. `create` checks the credential, then
+ * waits; `diff` replaces the gate (so it waits again) when the server or the access grants change,
+ * and nothing else: a repeated `pulumi up` leaves it alone.
  */
 export const apiServerReadinessProvider: pulumi.dynamic.ResourceProvider<GateInputs, GateOutputs> = {
 	async create(inputs) {
+		const token = checkedTokens(inputs);
+		await token(); // fail fast on a credential the API server would never accept
 		const attempts = await waitForApiServerAccess(
-			{ server: inputs.server, caPem: inputs.caPem, token: inputs.token },
+			{ server: inputs.server, caPem: inputs.caPem, token },
 			inputs.retry ?? API_ACCESS_RETRY,
 		);
 		return {
-			id: `${inputs.server}#${inputs.accessGrant}`,
-			outs: { server: inputs.server, accessGrant: inputs.accessGrant, attempts },
+			id: `${inputs.server}#access`,
+			outs: { server: inputs.server, accessGrants: inputs.accessGrants, attempts },
 		};
 	},
 	async diff(_id, olds, news) {
-		const replaces = (["server", "accessGrant"] as const).filter((k) => olds[k] !== news[k]);
+		const replaces = [
+			...(olds.server !== news.server ? ["server"] : []),
+			...(sameGrants(olds.accessGrants, news.accessGrants) ? [] : ["accessGrants"]),
+		];
 		return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
 	},
 	async delete() {
@@ -45,22 +91,18 @@ export const apiServerReadinessProvider: pulumi.dynamic.ResourceProvider<GateInp
 	},
 };
 
-export interface ApiServerReadinessArgs {
-	server: pulumi.Input<string>;
-	caPem: pulumi.Input<string>;
-	token: pulumi.Input<string>;
-	accessGrant: pulumi.Input<string>;
-}
+export type ApiServerReadinessArgs = { [K in keyof Omit<GateInputs, "retry">]: pulumi.Input<GateInputs[K]> };
 
 /**
- * A resource that is created only once the Kubernetes API server answers the deployer's token with
- * 200. Kubernetes resources depend on it, so they never race a propagating role assignment.
+ * A resource that is created only once the Kubernetes API server answers the deployer's
+ * credential with 200. Kubernetes resources depend on it, so they never race a propagating role
+ * assignment.
  */
 export class ApiServerReadiness extends pulumi.dynamic.Resource {
 	/** How many probes it took (1 when access was already there). */
 	declare readonly attempts: pulumi.Output<number>;
 
 	constructor(name: string, args: ApiServerReadinessArgs, opts?: pulumi.CustomResourceOptions) {
-		super(apiServerReadinessProvider, name, { ...args, token: pulumi.secret(args.token), attempts: undefined }, opts);
+		super(apiServerReadinessProvider, name, { ...args, attempts: undefined }, opts);
 	}
 }

@@ -17,14 +17,24 @@ export interface RetryOptions {
 /** One attempt's verdict: done with a value, or not yet with the reason it is not done. */
 export type Attempt<T> = { done: true; value: T } | { done: false; reason: string };
 
-/** Thrown when an attempt says the situation cannot improve by waiting. */
-export class PermanentError extends Error {}
+/**
+ * An error that waiting cannot fix: {@link retryUntil} rethrows it at once. A plain Error with a
+ * marker, not a subclass: dynamic providers run serialized, and Pulumi's closure serializer turns
+ * an Error subclass into a function whose instances have an empty message.
+ */
+export function permanentError(message: string): Error {
+	return Object.assign(new Error(message), { permanent: true });
+}
+
+/** Whether `err` came from {@link permanentError}. */
+export const isPermanent = (err: unknown): err is Error =>
+	err instanceof Error && (err as { permanent?: unknown }).permanent === true;
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Retries `attempt` with exponential backoff until it reports done, throws a
- * {@link PermanentError}, or the time budget runs out. On timeout the error carries how many
+ * {@link permanentError}, or the time budget runs out. On timeout the error carries how many
  * attempts were made, for how long, and the last reason, so the user can tell a slow role
  * propagation from a wrong setting.
  */
@@ -39,7 +49,7 @@ export async function retryUntil<T>(what: string, attempt: (n: number) => Promis
 		try {
 			verdict = await attempt(n);
 		} catch (err) {
-			if (err instanceof PermanentError) throw err;
+			if (isPermanent(err)) throw err;
 			verdict = { done: false, reason: err instanceof Error ? err.message : String(err) };
 		}
 		if (verdict.done) return verdict.value;

@@ -35,9 +35,9 @@ export const DURATIONS: Record<string, Duration> = {
 
 /** Resources whose type says too little (dynamic resources), by `type::name`. */
 export const NAMED_DURATIONS: Record<string, Duration> = {
-	"pulumi-nodejs:dynamic:Resource::azure-providers": {
-		seconds: 2,
-		source: "one GET per namespace when all are registered; the first run on a new subscription adds ~1–2 min, once",
+	"pulumi-nodejs:dynamic:Resource::deployers": {
+		seconds: 0,
+		source: "a record in state; its provider makes no call",
 	},
 };
 

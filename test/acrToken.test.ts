@@ -5,7 +5,7 @@ import { fastRetry, scriptedServer } from "./loopback";
 const request = (endpoint: string) => ({
 	loginServer: "myregistry.azurecr.io",
 	tenantId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
-	aadAccessToken: "eyJ.aad.token",
+	aadAccessToken: async () => "eyJ.aad.token",
 	endpoint,
 });
 const ok = { status: 200, body: JSON.stringify({ refresh_token: "acr-refresh-token" }) };
@@ -28,6 +28,25 @@ describe("ACR token exchange (loopback server)", () => {
 				tenant: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
 				access_token: "eyJ.aad.token",
 			});
+		} finally {
+			await srv.close();
+		}
+	});
+
+	it("asks for a fresh Entra token on every attempt, so a long role propagation cannot outlive it", async () => {
+		const srv = await scriptedServer([forbidden, forbidden, ok]);
+		try {
+			let issued = 0;
+			const token = await exchangeForAcrRefreshToken(
+				{ ...request(`${srv.url}/oauth2/exchange`), aadAccessToken: async () => `eyJ.token-${++issued}` },
+				fastRetry(),
+			);
+			assert.equal(token, "acr-refresh-token");
+			assert.equal(issued, 3);
+			assert.deepEqual(
+				srv.seen.map((r) => new URLSearchParams(r.body).get("access_token")),
+				["eyJ.token-1", "eyJ.token-2", "eyJ.token-3"],
+			);
 		} finally {
 			await srv.close();
 		}

@@ -1,6 +1,5 @@
 import * as assert from "node:assert/strict";
 import { PROBE_PATH, waitForApiServerAccess } from "../lib/apiServerAccess";
-import { apiServerReadinessProvider } from "../lib/readinessGate";
 import { fastRetry, fixture, scriptedServer } from "./loopback";
 
 const namespaceList = { status: 200, body: JSON.stringify({ kind: "NamespaceList", apiVersion: "v1", items: [] }) };
@@ -18,7 +17,7 @@ describe("Kubernetes API readiness gate (loopback server)", () => {
 	it("waits through 403s while Azure RBAC propagates, then succeeds on 200", async () => {
 		const srv = await scriptedServer([forbidden, forbidden, forbidden, namespaceList]);
 		try {
-			const attempts = await waitForApiServerAccess({ server: srv.url, token: "aks-token" }, fastRetry());
+			const attempts = await waitForApiServerAccess({ server: srv.url, token: async () => "aks-token" }, fastRetry());
 			assert.equal(attempts, 4);
 			assert.equal(srv.seen.length, 4);
 			for (const req of srv.seen) {
@@ -34,7 +33,7 @@ describe("Kubernetes API readiness gate (loopback server)", () => {
 	it("succeeds at once when access is already there", async () => {
 		const srv = await scriptedServer([namespaceList]);
 		try {
-			assert.equal(await waitForApiServerAccess({ server: srv.url, token: "t" }, fastRetry()), 1);
+			assert.equal(await waitForApiServerAccess({ server: srv.url, token: async () => "t" }, fastRetry()), 1);
 		} finally {
 			await srv.close();
 		}
@@ -43,17 +42,20 @@ describe("Kubernetes API readiness gate (loopback server)", () => {
 	it("times out with a clear report: how long, how many attempts, the last answer", async () => {
 		const srv = await scriptedServer([forbidden]);
 		try {
-			await assert.rejects(waitForApiServerAccess({ server: srv.url, token: "secret-token" }, fastRetry(300)), (err: Error) => {
-				assert.match(
-					err.message,
-					new RegExp(
-						`Waiting for Kubernetes API access at ${srv.url}: gave up after \\d+ attempt\\(s\\) in \\d+ s \\(limit 0 s\\)`,
-					),
-				);
-				assert.match(err.message, /403: the Azure RBAC role assignment has not propagated/);
-				assert.ok(!err.message.includes("secret-token"));
-				return true;
-			});
+			await assert.rejects(
+				waitForApiServerAccess({ server: srv.url, token: async () => "secret-token" }, fastRetry(300)),
+				(err: Error) => {
+					assert.match(
+						err.message,
+						new RegExp(
+							`Waiting for Kubernetes API access at ${srv.url}: gave up after \\d+ attempt\\(s\\) in \\d+ s \\(limit 0 s\\)`,
+						),
+					);
+					assert.match(err.message, /403: the Azure RBAC role assignment has not propagated/);
+					assert.ok(!err.message.includes("secret-token"));
+					return true;
+				},
+			);
 		} finally {
 			await srv.close();
 		}
@@ -66,7 +68,7 @@ describe("Kubernetes API readiness gate (loopback server)", () => {
 			namespaceList,
 		]);
 		try {
-			assert.equal(await waitForApiServerAccess({ server: srv.url, token: "t" }, fastRetry()), 3);
+			assert.equal(await waitForApiServerAccess({ server: srv.url, token: async () => "t" }, fastRetry()), 3);
 		} finally {
 			await srv.close();
 		}
@@ -76,7 +78,7 @@ describe("Kubernetes API readiness gate (loopback server)", () => {
 		const srv = await scriptedServer([{ status: 200, body: "not json" }]);
 		try {
 			await assert.rejects(
-				waitForApiServerAccess({ server: srv.url, token: "t" }, fastRetry(200)),
+				waitForApiServerAccess({ server: srv.url, token: async () => "t" }, fastRetry(200)),
 				/200 but the body is not a Kubernetes NamespaceList/,
 			);
 		} finally {
@@ -87,12 +89,12 @@ describe("Kubernetes API readiness gate (loopback server)", () => {
 	it("keeps trying while the API server is unreachable or failing", async () => {
 		const srv = await scriptedServer([{ status: 500, body: "" }, { status: 401, body: "" }, namespaceList]);
 		try {
-			assert.equal(await waitForApiServerAccess({ server: srv.url, token: "t" }, fastRetry()), 3);
+			assert.equal(await waitForApiServerAccess({ server: srv.url, token: async () => "t" }, fastRetry()), 3);
 		} finally {
 			await srv.close();
 		}
 		await assert.rejects(
-			waitForApiServerAccess({ server: srv.url, token: "t" }, fastRetry(150)),
+			waitForApiServerAccess({ server: srv.url, token: async () => "t" }, fastRetry(150)),
 			/gave up .*ECONNREFUSED/,
 			"a closed port is retried, then reported",
 		);
@@ -101,53 +103,17 @@ describe("Kubernetes API readiness gate (loopback server)", () => {
 	it("trusts exactly the cluster CA it is given over HTTPS", async () => {
 		const srv = await scriptedServer([namespaceList], { tls: true });
 		try {
-			assert.equal(await waitForApiServerAccess({ server: srv.url, caPem: fixture("ca.pem"), token: "t" }, fastRetry()), 1);
+			assert.equal(
+				await waitForApiServerAccess({ server: srv.url, caPem: fixture("ca.pem"), token: async () => "t" }, fastRetry()),
+				1,
+			);
 			await assert.rejects(
-				waitForApiServerAccess({ server: srv.url, token: "t" }, fastRetry(150)),
+				waitForApiServerAccess({ server: srv.url, token: async () => "t" }, fastRetry(150)),
 				/gave up .*(self-signed|unable to verify|local issuer)/i,
 				"without the cluster CA the certificate is refused",
 			);
 		} finally {
 			await srv.close();
 		}
-	});
-
-	describe("its dynamic provider", () => {
-		const olds = { server: "https://a", accessGrant: "grant-1", attempts: 2 };
-		it("ignores a fresh token, so a repeated pulumi up leaves the gate alone", async () => {
-			const d = await apiServerReadinessProvider.diff?.("id", olds, {
-				server: "https://a",
-				accessGrant: "grant-1",
-				caPem: "ca",
-				token: "new",
-			});
-			assert.deepEqual(d, { changes: false, replaces: [], deleteBeforeReplace: false });
-		});
-		it("runs again when the role assignment or the server changes", async () => {
-			const d = await apiServerReadinessProvider.diff?.("id", olds, {
-				server: "https://b",
-				accessGrant: "grant-2",
-				caPem: "ca",
-				token: "t",
-			});
-			assert.deepEqual(d?.replaces, ["server", "accessGrant"]);
-			assert.equal(d?.changes, true);
-		});
-		it("create polls the API server and keeps no token in state", async () => {
-			const srv = await scriptedServer([forbidden, namespaceList]);
-			try {
-				const created = await apiServerReadinessProvider.create({
-					server: srv.url,
-					caPem: "",
-					token: "t",
-					accessGrant: "g",
-					retry: fastRetry(),
-				});
-				assert.deepEqual(created.outs, { server: srv.url, accessGrant: "g", attempts: 2 });
-				assert.equal(srv.seen.length, 2);
-			} finally {
-				await srv.close();
-			}
-		});
 	});
 });

@@ -22,10 +22,10 @@ describe("AppImage during pulumi up (token exchange against a loopback registry)
 			const image = new AppImage("app", {
 				loginServer: "myreg.azurecr.io",
 				tenantId: TENANT_ID,
-				pushGrantId: grant.id,
+				pushGrantIds: [grant.id],
 				repository: "app",
 				tag: "1.2.3",
-				context: "/src/app",
+				context: "src/app",
 				exchange: { endpoint: `${srv.url}/oauth2/exchange`, retry: fastRetry() },
 			});
 			const { value: digest } = await settle(image.repoDigest);
@@ -39,16 +39,22 @@ describe("AppImage during pulumi up (token exchange against a loopback registry)
 				password: "acr-refresh-token",
 			});
 			assert.equal(docker.plain.build.platform, IMAGE_PLATFORM);
-			assert.equal(docker.plain.build.dockerfile, "/src/app/Dockerfile");
+			assert.equal(docker.plain.build.dockerfile, "src/app/Dockerfile");
 			assert.equal(docker.plain.imageName, "myreg.azurecr.io/app:1.2.3");
 
 			assert.equal(srv.seen.length, 2, "retried the 403 once");
-			const form = Object.fromEntries(new URLSearchParams(srv.seen[1].body));
-			assert.equal(
-				form.access_token,
-				"eyJmock.https://containerregistry.azure.net.sig",
-				"an Entra token for the ACR audience, not ARM",
+			const forms = srv.seen.map((r) => Object.fromEntries(new URLSearchParams(r.body)));
+			const form = forms[1];
+			const claims = JSON.parse(Buffer.from(form.access_token.split(".")[1], "base64url").toString());
+			assert.equal(claims.aud, "https://containerregistry.azure.net", "an Entra token for the ACR audience, not ARM");
+			assert.notEqual(forms[0].access_token, form.access_token, "a fresh token for each attempt");
+			assert.deepEqual(
+				forms.map((f) => f.access_token),
+				mocks.issuedTokens,
+				"every token the mocks issued went to the registry, and only there",
 			);
+			const state = JSON.stringify(mocks.resources.map((r) => [r.plain, r.state]));
+			assert.ok(!mocks.issuedTokens.some((t) => state.includes(t)), "no Entra token in any input or output");
 			assert.equal(form.service, "myreg.azurecr.io");
 			assert.equal(form.tenant, TENANT_ID);
 			const grantDone = mocks.t0 + mocks.one("azure-native:authorization:RoleAssignment").completedAt;
@@ -56,6 +62,23 @@ describe("AppImage during pulumi up (token exchange against a loopback registry)
 		} finally {
 			await srv.close();
 		}
+	});
+
+	it("refuses an absolute build context: it would differ between machines and rebuild the image", () => {
+		const mocks = new StackMocks();
+		mocks.install(PROJECT, "dev", true);
+		assert.throws(
+			() =>
+				new AppImage("abs", {
+					loginServer: "myreg.azurecr.io",
+					tenantId: TENANT_ID,
+					pushGrantIds: [],
+					repository: "app",
+					tag: "1",
+					context: "/home/me/src/app",
+				}),
+			/AppImage abs: context "\/home\/me\/src\/app" is absolute; give it relative to the project root/,
+		);
 	});
 
 	it("fails the deployment with the exchange's message when the registry never accepts the deployer", async () => {
@@ -66,10 +89,10 @@ describe("AppImage during pulumi up (token exchange against a loopback registry)
 			const image = new AppImage("app", {
 				loginServer: "myreg.azurecr.io",
 				tenantId: TENANT_ID,
-				pushGrantId: pulumi.output("grant"),
+				pushGrantIds: [pulumi.output("grant")],
 				repository: "app",
 				tag: "1",
-				context: "/src/app",
+				context: "src/app",
 				exchange: { endpoint: `${srv.url}/oauth2/exchange`, retry: fastRetry(150) },
 			});
 			await assert.rejects(settle(image.repoDigest), /Signing in to registry myreg\.azurecr\.io: gave up/);

@@ -3,7 +3,8 @@ import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
 import { dnsPrefixFrom } from "../components/cluster";
-import { clusterEndpointFromKubeconfig, tokenKubeconfig } from "../lib/kubeconfig";
+import { aksExecCredential } from "../lib/execCredential";
+import { clusterEndpointFromKubeconfig, execKubeconfig } from "../lib/kubeconfig";
 import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
 import { publicRepositoryUrl, sourceInfo } from "../lib/sourceInfo";
 import { aksUserKubeconfig, ROOT } from "./mocks";
@@ -28,13 +29,13 @@ describe("roleAssignmentGuid", () => {
 });
 
 describe("kubeconfig", () => {
-	it("reads server and CA from the kubeconfig AKS returns, and builds a token kubeconfig", () => {
+	it("reads server and CA from the kubeconfig AKS returns, and builds an exec kubeconfig", () => {
 		const endpoint = clusterEndpointFromKubeconfig(aksUserKubeconfig("c1"));
 		assert.match(endpoint.server, /^https:\/\/c1-dns-[0-9a-f]{8}\.hcp\.westeurope\.azmk8s\.io:443$/);
 		assert.match(Buffer.from(endpoint.caData, "base64").toString(), /BEGIN CERTIFICATE/);
-		const kc = JSON.parse(tokenKubeconfig("c1", endpoint, "tok"));
+		const kc = JSON.parse(execKubeconfig("c1", endpoint, aksExecCredential()));
 		assert.equal(kc["current-context"], "c1");
-		assert.deepEqual(kc.users[0].user, { token: "tok" });
+		assert.deepEqual(kc.users[0].user, { exec: aksExecCredential() });
 		assert.equal(kc.clusters[0].cluster.server, endpoint.server);
 	});
 	it("fails clearly on a kubeconfig without a server or a CA", () => {

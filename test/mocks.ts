@@ -22,6 +22,21 @@ export const KUBELET_CLIENT_ID = "c2c2c2c2-0000-4000-8000-000000000003";
 export const CONTROL_PLANE_PRINCIPAL_ID = "c3c3c3c3-0000-4000-8000-000000000004";
 export const LB_IP = "20.61.0.10";
 
+/**
+ * Every token the mocks hand out ends in this signature (plus the run's nonce), so a test can
+ * search whatever reached state for it.
+ */
+export const TOKEN_MARK = "MOCKTOKENSIGNATURE";
+
+/** An unsigned JWT with the given claims and a marked signature. */
+export function mockJwt(claims: Record<string, unknown>, signature = TOKEN_MARK): string {
+	const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+	return `${part({ alg: "none", typ: "JWT" })}.${part(claims)}.${signature}`;
+}
+
+/** Whom the mocks sign in as: a user (as after `az login`) or a service principal (as in a pipeline). */
+export type SignedInKind = "User" | "ServicePrincipal";
+
 /** The sentinel with which secret values reach mocks. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -207,10 +222,36 @@ export class StackMocks implements pulumi.runtime.Mocks {
 	 *   `pulumi preview` of a new stack knows, i.e. inputs only, every value Azure computes unknown
 	 *   and the signed-in account's details as explicit placeholders (the offline plan uses this)
 	 */
+	/** Tokens handed out by this instance, in order. */
+	readonly issuedTokens: string[] = [];
+	/** Makes this instance's tokens differ from every other instance's, as tokens differ between runs. */
+	readonly tokenNonce = Math.random().toString(36).slice(2, 10);
+
 	constructor(
 		private readonly delays: Delays = {},
 		private readonly computed: "realistic" | "unknown" = "realistic",
+		private readonly signedIn: SignedInKind = "User",
 	) {}
+
+	/** An Entra token as azure-native's getClientToken returns it, for the signed-in identity. */
+	private token(audience: string): string {
+		const claims: Record<string, unknown> =
+			this.signedIn === "User"
+				? { idtyp: "user", scp: "user_impersonation", upn: "deployer@contoso.example" }
+				: { idtyp: "app", appid: "a9a9a9a9-0000-4000-8000-000000000009" };
+		const token = mockJwt(
+			{
+				aud: audience,
+				tid: TENANT_ID,
+				oid: DEPLOYER_OBJECT_ID,
+				exp: Math.floor(Date.now() / 1000) + 3600,
+				...claims,
+			},
+			`${TOKEN_MARK}-${this.tokenNonce}-${this.issuedTokens.length}`,
+		);
+		this.issuedTokens.push(token);
+		return token;
+	}
 
 	call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
 		this.calls.push({ token: args.token, inputs: args.inputs });
@@ -220,7 +261,13 @@ export class StackMocks implements pulumi.runtime.Mocks {
 				case "azure-native:authorization:getClientConfig":
 					return Object.fromEntries(["clientId", "objectId", "subscriptionId", "tenantId"].map((f) => [f, placeholder(f)]));
 				case "azure-native:authorization:getClientToken":
-					return { token: placeholder("token") };
+					// Shaped like a token, because the program reads its claims; the plan assumes a user signs in.
+					return {
+						token: mockJwt(
+							{ oid: placeholder("objectId").replace("getClientToken", "getClientConfig"), idtyp: "user" },
+							"placeholder-signature",
+						),
+					};
 				default:
 					throw new Error(`no placeholder for invoke ${args.token}`);
 			}
@@ -234,7 +281,7 @@ export class StackMocks implements pulumi.runtime.Mocks {
 					tenantId: TENANT_ID,
 				};
 			case "azure-native:authorization:getClientToken":
-				return { token: `eyJmock.${args.inputs.endpoint ?? "arm"}.sig` };
+				return { token: this.token(args.inputs.endpoint ?? "https://management.azure.com/") };
 			case "azure-native:containerservice:listManagedClusterUserCredentials":
 				return {
 					kubeconfigs: [
@@ -338,6 +385,13 @@ export interface RunOptions {
 	computed?: "realistic" | "unknown";
 	/** Receives the mocks before the program runs, so tests can inspect them when it throws. */
 	onMocks?: (mocks: StackMocks) => void;
+	/** Whom azure-native is signed in as. Default: "User". */
+	signedIn?: SignedInKind;
+	/**
+	 * The checkout to evaluate: its index.ts runs with it as the working directory, as Pulumi runs a
+	 * program from its project root. Default: this repository.
+	 */
+	projectDir?: string;
 }
 
 export interface RunResult {
@@ -361,11 +415,19 @@ export async function runStack(opts: RunOptions): Promise<RunResult> {
 		else config[k] = v;
 	}
 	pulumi.runtime.setAllConfig(config);
-	const mocks = new StackMocks(opts.delays, opts.computed);
+	const mocks = new StackMocks(opts.delays, opts.computed, opts.signedIn);
 	mocks.install(PROJECT, opts.stack, opts.preview ?? true);
 	opts.onMocks?.(mocks);
-	const program: () => Promise<Record<string, pulumi.Output<unknown>>> = require("../index");
-	const returned = await program();
+	const projectDir = opts.projectDir ?? ROOT;
+	const program: () => Promise<Record<string, pulumi.Output<unknown>>> = require(path.join(projectDir, "index"));
+	const cwd = process.cwd();
+	process.chdir(projectDir);
+	let returned: Record<string, pulumi.Output<unknown>>;
+	try {
+		returned = await program();
+	} finally {
+		process.chdir(cwd);
+	}
 	const outputs: Record<string, unknown> = {};
 	const secretOutputs = new Set<string>();
 	for (const [k, o] of Object.entries(returned)) {

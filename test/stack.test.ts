@@ -1,8 +1,6 @@
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { AKS_SERVER_APP_ID } from "../components/clusterAccess";
-import { REQUIRED_PROVIDERS } from "../lib/resourceProviders";
+import { AKS_SERVER_APP_ID, aksExecCredential } from "../lib/execCredential";
 import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
 import {
 	CONTROL_PLANE_PRINCIPAL_ID,
@@ -12,10 +10,10 @@ import {
 	KUBELET_OBJECT_ID,
 	LB_IP,
 	type Recorded,
-	ROOT,
 	type RunResult,
 	runStack,
 	SUBSCRIPTION_ID,
+	TENANT_ID,
 } from "./mocks";
 
 const T = {
@@ -36,6 +34,9 @@ const T = {
 	pdb: "kubernetes:policy/v1:PodDisruptionBudget",
 	hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
 };
+/** The per-deployer assignments are named after the deployer's object id. */
+export const PUSH = `registry-access-push-${DEPLOYER_OBJECT_ID}`;
+export const ADMIN = `cluster-access-admin-${DEPLOYER_OBJECT_ID}`;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const roleDef = (id: string) => `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
 
@@ -95,7 +96,7 @@ for (const stack of ["dev", "prod"] as const) {
 					.all(T.gate)
 					.map((r) => r.name)
 					.sort(),
-				["azure-providers", "cluster-access-api-ready"],
+				["cluster-access-api-ready", "deployers"],
 			);
 			assert.equal(run.mocks.all(T.pdb).length, stack === "prod" ? 1 : 0);
 			assert.equal(run.mocks.all(T.hpa).length, stack === "prod" ? 1 : 0);
@@ -112,12 +113,14 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(pull.plain.roleDefinitionId, roleDef(BuiltInRole.AcrPull));
 			assert.equal(pull.plain.roleDefinitionId.endsWith("7f951dda-4ed3-4680-a7ca-43fe172d538d"), true);
 			assert.equal(pull.plain.principalType, "ServicePrincipal");
+			assert.equal(pull.plain.principalId, KUBELET_OBJECT_ID);
 			const assignmentsOnKubelet = run.mocks.all(T.role).filter((r) => r.plain.principalId === KUBELET_OBJECT_ID);
 			assert.equal(assignmentsOnKubelet.length, 1, "nothing broader than AcrPull for the kubelet");
 		});
 
-		it("names every role assignment with a deterministic GUID and replaces them delete-first", () => {
+		it("names every role assignment with a deterministic GUID, states its principal type, and replaces it delete-first", () => {
 			for (const r of run.mocks.all(T.role)) {
+				assert.ok(["User", "ServicePrincipal", "Group"].includes(r.plain.principalType), `${r.name} states its principalType`);
 				const roleId = r.plain.roleDefinitionId.split("/").pop();
 				assert.match(r.plain.roleAssignmentName, GUID);
 				assert.equal(r.plain.roleAssignmentName, roleAssignmentGuid(r.plain.scope, r.plain.principalId, roleId));
@@ -125,33 +128,28 @@ for (const stack of ["dev", "prod"] as const) {
 			}
 		});
 
-		it("lets the deployer push (AcrPush) and administer Kubernetes through Azure RBAC", () => {
-			const push = role("registry-access-deployer-push");
+		it("lets the signed-in deployer push (AcrPush) and administer Kubernetes, as the User it signed in as", () => {
+			const push = role(PUSH);
 			assert.equal(push.plain.principalId, DEPLOYER_OBJECT_ID);
+			assert.equal(push.plain.principalType, "User");
 			assert.equal(push.plain.roleDefinitionId, roleDef(BuiltInRole.AcrPush));
 			assert.equal(push.plain.scope, role("registry-access-kubelet-pull").plain.scope);
-			const admin = role("cluster-access-deployer-admin");
+			const admin = role(ADMIN);
 			assert.equal(admin.plain.principalId, DEPLOYER_OBJECT_ID);
+			assert.equal(admin.plain.principalType, "User");
 			assert.equal(admin.plain.roleDefinitionId, roleDef("b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"));
 			assert.match(admin.plain.scope, /\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/);
 		});
 
-		it("registers the Azure resource providers before anything that needs them", () => {
-			const reg = one(T.gate, "azure-providers");
-			assert.deepEqual(reg.plain.namespaces, REQUIRED_PROVIDERS);
-			assert.ok(
-				REQUIRED_PROVIDERS.includes("Microsoft.ContainerService") && REQUIRED_PROVIDERS.includes("Microsoft.ContainerRegistry"),
-			);
-			assert.equal(reg.plain.subscriptionId, SUBSCRIPTION_ID);
-			assert.ok(isSecret(reg.inputs.token), "the ARM token is secret");
-			const registry = one("aks-acr-app:registry:Registry");
-			const cluster = one("aks-acr-app:cluster:Cluster");
-			for (const component of [registry, cluster])
-				assert.ok(component.dependencies.includes(reg.urn), `${component.name} waits for it`);
-			for (const t of [T.registry, T.cluster, T.workspace, T.dcr]) {
-				assert.ok(one(t).startedAt >= reg.completedAt, `${t} is created after the registration`);
+		it("records who may deploy before any deployer grant is touched, with object ids only", () => {
+			const record = one(T.gate, "deployers");
+			assert.deepEqual(record.plain.deployers, [{ objectId: DEPLOYER_OBJECT_ID, type: "User" }]);
+			assert.equal(record.plain.source, "signed-in");
+			for (const name of ["aks-acr-app:access:RegistryAccess", "aks-acr-app:access:ClusterAccess"]) {
+				assert.ok(one(name).dependencies.includes(record.urn), `${name} waits for the record`);
 			}
-			assert.ok(!one(T.rg).dependencies.includes(reg.urn), "the resource group needs none of them and is created meanwhile");
+			for (const grant of [role(PUSH), role(ADMIN)]) assert.ok(grant.startedAt >= record.completedAt, grant.name);
+			assert.ok(!one(T.registry).dependencies.includes(record.urn), "the registry does not wait for it");
 		});
 
 		it("keeps the registry password-free", () => {
@@ -223,8 +221,12 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(one(T.dcra).plain.resourceUri, cluster.id);
 			assert.match(rule.id, /\/providers\/Microsoft\.Insights\/dataCollectionRules\//);
 			assert.equal(one(T.dcra).plain.dataCollectionRuleId, rule.id);
-			assert.ok(cluster.ignoreChanges.includes("agentPoolProfiles[*].count"));
-			assert.ok(cluster.ignoreChanges.includes("agentPoolProfiles[*].orchestratorVersion"));
+			assert.deepEqual(cluster.ignoreChanges, [
+				"agentPoolProfiles[*].count",
+				"agentPoolProfiles[*].orchestratorVersion",
+				// dev leaves the version to its upgrade channel; prod pins it, and a change of the pin must apply
+				...(stack === "dev" ? ["kubernetesVersion"] : []),
+			]);
 		});
 
 		it(`protects the registry, cluster, workspace and resource group ${stack === "prod" ? "in prod" : "only in prod (not in dev)"}`, () => {
@@ -235,8 +237,8 @@ for (const stack of ["dev", "prod"] as const) {
 		it("builds the image from app/ for linux/amd64 and pushes it with an Entra-derived secret", () => {
 			const image = one(T.image);
 			assert.equal(image.plain.build.platform, "linux/amd64");
-			assert.equal(image.plain.build.context, path.join(ROOT, "app"));
-			assert.equal(image.plain.build.dockerfile, path.join(ROOT, "app", "Dockerfile"));
+			assert.equal(image.plain.build.context, "app", "relative, so every checkout builds the same inputs");
+			assert.equal(image.plain.build.dockerfile, "app/Dockerfile");
 			assert.equal(image.plain.build.args.APP_VERSION, "1.0.0");
 			assert.match(image.plain.build.args.VCS_REF, /^([0-9a-f]{40}(-dirty)?|unknown)$/, "the app/ tree id");
 			assert.ok(image.plain.build.args.SOURCE_URL === "unknown" || image.plain.build.args.SOURCE_URL.startsWith("https://"));
@@ -255,22 +257,20 @@ for (const stack of ["dev", "prod"] as const) {
 				image.completedAt < cluster.completedAt,
 				`image pushed at ${image.completedAt} ms, cluster ready at ${cluster.completedAt} ms`,
 			);
-			assert.ok(image.dependencies.includes(role("registry-access-deployer-push").urn), "it waits for the AcrPush grant");
+			assert.ok(image.dependencies.includes(role(PUSH).urn), "it waits for the AcrPush grant");
 		});
 
-		it("talks to Kubernetes only through an explicit provider with an Entra token for the AKS server app", () => {
+		it("talks to Kubernetes only through an explicit provider whose kubeconfig holds no credential", () => {
 			const provider = one(T.k8sProvider);
-			assert.ok(isSecret(provider.inputs.kubeconfig), "kubeconfig is secret");
 			const kubeconfig = JSON.parse(provider.plain.kubeconfig);
-			assert.equal(kubeconfig.users[0].user.token, `eyJmock.${AKS_SERVER_APP_ID}.sig`);
-			assert.equal(kubeconfig.users[0].user.exec, undefined, "no kubelogin");
+			assert.deepEqual(kubeconfig.users[0].user, { exec: aksExecCredential() }, "an exec plugin, no token");
+			assert.equal(kubeconfig.users[0].user.exec.args[2], AKS_SERVER_APP_ID);
 			assert.match(kubeconfig.clusters[0].cluster.server, /^https:\/\/.*\.azmk8s\.io:443$/);
 			assert.equal(provider.plain.clusterIdentifier, one(T.cluster).id);
-			assert.equal(provider.plain.deleteUnreachable, "true");
-			assert.ok(
-				run.mocks.calls.some(
-					(c) => c.token === "azure-native:authorization:getClientToken" && c.inputs.endpoint === AKS_SERVER_APP_ID,
-				),
+			assert.equal(
+				provider.plain.deleteUnreachable,
+				undefined,
+				"a refresh that cannot reach the cluster fails instead of dropping the app",
 			);
 			for (const t of [T.namespace, T.deployment, T.service, T.netpol, T.pdb, T.hpa]) {
 				for (const r of run.mocks.all(t))
@@ -278,11 +278,15 @@ for (const stack of ["dev", "prod"] as const) {
 			}
 		});
 
-		it("gates every Kubernetes resource on API access for the deployer's admin assignment", () => {
+		it("gates every Kubernetes resource on API access, checked with the provider's own credential", () => {
 			const gate = one(T.gate, "cluster-access-api-ready");
 			const provider = one(T.k8sProvider);
-			assert.equal(gate.plain.accessGrant, role("cluster-access-deployer-admin").id);
-			assert.ok(isSecret(gate.inputs.token));
+			assert.deepEqual(gate.plain.accessGrants, [role(ADMIN).id]);
+			assert.deepEqual(gate.plain.credential, JSON.parse(provider.plain.kubeconfig).users[0].user.exec);
+			assert.deepEqual(gate.plain.admins, [{ objectId: DEPLOYER_OBJECT_ID, type: "User" }]);
+			assert.equal(gate.plain.audience, AKS_SERVER_APP_ID);
+			assert.equal(gate.plain.tenantId, TENANT_ID);
+			assert.equal(gate.plain.token, undefined, "no token among its inputs");
 			assert.ok(provider.dependencies.includes(gate.urn), "the provider waits for the gate");
 			for (const t of [T.namespace, T.deployment, T.service, T.netpol]) {
 				assert.ok(one(t).startedAt >= gate.completedAt, `${t} starts after the gate`);
@@ -397,16 +401,3 @@ for (const stack of ["dev", "prod"] as const) {
 		});
 	});
 }
-
-describe("determinism", () => {
-	it("two evaluations declare identical names and inputs, so a repeated pulumi up is a no-op", async () => {
-		const snapshot = async () => {
-			const { mocks } = await runStack({ stack: "prod" });
-			return mocks.resources.map((r) => JSON.stringify([r.type, r.name, r.inputs, r.protect, r.dependencies.length])).sort();
-		};
-		const first = await snapshot();
-		const second = await snapshot();
-		assert.ok(first.length > 10);
-		assert.deepEqual(second, first);
-	});
-});
