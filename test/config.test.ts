@@ -98,6 +98,55 @@ describe("config: parseStackConfig", () => {
 	it("an unknown stack name without environment", () =>
 		rejects({}, "environment", "staging", /dev or prod/, { ...base, stack: "staging" }));
 
+	it("reads deployers as principals with their types, object ids in lower case", () => {
+		const c = parseStackConfig(
+			{
+				deployers: JSON.stringify([
+					{ objectId: "D0D0D0D0-0000-4000-8000-000000000001", type: "User" },
+					{ objectId: "f0f0f0f0-0000-4000-8000-00000000000f", type: "Group" },
+				]),
+			},
+			base,
+		);
+		assert.deepEqual(c.deployers, [
+			{ objectId: "d0d0d0d0-0000-4000-8000-000000000001", type: "User" },
+			{ objectId: "f0f0f0f0-0000-4000-8000-00000000000f", type: "Group" },
+		]);
+		assert.deepEqual(parseStackConfig({}, base).deployers, [], "unset: whoever signs in");
+	});
+	const principal = (over: Record<string, unknown>) =>
+		JSON.stringify([{ objectId: "d0d0d0d0-0000-4000-8000-000000000001", type: "User", ...over }]);
+	for (const [label, value, detail] of [
+		["not JSON", "alice", /it is not JSON/],
+		["not a list", '{"objectId":"x"}', /JSON list of at most 20 distinct principals/],
+		[
+			"an object id that is a name",
+			principal({ objectId: "alice@contoso.com" }),
+			/entry 0 has objectId "alice@contoso\.com", not an object id/,
+		],
+		["an unknown type", principal({ type: "Person" }), /"User" \| "Group" \| "ServicePrincipal".*entry 0 has type "Person"/],
+		["an unknown key", principal({ name: "alice" }), /entry 0 has unknown keys name/],
+		[
+			"the same principal twice",
+			JSON.stringify([
+				{ objectId: "d0d0d0d0-0000-4000-8000-000000000001", type: "User" },
+				{ objectId: "D0D0D0D0-0000-4000-8000-000000000001", type: "User" },
+			]),
+			/entry 1 repeats/,
+		],
+		[
+			"more than 20",
+			JSON.stringify(
+				Array.from({ length: 21 }, (_, i) => ({
+					objectId: `d0d0d0d0-0000-4000-8000-${String(i).padStart(12, "0")}`,
+					type: "User",
+				})),
+			),
+			/at most 20/,
+		],
+	] as const) {
+		it(`deployers: ${label}`, () => rejects({ deployers: value }, "deployers", JSON.stringify(value), detail));
+	}
 	it("no location", () => {
 		assert.throws(() => parseStackConfig({}, { ...base, location: undefined }), /azure-native:location is not set/);
 	});

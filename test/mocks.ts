@@ -35,7 +35,11 @@ export function mockJwt(claims: Record<string, unknown>, signature = TOKEN_MARK)
 }
 
 /** Whom the mocks sign in as: a user (as after `az login`) or a service principal (as in a pipeline). */
-export type SignedInKind = "User" | "ServicePrincipal";
+export interface SignedInAs {
+	type: "User" | "ServicePrincipal";
+	objectId: string;
+}
+export const SIGNED_IN_USER: SignedInAs = { type: "User", objectId: DEPLOYER_OBJECT_ID };
 
 /** The sentinel with which secret values reach mocks. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -72,6 +76,8 @@ export interface Recorded {
 	protect: boolean;
 	deleteBeforeReplace: boolean;
 	ignoreChanges: string[];
+	/** Earlier names the resource answers to (`aliases: [{ name }]`), or full URNs. */
+	aliases: string[];
 	provider: string;
 	/** Milliseconds since the run started: registration sent, and the mocked creation finished. */
 	startedAt: number;
@@ -230,20 +236,20 @@ export class StackMocks implements pulumi.runtime.Mocks {
 	constructor(
 		private readonly delays: Delays = {},
 		private readonly computed: "realistic" | "unknown" = "realistic",
-		private readonly signedIn: SignedInKind = "User",
+		private readonly signedIn: SignedInAs = SIGNED_IN_USER,
 	) {}
 
 	/** An Entra token as azure-native's getClientToken returns it, for the signed-in identity. */
 	private token(audience: string): string {
 		const claims: Record<string, unknown> =
-			this.signedIn === "User"
+			this.signedIn.type === "User"
 				? { idtyp: "user", scp: "user_impersonation", upn: "deployer@contoso.example" }
 				: { idtyp: "app", appid: "a9a9a9a9-0000-4000-8000-000000000009" };
 		const token = mockJwt(
 			{
 				aud: audience,
 				tid: TENANT_ID,
-				oid: DEPLOYER_OBJECT_ID,
+				oid: this.signedIn.objectId,
 				exp: Math.floor(Date.now() / 1000) + 3600,
 				...claims,
 			},
@@ -276,7 +282,7 @@ export class StackMocks implements pulumi.runtime.Mocks {
 			case "azure-native:authorization:getClientConfig":
 				return {
 					clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
-					objectId: DEPLOYER_OBJECT_ID,
+					objectId: this.signedIn.objectId,
 					subscriptionId: SUBSCRIPTION_ID,
 					tenantId: TENANT_ID,
 				};
@@ -336,6 +342,13 @@ export class StackMocks implements pulumi.runtime.Mocks {
 				protect: req.getProtect() === true,
 				deleteBeforeReplace: req.getDeletebeforereplace() === true,
 				ignoreChanges: req.getIgnorechangesList(),
+				aliases: req
+					.getAliasesList()
+					.map(
+						(a: { getUrn: () => string; getSpec: () => { getName: () => string } | undefined }) =>
+							a.getSpec()?.getName() || a.getUrn(),
+					)
+					.filter(Boolean),
 				provider: req.getProvider(),
 				startedAt: Date.now() - this.t0,
 				completedAt: -1,
@@ -385,8 +398,8 @@ export interface RunOptions {
 	computed?: "realistic" | "unknown";
 	/** Receives the mocks before the program runs, so tests can inspect them when it throws. */
 	onMocks?: (mocks: StackMocks) => void;
-	/** Whom azure-native is signed in as. Default: "User". */
-	signedIn?: SignedInKind;
+	/** Whom azure-native is signed in as. Default: {@link SIGNED_IN_USER}. */
+	signedIn?: SignedInAs;
 	/**
 	 * The checkout to evaluate: its index.ts runs with it as the working directory, as Pulumi runs a
 	 * program from its project root. Default: this repository.

@@ -1,0 +1,170 @@
+import * as assert from "node:assert/strict";
+import { deployerRecordProvider } from "../lib/deployerRecord";
+import {
+	checkHandover,
+	DeployerError,
+	type DeployerSet,
+	type Principal,
+	principalSuffix,
+	principalTypeFromClaims,
+	resolveDeployers,
+} from "../lib/principals";
+import { BuiltInRole } from "../lib/roleAssignments";
+import { DEPLOYER_OBJECT_ID, PROJECT, type Recorded, runStack, type SignedInAs, type StackMocks } from "./mocks";
+
+const KEY = `${PROJECT}:deployers`;
+const CI = "c0c0c0c0-0000-4000-8000-00000000000c";
+const GROUP = "f0f0f0f0-0000-4000-8000-00000000000f";
+const user: Principal = { objectId: DEPLOYER_OBJECT_ID, type: "User" };
+const ci: Principal = { objectId: CI, type: "ServicePrincipal" };
+const group: Principal = { objectId: GROUP, type: "Group" };
+const ROLE = "azure-native:authorization:RoleAssignment";
+const RECORD = "pulumi-nodejs:dynamic:Resource";
+
+describe("deployers: who signed in", () => {
+	it("is a user when the token says so or carries delegated scopes, a service principal otherwise", () => {
+		assert.equal(principalTypeFromClaims({ idtyp: "user" }), "User");
+		assert.equal(principalTypeFromClaims({ idtyp: "app", scp: "x" }), "ServicePrincipal");
+		assert.equal(principalTypeFromClaims({ scp: "user_impersonation" }), "User");
+		assert.equal(principalTypeFromClaims({}), "ServicePrincipal", "a managed identity's token has neither");
+	});
+	it("names resources by object id, so adding one principal never renames another's", () => {
+		assert.equal(principalSuffix("D0D0D0D0-0000-4000-8000-000000000001"), "d0d0d0d0-0000-4000-8000-000000000001");
+		assert.equal(principalSuffix("<computed: getClientConfig.objectId>"), "computed-getclientconfig-objectid");
+	});
+});
+
+describe("deployers: resolveDeployers", () => {
+	it("without a list, grants whoever signed in", () => {
+		assert.deepEqual(resolveDeployers([], ci, KEY), { source: "signed-in", deployers: [{ ...ci, signedIn: true }] });
+	});
+	it("with a list, grants exactly the list and marks who signed in", () => {
+		assert.deepEqual(resolveDeployers([user, ci], ci, KEY), {
+			source: "configured",
+			deployers: [user, { ...ci, signedIn: true }],
+		});
+	});
+	it("refuses, before anything is created, an identity that is not on the list", () => {
+		assert.throws(
+			() => resolveDeployers([user], ci, KEY),
+			(e: unknown) =>
+				e instanceof DeployerError &&
+				e.message.includes(`signed in as ServicePrincipal ${CI}, which is not in ${KEY}`) &&
+				e.message.includes(`(objectId ${CI}, type ServicePrincipal)`),
+		);
+	});
+	it("lets an unlisted identity through when a group on the list may contain it (the gate then checks)", () => {
+		assert.deepEqual(resolveDeployers([group], ci, KEY).deployers, [group]);
+	});
+	it("refuses a listed identity whose type is wrong: Azure would answer UnmatchedPrincipalType", () => {
+		assert.throws(
+			() => resolveDeployers([{ objectId: CI, type: "User" }], ci, KEY),
+			new RegExp(`${KEY} lists ${CI} as User, but it signed in as a ServicePrincipal: correct its type`),
+		);
+	});
+});
+
+describe("deployers: the record refuses a silent handover", () => {
+	const signedIn = (p: Principal): DeployerSet => ({ source: "signed-in", deployers: [p] });
+	const configured = (...ps: Principal[]): DeployerSet => ({ source: "configured", deployers: ps });
+	it("refuses another identity taking over when no list is configured, naming both and the way out", () => {
+		assert.match(
+			checkHandover(signedIn(user), signedIn(ci), KEY) ?? "",
+			new RegExp(`belong to User ${DEPLOYER_OBJECT_ID}.*signed in as ServicePrincipal ${CI}.*List who may deploy in ${KEY}`),
+		);
+	});
+	it("allows the same identity again, and any change to a configured list", () => {
+		assert.equal(checkHandover(signedIn(user), signedIn(user), KEY), undefined);
+		assert.equal(checkHandover(signedIn(user), configured(user, ci), KEY), undefined, "starting a list");
+		assert.equal(checkHandover(configured(user, ci), configured(ci), KEY), undefined, "removing someone on purpose");
+	});
+	it("its provider's diff throws the refusal (pulumi preview stops there) and reports real changes only", async () => {
+		const rec = (set: DeployerSet) => ({ ...set, configKey: KEY });
+		await assert.rejects(
+			Promise.resolve(deployerRecordProvider.diff?.("deployers", rec(signedIn(user)), rec(signedIn(ci)))),
+			/would revoke/,
+		);
+		assert.deepEqual(await deployerRecordProvider.diff?.("deployers", rec(configured(user, ci)), rec(configured(user, ci))), {
+			changes: false,
+			replaces: [],
+			deleteBeforeReplace: false,
+		});
+		assert.equal(
+			(await deployerRecordProvider.diff?.("deployers", rec(configured(user)), rec(configured(user, ci))))?.changes,
+			true,
+		);
+	});
+});
+
+describe("deployers: the whole stack", () => {
+	const deployersConfig = (...ps: Principal[]) => ({ [KEY]: JSON.stringify(ps) });
+	const grants = (mocks: StackMocks, roleId: string) =>
+		mocks.all(ROLE).filter((r: Recorded) => String(r.plain.roleDefinitionId).endsWith(roleId));
+
+	it("grants a pipeline's service principal as a ServicePrincipal (azure-native alone would send User)", async () => {
+		const { mocks } = await runStack({ stack: "dev", signedIn: { type: "ServicePrincipal", objectId: CI } });
+		for (const roleId of [BuiltInRole.AcrPush, BuiltInRole.AksRbacClusterAdmin]) {
+			const [grant] = grants(mocks, roleId);
+			assert.equal(grant.plain.principalId, CI);
+			assert.equal(grant.plain.principalType, "ServicePrincipal");
+		}
+		assert.deepEqual(mocks.one(RECORD, "deployers").plain.deployers, [ci]);
+	});
+
+	it("grants every configured deployer its own pair of assignments, named by object id", async () => {
+		const { mocks } = await runStack({ stack: "prod", overrides: deployersConfig(user, group, ci) });
+		for (const roleId of [BuiltInRole.AcrPush, BuiltInRole.AksRbacClusterAdmin]) {
+			assert.deepEqual(
+				grants(mocks, roleId)
+					.map((g) => [g.plain.principalId, g.plain.principalType])
+					.sort(),
+				[
+					[CI, "ServicePrincipal"],
+					[DEPLOYER_OBJECT_ID, "User"],
+					[GROUP, "Group"],
+				],
+			);
+		}
+		assert.ok(mocks.one(ROLE, `registry-access-push-${GROUP}`));
+		assert.ok(mocks.one(ROLE, `cluster-access-admin-${CI}`));
+		const gate = mocks.one(RECORD, "cluster-access-api-ready");
+		assert.deepEqual(gate.plain.admins, [user, group, ci]);
+		assert.equal(gate.plain.accessGrants.length, 3);
+		const image = mocks.one("docker:index/image:Image");
+		for (const push of grants(mocks, BuiltInRole.AcrPush)) assert.ok(image.dependencies.includes(push.urn), push.name);
+		assert.equal(mocks.one(RECORD, "deployers").plain.source, "configured");
+	});
+
+	it("keeps the earlier single-deployer names as aliases on the signed-in deployer's assignments only", async () => {
+		const { mocks } = await runStack({ stack: "dev", overrides: deployersConfig(user, ci) });
+		assert.deepEqual(mocks.one(ROLE, `registry-access-push-${DEPLOYER_OBJECT_ID}`).aliases, ["registry-access-deployer-push"]);
+		assert.deepEqual(mocks.one(ROLE, `cluster-access-admin-${DEPLOYER_OBJECT_ID}`).aliases, ["cluster-access-deployer-admin"]);
+		assert.deepEqual(mocks.one(ROLE, `cluster-access-admin-${CI}`).aliases, []);
+	});
+
+	it("lets CI and a laptop on the list take turns with zero changes", async () => {
+		const inputs = async (signedIn: SignedInAs) => {
+			const { mocks } = await runStack({ stack: "prod", overrides: deployersConfig(user, ci), signedIn });
+			return mocks.resources.map((r) => JSON.stringify([r.type, r.name, r.inputs])).sort();
+		};
+		const laptop = await inputs({ type: "User", objectId: DEPLOYER_OBJECT_ID });
+		const pipeline = await inputs({ type: "ServicePrincipal", objectId: CI });
+		assert.deepEqual(pipeline, laptop);
+	});
+
+	it("stops before declaring anything when the signed-in identity is not on the list", async () => {
+		let seen: StackMocks | undefined;
+		await assert.rejects(
+			runStack({
+				stack: "dev",
+				overrides: deployersConfig(user),
+				signedIn: { type: "ServicePrincipal", objectId: CI },
+				onMocks: (m) => {
+					seen = m;
+				},
+			}),
+			new RegExp(`signed in as ServicePrincipal ${CI}, which is not in ${KEY}`),
+		);
+		assert.equal(seen?.resources.length, 0, "nothing was declared");
+	});
+});
