@@ -108,4 +108,14 @@ Set these as GitHub Actions variables of $repo (Settings → Secrets and variabl
 or: gh variable set AZURE_CLIENT_ID --repo $repo --body "$client_id" (and the same for the other two).
 Then create the "prod" environment with required reviewers, and add PULUMI_ACCESS_TOKEN as a secret
 (or switch the workflows to an azblob:// backend, see README).
+
+List this identity as a deployer of every stack the pipeline runs, beside each person who runs
+pulumi up by hand (their object id: az ad signed-in-user show --query id -o tsv), in Pulumi.<stack>.yaml:
+  aks-acr-app:deployers:
+    - objectId: $principal_id
+      type: ServicePrincipal
+    - objectId: <your object id>
+      type: User
+Without that list a stack grants only whoever ran it first, and the pipeline's first run stops
+and says so instead of revoking that person.
 NEXT

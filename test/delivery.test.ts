@@ -87,6 +87,10 @@ describe("delivery: GitHub Actions workflows", () => {
 				assert.equal(job.permissions["id-token"], "write", `${f} ${name}`);
 				assert.deepEqual(Object.keys(login.with).sort(), ["client-id", "subscription-id", "tenant-id"]);
 				assert.equal(job.env.ARM_USE_OIDC, "true");
+				// The Kubernetes credential plugin exchanges GitHub's OIDC token for exactly this client in exactly this tenant.
+				const fromVariable = (v: string) => `\${{ vars.${v} }}`;
+				assert.equal(job.env.ARM_CLIENT_ID, fromVariable("AZURE_CLIENT_ID"), `${f} ${name}`);
+				assert.equal(job.env.ARM_TENANT_ID, fromVariable("AZURE_TENANT_ID"), `${f} ${name}`);
 			}
 		}
 	});
@@ -178,6 +182,11 @@ describe("delivery: shell scripts", () => {
 			/--role f58310d9-a9f6-439a-9e8d-f62e7b41a168 .*--condition .*GuidEquals\\ \\\{7f951dda-4ed3-4680-a7ca-43fe172d538d\\,\\ 8311e382-0749-4cb8-b61a-304f252e45ec\\,\\ b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b\\\}/,
 		);
 		assert.match(out, /AZURE_CLIENT_ID=<client id of shop-deployer>/);
+		assert.match(
+			out,
+			/aks-acr-app:deployers:\n\s+- objectId: <principal id of shop-deployer>\n\s+type: ServicePrincipal\n/,
+			"the pipeline identity goes on the deployers list, as a service principal",
+		);
 		const owner = bootstrap("--repo", "acme/shop", "--subscription", "s", "--resource-group", "g", "--owner", "--dry-run").stdout;
 		assert.match(owner, /--role 8e3af657-a8ff-443c-a75c-2fe8c4bcb635/);
 		assert.ok(!owner.includes("f58310d9"), "Owner replaces the pair");
