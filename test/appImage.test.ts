@@ -64,6 +64,41 @@ describe("AppImage during pulumi up (token exchange against a loopback registry)
 		}
 	});
 
+	it("two ups differ only in registry.password, which docker.Image's diff leaves out, so the second up pushes nothing", async () => {
+		// pulumi-docker's Diff (provider/provider.go, diffUpdates) counts a change under `registry`
+		// only when `server` changes: username and password "can change frequently and should not
+		// trigger a rebuild". This is the one input this stack lets differ between runs.
+		const srv = await scriptedServer([
+			{ status: 200, body: '{"refresh_token":"acr-refresh-token-1"}' },
+			{ status: 200, body: '{"refresh_token":"acr-refresh-token-2"}' },
+		]);
+		try {
+			const up = async () => {
+				const mocks = new StackMocks();
+				mocks.install(PROJECT, "dev", false);
+				const image = new AppImage("app", {
+					loginServer: "myreg.azurecr.io",
+					tenantId: TENANT_ID,
+					pushGrantIds: [pulumi.output("grant")],
+					repository: "app",
+					tag: "1.2.3",
+					context: "app",
+					buildArgs: { APP_VERSION: "1.2.3" },
+					exchange: { endpoint: `${srv.url}/oauth2/exchange`, retry: fastRetry() },
+				});
+				await settle(image.repoDigest);
+				return mocks.one("docker:index/image:Image").plain;
+			};
+			const first = await up();
+			const second = await up();
+			assert.notEqual(first.registry.password, second.registry.password);
+			const withoutPassword = (i: Record<string, any>) => ({ ...i, registry: { ...i.registry, password: undefined } });
+			assert.deepEqual(withoutPassword(second), withoutPassword(first));
+		} finally {
+			await srv.close();
+		}
+	});
+
 	it("refuses an absolute build context: it would differ between machines and rebuild the image", () => {
 		const mocks = new StackMocks();
 		mocks.install(PROJECT, "dev", true);
