@@ -8,8 +8,6 @@ import { ApiServerReadiness } from "../lib/readinessGate";
 import { BuiltInRole } from "../lib/roleAssignments";
 import { grantEach } from "./roleAssignment";
 
-export { AKS_SERVER_APP_ID };
-
 export interface ClusterAccessArgs {
 	clusterId: pulumi.Input<string>;
 	clusterName: pulumi.Input<string>;

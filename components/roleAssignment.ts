@@ -1,6 +1,6 @@
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
-import { type PrincipalType, principalSuffix } from "../lib/principals";
+import { type Deployer, type PrincipalType, principalSuffix } from "../lib/principals";
 import { roleAssignmentGuid, roleDefinitionId } from "../lib/roleAssignments";
 
 export interface RoleGrant {
@@ -51,7 +51,7 @@ export function grantRole(name: string, grant: RoleGrant, opts: pulumi.CustomRes
 export function grantEach(
 	prefix: string,
 	legacyName: string,
-	deployers: readonly { objectId: string; type: PrincipalType; signedIn?: boolean }[],
+	deployers: readonly Deployer[],
 	grant: Omit<RoleGrant, "principalId" | "principalType">,
 	opts: pulumi.CustomResourceOptions,
 ): authorization.RoleAssignment[] {

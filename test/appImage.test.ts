@@ -1,9 +1,26 @@
 import * as assert from "node:assert/strict";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
-import { AppImage, IMAGE_PLATFORM } from "../components/appImage";
+import { AppImage, type AppImageArgs, IMAGE_PLATFORM } from "../components/appImage";
 import { fastRetry, scriptedServer } from "./loopback";
 import { isSecret, PROJECT, StackMocks, settle, TENANT_ID } from "./mocks";
+
+/** An AppImage evaluated as during `pulumi up`, its registry sign-in pointed at a loopback server. */
+function appImageUp(exchangeUrl: string, over: Partial<AppImageArgs> = {}) {
+	const mocks = new StackMocks();
+	mocks.install(PROJECT, "dev", false);
+	const image = new AppImage("app", {
+		loginServer: "myreg.azurecr.io",
+		tenantId: TENANT_ID,
+		pushGrantIds: [pulumi.output("grant")],
+		repository: "app",
+		tag: "1.2.3",
+		context: "app",
+		exchange: { endpoint: `${exchangeUrl}/oauth2/exchange`, retry: fastRetry() },
+		...over,
+	});
+	return { mocks, image };
+}
 
 describe("AppImage during pulumi up (token exchange against a loopback registry)", () => {
 	it("waits for the AcrPush grant, exchanges an ACR-audience Entra token, and pushes with the refresh token as a secret", async () => {
@@ -74,18 +91,7 @@ describe("AppImage during pulumi up (token exchange against a loopback registry)
 		]);
 		try {
 			const up = async () => {
-				const mocks = new StackMocks();
-				mocks.install(PROJECT, "dev", false);
-				const image = new AppImage("app", {
-					loginServer: "myreg.azurecr.io",
-					tenantId: TENANT_ID,
-					pushGrantIds: [pulumi.output("grant")],
-					repository: "app",
-					tag: "1.2.3",
-					context: "app",
-					buildArgs: { APP_VERSION: "1.2.3" },
-					exchange: { endpoint: `${srv.url}/oauth2/exchange`, retry: fastRetry() },
-				});
+				const { mocks, image } = appImageUp(srv.url, { buildArgs: { APP_VERSION: "1.2.3" } });
 				await settle(image.repoDigest);
 				return mocks.one("docker:index/image:Image").plain;
 			};
@@ -119,17 +125,7 @@ describe("AppImage during pulumi up (token exchange against a loopback registry)
 	it("fails the deployment with the exchange's message when the registry never accepts the deployer", async () => {
 		const srv = await scriptedServer([{ status: 401, body: "" }]);
 		try {
-			const mocks = new StackMocks();
-			mocks.install(PROJECT, "dev", false);
-			const image = new AppImage("app", {
-				loginServer: "myreg.azurecr.io",
-				tenantId: TENANT_ID,
-				pushGrantIds: [pulumi.output("grant")],
-				repository: "app",
-				tag: "1",
-				context: "src/app",
-				exchange: { endpoint: `${srv.url}/oauth2/exchange`, retry: fastRetry(150) },
-			});
+			const { image } = appImageUp(srv.url, { exchange: { endpoint: `${srv.url}/oauth2/exchange`, retry: fastRetry(150) } });
 			await assert.rejects(settle(image.repoDigest), /Signing in to registry myreg\.azurecr\.io: gave up/);
 		} finally {
 			await srv.close();
