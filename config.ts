@@ -18,6 +18,11 @@ export interface StackConfig {
 	/** Protect the resource group, registry, cluster and workspace from `pulumi destroy`. */
 	protect: boolean;
 	/**
+	 * An existing resource group to deploy into, left unmanaged (the pipeline's bootstrap creates
+	 * one per stack and scopes the stack's identity to it). Undefined: the stack creates its own.
+	 */
+	resourceGroup?: string;
+	/**
 	 * Who may push images and administer the cluster (AcrPush and "AKS RBAC Cluster Admin"), each
 	 * with its own role assignments. Empty: only the identity that runs `pulumi up`.
 	 */
@@ -51,6 +56,7 @@ export interface StackConfig {
 export const CONFIG_KEYS = [
 	"environment",
 	"protect",
+	"resourceGroup",
 	"deployers",
 	"registrySku",
 	"kubernetesVersion",
@@ -122,6 +128,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const VM_SIZE = /^Standard_[A-Za-z0-9_]+$/;
 const K8S_MINOR = /^[1-9]\d*\.\d+$/;
 const LOCATION = /^[a-z][a-z0-9]+$/;
+/** Azure's rule for resource group names: 1-90 letters, digits, '_', '-', '.', '(' and ')', not ending in '.'. */
+const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
 
 /**
  * Turns raw stack configuration (strings as `pulumi config` stores them) into a validated
@@ -274,6 +282,15 @@ export function parseStackConfig(
 		environment,
 		location: opts.location ?? "",
 		protect: boolean("protect", d.protect),
+		resourceGroup:
+			raw.resourceGroup === undefined
+				? undefined
+				: matching(
+						"resourceGroup",
+						RESOURCE_GROUP,
+						"",
+						"expected the name of an existing resource group: 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'",
+					) || undefined,
 		deployers,
 		registry: { sku: oneOf<RegistrySku>("registrySku", ["Basic", "Standard", "Premium"], d.registrySku) },
 		cluster: {

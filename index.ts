@@ -10,6 +10,7 @@ import { RegistryAccess } from "./components/registryAccess";
 import { readStackConfig } from "./config";
 import { DeployerRecord } from "./lib/deployerRecord";
 import { resolveDeployers } from "./lib/principals";
+import { existingResourceGroup } from "./lib/resourceGroup";
 import { signedInPrincipal } from "./lib/signedIn";
 import { sourceInfo } from "./lib/sourceInfo";
 
@@ -35,7 +36,7 @@ export = async () => {
 	//    those grants from one identity to another.
 	const signedIn = await signedInPrincipal();
 	const deployersKey = `${pulumi.getProject()}:deployers`;
-	const deployers = resolveDeployers(config.deployers, signedIn, deployersKey);
+	const deployers = resolveDeployers(config.deployers, signedIn, deployersKey, pulumi.runtime.isDryRun());
 	if (deployers.source === "signed-in") {
 		pulumi.log.info(
 			`${deployersKey} is not set: ${signedIn.type} ${signedIn.objectId} alone may push images and administer the cluster. ` +
@@ -45,19 +46,22 @@ export = async () => {
 	const record = new DeployerRecord("deployers", deployers, deployersKey);
 	const afterRecord = { dependsOn: [record] };
 
-	// 1. Registry and cluster, side by side in one resource group. (azure-native registers any
-	//    resource provider a new subscription lacks when Azure first answers MissingSubscriptionRegistration.)
-	const group = new resources.ResourceGroup("rg", { tags }, { protect });
+	// 1. Registry and cluster, side by side in one resource group: the stack's own, or an existing
+	//    one the pipeline's identity is scoped to. (azure-native registers any resource provider a
+	//    new subscription lacks when Azure first answers MissingSubscriptionRegistration.)
+	const groupName = config.resourceGroup
+		? await existingResourceGroup(config.resourceGroup, `${pulumi.getProject()}:resourceGroup`)
+		: new resources.ResourceGroup("rg", { tags }, { protect }).name;
 	const zoned = config.cluster.availabilityZones.length > 0;
 	const registry = new Registry("registry", {
-		resourceGroupName: group.name,
+		resourceGroupName: groupName,
 		sku: config.registry.sku,
 		zoneRedundant: zoned,
 		protect,
 		tags,
 	});
 	const cluster = new Cluster("cluster", {
-		resourceGroupName: group.name,
+		resourceGroupName: groupName,
 		dnsPrefix: `${config.app.name}-${stack}`,
 		...config.cluster,
 		protect,
@@ -94,7 +98,7 @@ export = async () => {
 		{
 			clusterId: cluster.clusterId,
 			clusterName: cluster.clusterName,
-			resourceGroupName: group.name,
+			resourceGroupName: groupName,
 			subscriptionId: signedIn.subscriptionId,
 			tenantId: signedIn.tenantId,
 			deployers: deployers.deployers,

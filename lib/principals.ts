@@ -51,9 +51,18 @@ export class DeployerError extends Error {
  * the signed-in principal alone; {@link checkHandover} keeps a later run by another identity from
  * silently replacing it.
  *
+ * A `pulumi preview` may be run by an identity that is not on the list (the pipeline's read-only
+ * preview identity): it changes nothing, and the list stays as configured.
+ *
  * @param configKey the key to name in messages, e.g. `aks-acr-app:deployers`
+ * @param previewOnly true while the program is evaluated for a preview
  */
-export function resolveDeployers(configured: Principal[], signedIn: Principal, configKey: string): DeployerSet {
+export function resolveDeployers(
+	configured: Principal[],
+	signedIn: Principal,
+	configKey: string,
+	previewOnly = false,
+): DeployerSet {
 	if (configured.length === 0) return { source: "signed-in", deployers: [{ ...signedIn, signedIn: true }] };
 	const listed = configured.find((p) => p.objectId.toLowerCase() === signedIn.objectId.toLowerCase());
 	if (listed && listed.type !== signedIn.type) {
@@ -62,7 +71,7 @@ export function resolveDeployers(configured: Principal[], signedIn: Principal, c
 				`correct its type to ${signedIn.type} (Azure rejects a role assignment whose principalType does not match)`,
 		);
 	}
-	if (!listed && !configured.some((p) => p.type === "Group")) {
+	if (!listed && !previewOnly && !configured.some((p) => p.type === "Group")) {
 		throw new DeployerError(
 			`You are signed in as ${signedIn.type} ${signedIn.objectId}, which is not in ${configKey} ` +
 				`(${configured.map((p) => `${p.type} ${p.objectId}`).join(", ")}). It could not push the image or deploy the app, ` +

@@ -147,6 +147,17 @@ describe("config: parseStackConfig", () => {
 	] as const) {
 		it(`deployers: ${label}`, () => rejects({ deployers: value }, "deployers", JSON.stringify(value), detail));
 	}
+	it("reads an existing resource group's name, and leaves it unset by default", () => {
+		assert.equal(parseStackConfig({ resourceGroup: "shop-prod_(eu).1" }, base).resourceGroup, "shop-prod_(eu).1");
+		assert.equal(parseStackConfig({}, base).resourceGroup, undefined);
+	});
+	it("resourceGroup: a name Azure refuses", () =>
+		rejects(
+			{ resourceGroup: "my group." },
+			"resourceGroup",
+			'"my group."',
+			/1-90 letters, digits, '_', '-', '\.', '\(' or '\)', not ending in '\.'/,
+		));
 	it("no location", () => {
 		assert.throws(() => parseStackConfig({}, { ...base, location: undefined }), /azure-native:location is not set/);
 	});

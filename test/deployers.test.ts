@@ -53,6 +53,9 @@ describe("deployers: resolveDeployers", () => {
 				e.message.includes(`(objectId ${CI}, type ServicePrincipal)`),
 		);
 	});
+	it("lets a preview by an identity that is not on the list go ahead: it changes nothing", () => {
+		assert.deepEqual(resolveDeployers([user], ci, KEY, /* previewOnly */ true), { source: "configured", deployers: [user] });
+	});
 	it("lets an unlisted identity through when a group on the list may contain it (the gate then checks)", () => {
 		assert.deepEqual(resolveDeployers([group], ci, KEY).deployers, [group]);
 	});
@@ -152,11 +155,27 @@ describe("deployers: the whole stack", () => {
 		assert.deepEqual(pipeline, laptop);
 	});
 
-	it("stops before declaring anything when the signed-in identity is not on the list", async () => {
+	it("previews as the pipeline's read-only preview identity, which is not a deployer, without changing the grants", async () => {
+		const preview = await runStack({
+			stack: "dev",
+			overrides: deployersConfig(user, ci),
+			signedIn: { type: "ServicePrincipal", objectId: "b0b0b0b0-0000-4000-8000-00000000000b" },
+		});
+		const asDeployer = await runStack({ stack: "dev", overrides: deployersConfig(user, ci) });
+		const grantInputs = (m: StackMocks) =>
+			m
+				.all(ROLE)
+				.map((r) => JSON.stringify([r.name, r.inputs]))
+				.sort();
+		assert.deepEqual(grantInputs(preview.mocks), grantInputs(asDeployer.mocks));
+	});
+
+	it("stops a pulumi up before declaring anything when the signed-in identity is not on the list", async () => {
 		let seen: StackMocks | undefined;
 		await assert.rejects(
 			runStack({
 				stack: "dev",
+				preview: false,
 				overrides: deployersConfig(user),
 				signedIn: { type: "ServicePrincipal", objectId: CI },
 				onMocks: (m) => {

@@ -21,6 +21,8 @@ export const KUBELET_OBJECT_ID = "c1c1c1c1-0000-4000-8000-000000000002";
 export const KUBELET_CLIENT_ID = "c2c2c2c2-0000-4000-8000-000000000003";
 export const CONTROL_PLANE_PRINCIPAL_ID = "c3c3c3c3-0000-4000-8000-000000000004";
 export const LB_IP = "20.61.0.10";
+/** A resource group name the mocks answer as missing, as ARM does for a group that does not exist. */
+export const MISSING_RESOURCE_GROUP = "rg-that-does-not-exist";
 
 /**
  * Every token the mocks hand out ends in this signature (plus the run's nonce), so a test can
@@ -274,6 +276,8 @@ export class StackMocks implements pulumi.runtime.Mocks {
 							"placeholder-signature",
 						),
 					};
+				case "azure-native:resources:getResourceGroup":
+					return { name: args.inputs.resourceGroupName, location: "<computed: the group's location>" };
 				default:
 					throw new Error(`no placeholder for invoke ${args.token}`);
 			}
@@ -288,6 +292,20 @@ export class StackMocks implements pulumi.runtime.Mocks {
 				};
 			case "azure-native:authorization:getClientToken":
 				return { token: this.token(args.inputs.endpoint ?? "https://management.azure.com/") };
+			case "azure-native:resources:getResourceGroup": {
+				const name = String(args.inputs.resourceGroupName);
+				if (name === MISSING_RESOURCE_GROUP) {
+					// As the engine fails an invoke: a gRPC error whose details the SDK turns into the message.
+					const details = `invocation of ${args.token} returned an error: ResourceGroupNotFound: Resource group '${name}' could not be found.`;
+					throw Object.assign(new Error(details), { details });
+				}
+				return {
+					id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${name}`,
+					name,
+					location: "westeurope",
+					properties: { provisioningState: "Succeeded" },
+				};
+			}
 			case "azure-native:containerservice:listManagedClusterUserCredentials":
 				return {
 					kubeconfigs: [

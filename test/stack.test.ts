@@ -9,6 +9,7 @@ import {
 	KUBELET_CLIENT_ID,
 	KUBELET_OBJECT_ID,
 	LB_IP,
+	MISSING_RESOURCE_GROUP,
 	type Recorded,
 	type RunResult,
 	runStack,
@@ -401,3 +402,33 @@ for (const stack of ["dev", "prod"] as const) {
 		});
 	});
 }
+
+describe("resource group: an existing one, as the pipeline's bootstrap creates per stack", () => {
+	const KEY = "aks-acr-app:resourceGroup";
+	it("deploys into it and leaves it unmanaged", async () => {
+		const { mocks } = await runStack({ stack: "prod", overrides: { [KEY]: "shop-prod" } });
+		assert.equal(mocks.all(T.rg).length, 0, "no resource group of its own");
+		for (const t of [T.registry, T.cluster, T.workspace, T.dcr])
+			assert.equal(mocks.one(t).plain.resourceGroupName, "shop-prod", t);
+		assert.match(mocks.one(T.registry).id, /\/resourceGroups\/shop-prod\//);
+	});
+	it("stops before declaring anything when the group cannot be read", async () => {
+		let seen: RunResult["mocks"] | undefined;
+		await assert.rejects(
+			runStack({
+				stack: "dev",
+				overrides: { [KEY]: MISSING_RESOURCE_GROUP },
+				onMocks: (m) => {
+					seen = m;
+				},
+			}),
+			new RegExp(
+				`${KEY} = "${MISSING_RESOURCE_GROUP}": the resource group cannot be read \\(.*ResourceGroupNotFound.*\\)\\. Create it first`,
+			),
+		);
+		assert.ok(
+			seen?.resources.every((r) => r.type === T.gate && r.name === "deployers"),
+			"nothing but the deployer record",
+		);
+	});
+});
