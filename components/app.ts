@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceType } from "../config";
+import { componentType } from "./typeToken";
 
 /** The contract between the stack and the image in `app/`: port, user and shutdown timing. */
 export const APP_CONTRACT = {
@@ -141,7 +142,7 @@ export class App extends pulumi.ComponentResource {
 	readonly namespace: pulumi.Output<string>;
 
 	constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
-		super("aks-acr-app:app:App", name, {}, opts);
+		super(componentType("app", "App"), name, {}, opts);
 		const labels = appLabels(args.name);
 		const selector = selectorOf(args.name);
 		const meta = () => ({ name: args.name, namespace: args.namespace, labels });

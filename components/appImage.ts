@@ -4,6 +4,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ACR_EXCHANGE_RETRY, ACR_REFRESH_TOKEN_USERNAME, exchangeForAcrRefreshToken } from "../lib/acrToken";
 import type { RetryOptions } from "../lib/retry";
+import { componentType } from "./typeToken";
 
 /**
  * Audience of the token exchanged for registry credentials: ACR itself, not Azure Resource Manager,
@@ -67,7 +68,7 @@ export class AppImage extends pulumi.ComponentResource {
 	readonly imageName: pulumi.Output<string>;
 
 	constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
-		super("aks-acr-app:image:AppImage", name, {}, opts);
+		super(componentType("image", "AppImage"), name, {}, opts);
 		for (const [key, value] of [
 			["context", args.context],
 			["dockerfile", args.dockerfile],

@@ -4,6 +4,7 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterTier, UpgradeChannel } from "../config";
+import { componentType } from "./typeToken";
 
 /** An autoscaling node pool's size. */
 export interface PoolSize {
@@ -170,7 +171,7 @@ export class Cluster extends pulumi.ComponentResource {
 	readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
 
 	constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-		super("aks-acr-app:cluster:Cluster", name, {}, opts);
+		super(componentType("cluster", "Cluster"), name, {}, opts);
 		const protect = args.protect ?? false;
 		const workspace = new operationalinsights.Workspace(
 			`${name}-logs`,

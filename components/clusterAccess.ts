@@ -7,6 +7,7 @@ import type { Deployer } from "../lib/principals";
 import { ApiServerReadiness } from "../lib/readinessGate";
 import { BuiltInRole } from "../lib/roleAssignments";
 import { grantEach } from "./roleAssignment";
+import { componentType } from "./typeToken";
 
 export interface ClusterAccessArgs {
 	clusterId: pulumi.Input<string>;
@@ -36,7 +37,7 @@ export class ClusterAccess extends pulumi.ComponentResource {
 	readonly userKubeconfig: pulumi.Output<string>;
 
 	constructor(name: string, args: ClusterAccessArgs, opts?: pulumi.ComponentResourceOptions) {
-		super("aks-acr-app:access:ClusterAccess", name, {}, opts);
+		super(componentType("access", "ClusterAccess"), name, {}, opts);
 		const credential = args.credential ?? aksExecCredential();
 
 		const admins = grantEach(

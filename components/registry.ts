@@ -1,6 +1,7 @@
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegistrySku } from "../config";
+import { componentType } from "./typeToken";
 
 export interface RegistryArgs {
 	/** Resource group that holds the registry. */
@@ -43,7 +44,7 @@ export class Registry extends pulumi.ComponentResource {
 	readonly registryName: pulumi.Output<string>;
 
 	constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-		super("aks-acr-app:registry:Registry", name, {}, opts);
+		super(componentType("registry", "Registry"), name, {}, opts);
 		// Registry names are alphanumeric only, and azure-native derives the Azure name from this one
 		// (plus a random suffix), so no dashes here.
 		const registry = new containerregistry.Registry(

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Deployer } from "../lib/principals";
 import { BuiltInRole } from "../lib/roleAssignments";
 import { grantEach, grantRole } from "./roleAssignment";
+import { componentType } from "./typeToken";
 
 export interface RegistryAccessArgs {
 	/** ARM id of the registry, the scope of every assignment. */
@@ -25,7 +26,7 @@ export class RegistryAccess extends pulumi.ComponentResource {
 	readonly deployerPush: authorization.RoleAssignment[];
 
 	constructor(name: string, args: RegistryAccessArgs, opts?: pulumi.ComponentResourceOptions) {
-		super("aks-acr-app:access:RegistryAccess", name, {}, opts);
+		super(componentType("access", "RegistryAccess"), name, {}, opts);
 		// Built first and independently: the push grants must not wait for the cluster.
 		this.deployerPush = grantEach(
 			`${name}-push`,

@@ -3,7 +3,7 @@
  * typical provisioning time (offline/durations.ts), scaled so a simulated second takes 10 ms. It
  * measures how long `pulumi up` takes and whether anything waits needlessly.
  */
-import { runStack } from "../test/mocks";
+import { PROJECT, runStack } from "../simulator";
 import { DURATIONS, NAMED_DURATIONS, secondsFor } from "./durations";
 import { criticalPath, type GraphNode } from "./graph";
 
@@ -62,7 +62,7 @@ export async function simulate(stack: string, graph: GraphNode[]): Promise<Simul
 		Object.entries({ ...DURATIONS, ...NAMED_DURATIONS }).map(([key, d]) => [key, d.seconds * MS_PER_SIMULATED_SECOND]),
 	);
 	const { mocks } = await runStack({ stack, delays });
-	const custom = mocks.resources.filter((r) => !r.type.startsWith("aks-acr-app:") && r.type !== "pulumi:pulumi:Stack");
+	const custom = mocks.resources.filter((r) => !r.type.startsWith(`${PROJECT}:`) && r.type !== "pulumi:pulumi:Stack");
 	const start = Math.min(...custom.map((r) => r.startedAt));
 	const timeline = custom
 		.map((r) => ({

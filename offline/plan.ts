@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { evaluate, type Finding } from "../policy/evaluate";
-import { isSecret, PROJECT, policyInputs, type Recorded, ROOT, runStack, stackConfigFile } from "../test/mocks";
+import { isSecret, PROJECT, policyInputs, type Recorded, ROOT, runStack, stackConfigFile } from "../simulator";
 import { criticalPath, type GraphNode, kindOf, toMermaid } from "./graph";
 import { validateManifest } from "./kubernetesSchema";
 

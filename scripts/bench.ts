@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { simulate, simulationLine } from "../offline/bench";
 import { buildPlan } from "../offline/plan";
-import { runStack } from "../test/mocks";
+import { runStack } from "../simulator";
 
 async function main() {
 	const { values } = parseArgs({ options: { stack: { type: "string", default: "dev" } } });

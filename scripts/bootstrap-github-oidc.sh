@@ -65,6 +65,11 @@ if ! [[ "$repo" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
 	exit 2
 fi
 prefix="${prefix:-${repo#*/}}"
+# The config keys' namespace: the project name in Pulumi.yaml.
+project=""
+while IFS= read -r line; do
+	case "$line" in "name: "*) project="${line#name: }"; break ;; esac
+done <"${BASH_SOURCE[0]%/*}/../Pulumi.yaml"
 if ! [[ "$prefix" =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$ ]]; then
 	echo "--prefix must be 1-41 letters, digits, '_' or '-', starting with a letter or digit, got: $prefix" >&2
 	exit 2
@@ -206,8 +211,8 @@ for i in "${!stack_list[@]}"; do
 	stack="${stack_list[$i]}"
 	cat <<STACK
      # Pulumi.$stack.yaml
-     aks-acr-app:resourceGroup: $(stack_group "$stack")
-     aks-acr-app:deployers:
+     $project:resourceGroup: $(stack_group "$stack")
+     $project:deployers:
        - objectId: ${stack_principal[$i]}
          type: ServicePrincipal
        - objectId: <your object id>

@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
 import { AppImage, type AppImageArgs, IMAGE_PLATFORM } from "../components/appImage";
+import { isSecret, PROJECT, StackMocks, settle, TENANT_ID } from "../simulator";
 import { fastRetry, scriptedServer } from "./loopback";
-import { isSecret, PROJECT, StackMocks, settle, TENANT_ID } from "./mocks";
 
 /** An AppImage evaluated as during `pulumi up`, its registry sign-in pointed at a loopback server. */
 function appImageUp(exchangeUrl: string, over: Partial<AppImageArgs> = {}) {

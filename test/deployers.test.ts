@@ -10,7 +10,7 @@ import {
 	resolveDeployers,
 } from "../lib/principals";
 import { BuiltInRole } from "../lib/roleAssignments";
-import { DEPLOYER_OBJECT_ID, PROJECT, type Recorded, runStack, type SignedInAs, type StackMocks } from "./mocks";
+import { DEPLOYER_OBJECT_ID, PROJECT, type Recorded, runStack, type SignedInAs, type StackMocks } from "../simulator";
 
 const KEY = `${PROJECT}:deployers`;
 const CI = "c0c0c0c0-0000-4000-8000-00000000000c";

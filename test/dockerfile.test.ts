@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Copy } from "dockerfile-ast";
 import { APP_CONTRACT } from "../components/app";
+import { ROOT } from "../simulator";
 import { checkDockerfile, finalStageValue, stages } from "./dockerfileRules";
-import { ROOT } from "./mocks";
 
 const dockerfile = fs.readFileSync(path.join(ROOT, "app", "Dockerfile"), "utf8");
 

@@ -8,9 +8,9 @@ import {
 	type ExecSpec,
 	runExecCredential,
 } from "../lib/execCredential";
+import { mockJwt, runStack, TENANT_ID } from "../simulator";
 import { tempDir } from "./credentialPlugins";
 import { scriptedServer } from "./loopback";
-import { mockJwt, runStack, TENANT_ID } from "./mocks";
 
 /**
  * A stand-in for the Azure CLI: prints what `az account get-access-token --resource <id> -o json`

@@ -7,7 +7,7 @@ import { aksExecCredential } from "../lib/execCredential";
 import { clusterEndpointFromKubeconfig, execKubeconfig } from "../lib/kubeconfig";
 import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
 import { publicRepositoryUrl, sourceInfo } from "../lib/sourceInfo";
-import { aksUserKubeconfig, ROOT } from "./mocks";
+import { aksUserKubeconfig, ROOT } from "../simulator";
 
 describe("roleAssignmentGuid", () => {
 	const scope = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r";

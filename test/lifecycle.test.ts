@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { type Recorded, ROOT, TOKEN_MARK } from "../simulator";
 import { tempDir } from "./credentialPlugins";
-import { type Recorded, ROOT, TOKEN_MARK } from "./mocks";
 
 const git = (cwd: string, ...args: string[]) =>
 	execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
@@ -64,7 +64,7 @@ function runInProcess(dir: string, stack: string, shiftMs: number): Promise<Remo
 			constructor(...a) { if (a.length === 0) super(RealDate.now() + shift); else super(...a); }
 			static now() { return RealDate.now() + shift; }
 		};
-		const { runStack } = require(${JSON.stringify(path.join(dir, "test", "mocks"))});
+		const { runStack } = require(${JSON.stringify(path.join(dir, "simulator"))});
 		runStack({ stack: ${JSON.stringify(stack)} }).then((run) => {
 			require("node:fs").writeFileSync(${JSON.stringify(out)}, JSON.stringify({
 				resources: run.mocks.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, state: r.state,

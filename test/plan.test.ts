@@ -8,7 +8,7 @@ import { lowerBoundSeconds, sequentialSeconds } from "../offline/bench";
 import { criticalPath, type GraphNode } from "../offline/graph";
 import { validateManifest } from "../offline/kubernetesSchema";
 import { buildPlan, checkManifests, type Plan, parseOverrides } from "../offline/plan";
-import { PROJECT, ROOT, SUBSCRIPTION_ID, TENANT_ID } from "./mocks";
+import { PROJECT, ROOT, SUBSCRIPTION_ID, TENANT_ID } from "../simulator";
 
 const find = (plan: Plan, name: string) => {
 	const r = plan.resources.find((x) => x.name === name);
@@ -43,7 +43,7 @@ describe("offline plan", () => {
 	it("lists every resource with type, parent, provider, dependencies and inputs", () => {
 		assert.equal(dev.resources.length, 23);
 		const deployment = find(dev, "app-deployment");
-		assert.equal(deployment.parent, "aks-acr-app:app:App::app");
+		assert.equal(deployment.parent, `${PROJECT}:app:App::app`);
 		assert.equal(deployment.provider, "pulumi:providers:kubernetes::cluster-access-k8s");
 		assert.ok(deployment.dependencies.includes("azure-native:authorization:RoleAssignment::registry-access-kubelet-pull"));
 		assert.ok(deployment.dependencies.includes("docker:index/image:Image::app-image"));
@@ -120,7 +120,7 @@ describe("offline plan", () => {
 	it("fails on bad config with the program's own message", async () => {
 		await assert.rejects(
 			buildPlan("dev", parseOverrides(["appReplicas=0"])),
-			(err: unknown) => err instanceof ConfigError && /aks-acr-app:appReplicas = "0"/.test(err.message),
+			(err: unknown) => err instanceof ConfigError && err.message.includes(`${PROJECT}:appReplicas = "0"`),
 		);
 	});
 
@@ -177,7 +177,7 @@ describe("offline plan", () => {
 			const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "dev");
 			const res = run(["--stack", "dev", "--config", "kubernetesVersion=latest", "--out", out]);
 			assert.equal(res.status, 1);
-			assert.match(res.stderr, /aks-acr-app:kubernetesVersion = "latest" is not accepted/);
+			assert.ok(res.stderr.includes(`${PROJECT}:kubernetesVersion = "latest" is not accepted`), res.stderr);
 			assert.ok(!fs.existsSync(out), "nothing written");
 		});
 	});

@@ -1,12 +1,12 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { currentRuleTable } from "../offline/policyTable";
 import { type EvaluatedResource, evaluate, type Finding } from "../policy/evaluate";
 import { resourceRules, stackRules } from "../policy/policies";
 import { appliesTo, EXEMPTION_SCHEMA } from "../policy/rule";
 import { withRuleTable } from "../policy/ruleTable";
-import { currentRuleTable } from "../scripts/policy-table";
-import { policyInputs, ROOT, runStack } from "./mocks";
+import { policyInputs, ROOT, runStack } from "../simulator";
 
 type Mutate = (props: any) => void;
 const T = {

@@ -5,9 +5,9 @@ import * as path from "node:path";
 import { type AccessExpectation, credentialProblem, PROBE_PATH } from "../lib/apiServerAccess";
 import { AKS_SERVER_APP_ID } from "../lib/execCredential";
 import { apiServerReadinessProvider, checkedTokens, type GateInputs } from "../lib/readinessGate";
+import { DEPLOYER_OBJECT_ID, mockJwt, PROJECT, ROOT, runStack, TENANT_ID } from "../simulator";
 import { aksClaims, execCredential, pluginWithClaims, standInPlugin, tempDir } from "./credentialPlugins";
 import { fastRetry, scriptedServer } from "./loopback";
-import { DEPLOYER_OBJECT_ID, mockJwt, ROOT, runStack, TENANT_ID } from "./mocks";
 
 const namespaceList = { status: 200, body: JSON.stringify({ kind: "NamespaceList", apiVersion: "v1", items: [] }) };
 const forbidden = { status: 403, body: '{"kind":"Status","reason":"Forbidden"}' };
@@ -220,7 +220,7 @@ describe("dynamic providers from their serialized form (as the Pulumi host loads
 	});
 
 	it("the deployer record refuses a silent handover, in a fresh process", async () => {
-		const key = "aks-acr-app:deployers";
+		const key = `${PROJECT}:deployers`;
 		const alice = { source: "signed-in", deployers: [{ objectId: DEPLOYER_OBJECT_ID, type: "User" }], configKey: key };
 		const ci = { source: "signed-in", deployers: [{ objectId: OTHER, type: "ServicePrincipal" }], configKey: key };
 		const refused = await runSerialized(recordProvider, "diff", ["deployers", alice, ci]);

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ROOT } from "./mocks";
+import { ROOT } from "../simulator";
 
 const SDK = path.join(ROOT, "node_modules", "@pulumi", "azure-native");
 

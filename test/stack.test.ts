@@ -10,12 +10,13 @@ import {
 	KUBELET_OBJECT_ID,
 	LB_IP,
 	MISSING_RESOURCE_GROUP,
+	PROJECT,
 	type Recorded,
 	type RunResult,
 	runStack,
 	SUBSCRIPTION_ID,
 	TENANT_ID,
-} from "./mocks";
+} from "../simulator";
 
 const T = {
 	rg: "azure-native:resources:ResourceGroup",
@@ -146,7 +147,7 @@ for (const stack of ["dev", "prod"] as const) {
 			const record = one(T.gate, "deployers");
 			assert.deepEqual(record.plain.deployers, [{ objectId: DEPLOYER_OBJECT_ID, type: "User" }]);
 			assert.equal(record.plain.source, "signed-in");
-			for (const name of ["aks-acr-app:access:RegistryAccess", "aks-acr-app:access:ClusterAccess"]) {
+			for (const name of [`${PROJECT}:access:RegistryAccess`, `${PROJECT}:access:ClusterAccess`]) {
 				assert.ok(one(name).dependencies.includes(record.urn), `${name} waits for the record`);
 			}
 			for (const grant of [role(PUSH), role(ADMIN)]) assert.ok(grant.startedAt >= record.completedAt, grant.name);
@@ -404,7 +405,7 @@ for (const stack of ["dev", "prod"] as const) {
 }
 
 describe("resource group: an existing one, as the pipeline's bootstrap creates per stack", () => {
-	const KEY = "aks-acr-app:resourceGroup";
+	const KEY = `${PROJECT}:resourceGroup`;
 	it("deploys into it and leaves it unmanaged", async () => {
 		const { mocks } = await runStack({ stack: "prod", overrides: { [KEY]: "shop-prod" } });
 		assert.equal(mocks.all(T.rg).length, 0, "no resource group of its own");

@@ -1,0 +1,162 @@
+/**
+ * What Azure, Kubernetes and the docker provider answer in the simulation: the signed-in account,
+ * its tokens, and realistic outputs (ids, names, addresses) for each resource type the stack
+ * declares, including the rules Azure enforces on names.
+ */
+import { createHash } from "node:crypto";
+
+export const SUBSCRIPTION_ID = "11111111-2222-3333-4444-555555555555";
+export const TENANT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+export const DEPLOYER_OBJECT_ID = "d0d0d0d0-0000-4000-8000-000000000001";
+export const KUBELET_OBJECT_ID = "c1c1c1c1-0000-4000-8000-000000000002";
+export const KUBELET_CLIENT_ID = "c2c2c2c2-0000-4000-8000-000000000003";
+export const CONTROL_PLANE_PRINCIPAL_ID = "c3c3c3c3-0000-4000-8000-000000000004";
+export const LB_IP = "20.61.0.10";
+/** A resource group name the mocks answer as missing, as ARM does for a group that does not exist. */
+export const MISSING_RESOURCE_GROUP = "rg-that-does-not-exist";
+
+/**
+ * Every token the mocks hand out ends in this signature (plus the run's nonce), so a test can
+ * search whatever reached state for it.
+ */
+export const TOKEN_MARK = "MOCKTOKENSIGNATURE";
+
+/** An unsigned JWT with the given claims and a marked signature. */
+export function mockJwt(claims: Record<string, unknown>, signature = TOKEN_MARK): string {
+	const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+	return `${part({ alg: "none", typ: "JWT" })}.${part(claims)}.${signature}`;
+}
+
+/** Whom the mocks sign in as: a user (as after `az login`) or a service principal (as in a pipeline). */
+export interface SignedInAs {
+	type: "User" | "ServicePrincipal";
+	objectId: string;
+}
+export const SIGNED_IN_USER: SignedInAs = { type: "User", objectId: DEPLOYER_OBJECT_ID };
+
+const hash = (s: string, n: number) => createHash("sha256").update(s).digest("hex").slice(0, n);
+
+/** Kubeconfig as AKS returns it for an Entra ID cluster (exec format: kubelogin). */
+export function aksUserKubeconfig(clusterName: string): string {
+	const server = `https://${clusterName}-dns-${hash(clusterName, 8)}.hcp.westeurope.azmk8s.io:443`;
+	const ca = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIBmockCA\n-----END CERTIFICATE-----\n").toString("base64");
+	return [
+		"apiVersion: v1",
+		"clusters:",
+		"- cluster:",
+		`    certificate-authority-data: ${ca}`,
+		`    server: ${server}`,
+		`  name: ${clusterName}`,
+		"contexts:",
+		"- context:",
+		`    cluster: ${clusterName}`,
+		`    user: clusterUser_rg_${clusterName}`,
+		`  name: ${clusterName}`,
+		`current-context: ${clusterName}`,
+		"kind: Config",
+		"users:",
+		`- name: clusterUser_rg_${clusterName}`,
+		"  user:",
+		"    exec:",
+		"      apiVersion: client.authentication.k8s.io/v1beta1",
+		"      command: kubelogin",
+		"      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]",
+		"",
+	].join("\n");
+}
+
+/** Realistic outputs for each resource type the stack declares. */
+export function outputsFor(
+	type: string,
+	name: string,
+	inputs: Record<string, any>,
+): { id: string; state: Record<string, unknown> } {
+	const rg = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName ?? "rg"}`;
+	const autoName = (base: string) => `${base}${hash(name, 8)}`;
+	switch (type) {
+		case "azure-native:resources:ResourceGroup": {
+			const n = inputs.resourceGroupName ?? autoName(`${name}`);
+			return {
+				id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${n}`,
+				state: { ...inputs, name: n, location: "westeurope" },
+			};
+		}
+		case "azure-native:containerregistry:Registry": {
+			// Like azure-native: the Azure name is the resource's name plus a random suffix, and Azure
+			// accepts only 5-50 alphanumerics for a registry.
+			const n = inputs.registryName ?? autoName(name);
+			if (!/^[a-zA-Z0-9]{5,50}$/.test(n)) throw new Error(`registry name ${n} is invalid: 5-50 alphanumeric characters`);
+			const id = `${rg}/providers/Microsoft.ContainerRegistry/registries/${n}`;
+			return { id, state: { ...inputs, name: n, loginServer: `${n.toLowerCase()}.azurecr.io` } };
+		}
+		case "azure-native:operationalinsights:Workspace": {
+			const n = inputs.workspaceName ?? autoName(name);
+			return {
+				id: `${rg}/providers/Microsoft.OperationalInsights/workspaces/${n}`,
+				state: { ...inputs, name: n, customerId: hash(n, 32) },
+			};
+		}
+		case "azure-native:containerservice:ManagedCluster": {
+			const n = inputs.resourceName ?? autoName(name);
+			const id = `${rg}/providers/Microsoft.ContainerService/managedClusters/${n}`;
+			return {
+				id,
+				state: {
+					...inputs,
+					name: n,
+					fqdn: `${inputs.dnsPrefix}-${hash(n, 8)}.hcp.westeurope.azmk8s.io`,
+					currentKubernetesVersion: "1.35.3",
+					identity: { type: "SystemAssigned", principalId: CONTROL_PLANE_PRINCIPAL_ID, tenantId: TENANT_ID },
+					identityProfile: {
+						kubeletidentity: {
+							objectId: KUBELET_OBJECT_ID,
+							clientId: KUBELET_CLIENT_ID,
+							resourceId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/MC_rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${n}-agentpool`,
+						},
+					},
+					oidcIssuerProfile: {
+						enabled: true,
+						issuerURL: `https://westeurope.oic.prod-aks.azure.com/${TENANT_ID}/${hash(n, 12)}/`,
+					},
+				},
+			};
+		}
+		case "azure-native:monitor:DataCollectionRule": {
+			const n = inputs.dataCollectionRuleName ?? autoName(name);
+			return { id: `${rg}/providers/Microsoft.Insights/dataCollectionRules/${n}`, state: { ...inputs, name: n } };
+		}
+		case "azure-native:monitor:DataCollectionRuleAssociation":
+			return {
+				id: `${inputs.resourceUri}/providers/Microsoft.Insights/dataCollectionRuleAssociations/${inputs.associationName}`,
+				state: { ...inputs, name: inputs.associationName },
+			};
+		case "azure-native:authorization:RoleAssignment": {
+			const scope = String(inputs.scope);
+			return {
+				id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`,
+				state: { ...inputs, name: inputs.roleAssignmentName },
+			};
+		}
+		case "docker:index/image:Image": {
+			const repo = String(inputs.imageName).replace(/:[^:/]+$/, "");
+			const digest = createHash("sha256")
+				.update(JSON.stringify([inputs.imageName, inputs.build]))
+				.digest("hex");
+			return { id: `${inputs.imageName}-${digest.slice(0, 12)}`, state: { ...inputs, repoDigest: `${repo}@sha256:${digest}` } };
+		}
+		case "kubernetes:core/v1:Service":
+			return {
+				id: `${inputs.metadata?.namespace}/${inputs.metadata?.name}`,
+				state: { ...inputs, status: inputs.spec?.type === "LoadBalancer" ? { loadBalancer: { ingress: [{ ip: LB_IP }] } } : {} },
+			};
+		case "pulumi-nodejs:dynamic:Resource":
+			return { id: `${name}-id`, state: { ...inputs, attempts: 1 } };
+		default:
+			return {
+				id: type.startsWith("kubernetes:")
+					? `${inputs.metadata?.namespace ?? ""}/${inputs.metadata?.name ?? name}`
+					: `${name}-id`,
+				state: inputs,
+			};
+	}
+}

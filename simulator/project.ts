@@ -1,0 +1,23 @@
+/**
+ * The project as Pulumi sees it: its root directory, its name (read from Pulumi.yaml, so renaming
+ * the project is one edit there) and each stack's configuration file.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+export const ROOT = path.join(__dirname, "..");
+
+/** The project name, from Pulumi.yaml's `name:`; the prefix of every stack config key. */
+export const PROJECT: string = (() => {
+	const name = (parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name?: unknown }).name;
+	if (typeof name !== "string" || name === "") throw new Error("Pulumi.yaml has no name");
+	return name;
+})();
+
+/** Stack config as `pulumi config` stores it: every value a string, objects as JSON. */
+export function stackConfigFile(stack: string): Record<string, string> {
+	const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+	const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+	return Object.fromEntries(Object.entries(doc.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}

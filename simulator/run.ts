@@ -1,0 +1,83 @@
+/** Evaluates the program as a stack under the mocks, the way the engine would run it. */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { SignedInAs } from "./azure";
+import { type Delays, StackMocks } from "./mocks";
+import { PROJECT, ROOT, stackConfigFile } from "./project";
+
+// The SDK's own "wait until the RPC queue drains" (what `disconnect` uses); internal but stable.
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+
+export interface RunOptions {
+	stack: string;
+	/** Replaces the stack file's config entirely (keys with project prefix). */
+	config?: Record<string, string>;
+	/** Added on top of the stack file's config; `undefined` removes a key. */
+	overrides?: Record<string, string | undefined>;
+	/** Evaluate as `pulumi preview` (true) or `pulumi up` (false). Default: true, which makes no network calls. */
+	preview?: boolean;
+	delays?: Delays;
+	/** See {@link StackMocks}. Default: "realistic". */
+	computed?: "realistic" | "unknown";
+	/** Receives the mocks before the program runs, so tests can inspect them when it throws. */
+	onMocks?: (mocks: StackMocks) => void;
+	/** Whom azure-native is signed in as. Default: {@link SIGNED_IN_USER}. */
+	signedIn?: SignedInAs;
+	/**
+	 * The checkout to evaluate: its index.ts runs with it as the working directory, as Pulumi runs a
+	 * program from its project root. Default: this repository.
+	 */
+	projectDir?: string;
+}
+
+export interface RunResult {
+	mocks: StackMocks;
+	outputs: Record<string, unknown>;
+	/** Which outputs are secret. */
+	secretOutputs: Set<string>;
+}
+
+/** Resolves an Output the way the engine would see it: its value and whether it is secret. */
+export const settle = async (o: pulumi.Output<unknown>) => {
+	const inner = o as unknown as { promise: () => Promise<unknown>; isSecret: Promise<boolean> };
+	return { value: await inner.promise(), secret: await inner.isSecret };
+};
+
+/** Evaluates the program as a stack and waits until every registration has finished. */
+export async function runStack(opts: RunOptions): Promise<RunResult> {
+	const config = { ...(opts.config ?? stackConfigFile(opts.stack)) };
+	for (const [k, v] of Object.entries(opts.overrides ?? {})) {
+		if (v === undefined) delete config[k];
+		else config[k] = v;
+	}
+	pulumi.runtime.setAllConfig(config);
+	const mocks = new StackMocks(opts.delays, opts.computed, opts.signedIn);
+	mocks.install(PROJECT, opts.stack, opts.preview ?? true);
+	opts.onMocks?.(mocks);
+	const projectDir = opts.projectDir ?? ROOT;
+	const program: () => Promise<Record<string, pulumi.Output<unknown>>> = require(path.join(projectDir, "index"));
+	const cwd = process.cwd();
+	process.chdir(projectDir);
+	let returned: Record<string, pulumi.Output<unknown>>;
+	try {
+		returned = await program();
+	} finally {
+		process.chdir(cwd);
+	}
+	const outputs: Record<string, unknown> = {};
+	const secretOutputs = new Set<string>();
+	for (const [k, o] of Object.entries(returned)) {
+		const { value, secret } = await settle(pulumi.output(o));
+		outputs[k] = value;
+		if (secret) secretOutputs.add(k);
+	}
+	// Wait until every RPC the program started (registrations, component outputs) has finished, so the
+	// next run's mocks never receive a late call from this one.
+	await waitForRPCs();
+	return { mocks, outputs, secretOutputs };
+}
+
+/** The resources of a run, as the policy pack sees them: inputs for resource policies, outputs for stack policies. */
+export function policyInputs(mocks: StackMocks) {
+	return mocks.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, inputs: r.plain, outputs: { ...r.state } }));
+}
