@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import type { NodePoolSpec } from "./components/nodePool";
 import { GUID, PRINCIPAL_TYPES, type Principal } from "./lib/principals";
 
 /** The two environment profiles; every default below depends on which one a stack uses. */
@@ -36,7 +37,8 @@ export interface StackConfig {
 		/** Zones for both node pools; empty where the region has none. */
 		availabilityZones: string[];
 		systemPool: { vmSize: string; minCount: number; maxCount: number };
-		userPool: { vmSize: string; minCount: number; maxCount: number };
+		/** The pools workloads run on, each an AgentPool of its own (the first is the default pool). */
+		nodePools: NodePoolSpec[];
 		logRetentionDays: number;
 	};
 	app: {
@@ -67,6 +69,7 @@ export const CONFIG_KEYS = [
 	"nodeVmSize",
 	"minNodeCount",
 	"maxNodeCount",
+	"nodePools",
 	"logRetentionDays",
 	"appName",
 	"appNamespace",
@@ -220,6 +223,12 @@ export function parseStackConfig(
 
 	const deployers = parseDeployers(raw.deployers, (accepted) => bad("deployers", raw.deployers ?? "", accepted));
 
+	const legacyPoolKeys = (["nodeVmSize", "minNodeCount", "maxNodeCount"] as const).filter((k) => raw[k] !== undefined);
+	if (raw.nodePools !== undefined && legacyPoolKeys.length > 0) {
+		problems.push(
+			`${key("nodePools")} and ${legacyPoolKeys.map(key).join(", ")} are both set: describe the default pool in nodePools, or drop nodePools to use the single-pool keys`,
+		);
+	}
 	const minNodeCount = integer("minNodeCount", d.minNodeCount, 1, 1000);
 	const maxNodeCount = integer("maxNodeCount", Math.max(d.maxNodeCount, minNodeCount), 1, 1000);
 	if (minNodeCount > maxNodeCount) {
@@ -303,7 +312,18 @@ export function parseStackConfig(
 				minCount: d.systemMinNodeCount,
 				maxCount: d.systemMaxNodeCount,
 			},
-			userPool: { vmSize: vmSize("nodeVmSize", d.nodeVmSize), minCount: minNodeCount, maxCount: maxNodeCount },
+			nodePools:
+				raw.nodePools !== undefined
+					? parseNodePools(raw.nodePools, availabilityZones, (accepted) => bad("nodePools", raw.nodePools ?? "", accepted))
+					: [
+							{
+								name: DEFAULT_POOL_NAME,
+								vmSize: vmSize("nodeVmSize", d.nodeVmSize),
+								minCount: minNodeCount,
+								maxCount: maxNodeCount,
+								zones: availabilityZones,
+							},
+						],
 			logRetentionDays: integer("logRetentionDays", d.logRetentionDays, 30, 730),
 		},
 		app: {
@@ -363,6 +383,82 @@ function parseDeployers(value: string | undefined, bad: (accepted: string) => vo
 		principals.push({ objectId: (objectId as string).toLowerCase(), type: type as Principal["type"] });
 	}
 	return principals;
+}
+
+/** The default pool's short name (its AKS name adds a suffix). */
+export const DEFAULT_POOL_NAME = "user";
+const POOL_NAME = /^[a-z][a-z0-9]{0,7}$/;
+const TAINT = /^[A-Za-z0-9][-A-Za-z0-9_./]*=[-A-Za-z0-9_.]*:(NoSchedule|PreferNoSchedule|NoExecute)$/;
+const POOL_KEYS = ["name", "vmSize", "minCount", "maxCount", "zones", "labels", "taints", "spot"];
+const NODE_POOLS_ACCEPTED =
+	'expected a JSON list of 1 to 10 pools, each {"name": 1-8 lower-case letters and digits starting with a letter, "vmSize": "Standard_…", ' +
+	'"minCount": 0-1000, "maxCount": ≥ minCount and ≥ 1, optional "zones": ["1","2","3"], "labels": {…}, "taints": ["key=value:NoSchedule"], "spot": true|false}';
+
+/**
+ * The `nodePools` list; reports the first problem through `bad`. Pools without `zones` take the
+ * cluster's availability zones.
+ */
+function parseNodePools(value: string, clusterZones: string[], bad: (accepted: string) => void): NodePoolSpec[] {
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(value);
+	} catch {
+		bad(`${NODE_POOLS_ACCEPTED} (it is not JSON)`);
+		return [];
+	}
+	if (!Array.isArray(parsed) || parsed.length === 0 || parsed.length > 10) {
+		bad(NODE_POOLS_ACCEPTED);
+		return [];
+	}
+	const pools: NodePoolSpec[] = [];
+	for (const [i, entry] of parsed.entries()) {
+		const p = (entry ?? {}) as Record<string, unknown>;
+		const unknown = Object.keys(p).filter((k) => !POOL_KEYS.includes(k));
+		const count = (v: unknown, min: number) => typeof v === "number" && Number.isInteger(v) && v >= min && v <= 1000;
+		const problem = unknown.length
+			? `pool ${i} has unknown keys ${unknown.join(", ")}`
+			: typeof p.name !== "string" || !POOL_NAME.test(p.name)
+				? `pool ${i} has name ${JSON.stringify(p.name)}`
+				: pools.some((q) => q.name === p.name)
+					? `pool ${i} repeats the name ${p.name}`
+					: typeof p.vmSize !== "string" || !VM_SIZE.test(p.vmSize)
+						? `pool ${p.name} has vmSize ${JSON.stringify(p.vmSize)}`
+						: !count(p.minCount, 0) || !count(p.maxCount, 1) || (p.minCount as number) > (p.maxCount as number)
+							? `pool ${p.name} has minCount ${JSON.stringify(p.minCount)} and maxCount ${JSON.stringify(p.maxCount)}`
+							: p.zones !== undefined && (!Array.isArray(p.zones) || p.zones.some((z) => !["1", "2", "3"].includes(String(z))))
+								? `pool ${p.name} has zones ${JSON.stringify(p.zones)}`
+								: p.labels !== undefined &&
+										(typeof p.labels !== "object" ||
+											p.labels === null ||
+											Array.isArray(p.labels) ||
+											Object.values(p.labels).some((v) => typeof v !== "string"))
+									? `pool ${p.name} has labels ${JSON.stringify(p.labels)}, not an object of strings`
+									: p.taints !== undefined &&
+											(!Array.isArray(p.taints) || p.taints.some((t) => typeof t !== "string" || !TAINT.test(t)))
+										? `pool ${p.name} has taints ${JSON.stringify(p.taints)}`
+										: p.spot !== undefined && typeof p.spot !== "boolean"
+											? `pool ${p.name} has spot ${JSON.stringify(p.spot)}`
+											: undefined;
+		if (problem) {
+			bad(`${NODE_POOLS_ACCEPTED}; ${problem}`);
+			return [];
+		}
+		pools.push({
+			name: p.name as string,
+			vmSize: p.vmSize as string,
+			minCount: p.minCount as number,
+			maxCount: p.maxCount as number,
+			zones: p.zones !== undefined ? (p.zones as unknown[]).map(String) : clusterZones,
+			labels: p.labels as Record<string, string> | undefined,
+			taints: p.taints as string[] | undefined,
+			spot: p.spot as boolean | undefined,
+		});
+	}
+	if (pools.length > 0 && pools.every((q) => q.spot)) {
+		bad(`${NODE_POOLS_ACCEPTED}; every pool is spot: keep one regular pool, so an eviction never takes the whole app down`);
+		return [];
+	}
+	return pools;
 }
 
 /** Version of the app in `app/package.json`: the image tag unless `appVersion` overrides it. */

@@ -5,6 +5,7 @@ import { App } from "./components/app";
 import { AppImage } from "./components/appImage";
 import { Cluster } from "./components/cluster";
 import { ClusterAccess } from "./components/clusterAccess";
+import { NodePool } from "./components/nodePool";
 import { Registry } from "./components/registry";
 import { RegistryAccess } from "./components/registryAccess";
 import { readStackConfig } from "./config";
@@ -60,13 +61,23 @@ export = async () => {
 		protect,
 		tags,
 	});
+	const { nodePools, ...clusterSettings } = config.cluster;
 	const cluster = new Cluster("cluster", {
 		resourceGroupName: groupName,
 		dnsPrefix: `${config.app.name}-${stack}`,
-		...config.cluster,
+		...clusterSettings,
 		protect,
 		tags,
 	});
+	// Workloads run on pools of their own, each handed the cluster: pools can then be added,
+	// resized or removed on a live cluster, which AKS refuses through the cluster resource.
+	const pools = nodePools.map(
+		(pool) =>
+			new NodePool(`nodepool-${pool.name}`, {
+				...pool,
+				cluster: { resourceGroupName: cluster.resourceGroupName, clusterName: cluster.clusterName },
+			}),
+	);
 
 	// 2. The kubelet identity pulls from the registry; the deployers push to it. No passwords.
 	const registryAccess = new RegistryAccess(
@@ -107,7 +118,7 @@ export = async () => {
 	);
 	const app = new App(
 		"app",
-		{ ...config.app, image: image.repoDigest, imagePullGrant: registryAccess.kubeletPull },
+		{ ...config.app, image: image.repoDigest, imagePullGrant: registryAccess.kubeletPull, nodePools: pools },
 		{ provider: clusterAccess.provider },
 	);
 

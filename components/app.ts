@@ -133,6 +133,8 @@ export interface AppArgs extends AppSettings {
 	image: pulumi.Input<string>;
 	/** The kubelet's AcrPull assignment: the Deployment waits for it, so no pod pulls before it exists. */
 	imagePullGrant: pulumi.Resource;
+	/** The pools the pods run on: the Deployment waits for them, so its rollout never waits for nodes. Default: none. */
+	nodePools?: pulumi.Resource[];
 }
 
 /** The app in its own namespace: Deployment, Service, NetworkPolicy, and in prod a PDB and an HPA. */
@@ -173,7 +175,7 @@ export class App extends pulumi.ComponentResource {
 		const deployment = new k8s.apps.v1.Deployment(
 			`${name}-deployment`,
 			{ metadata: meta(), spec: deploymentSpec(args, digestImage) },
-			{ ...inNs, dependsOn: [ns, args.imagePullGrant] },
+			{ ...inNs, dependsOn: [ns, args.imagePullGrant, ...(args.nodePools ?? [])] },
 		);
 
 		new k8s.networking.v1.NetworkPolicy(

@@ -4,6 +4,7 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterTier, UpgradeChannel } from "../config";
+import { MAX_PODS_PER_NODE } from "./nodePool";
 import { componentType } from "./typeToken";
 
 /** An autoscaling node pool's size. */
@@ -27,10 +28,11 @@ export interface ClusterArgs {
 	upgradeChannel?: UpgradeChannel;
 	/** Zones for both pools. Default: none. */
 	availabilityZones?: string[];
-	/** The System pool, tainted CriticalAddonsOnly so it runs only system pods. Default: Standard_D2s_v5, 1–2 nodes. */
+	/**
+	 * The System pool, declared inline (AKS needs one pool at creation) and tainted CriticalAddonsOnly
+	 * so it runs only system pods; workloads run on {@link NodePool}s. Default: Standard_D2s_v5, 1–2 nodes.
+	 */
 	systemPool?: PoolSize;
-	/** The User pool where workloads run. Default: Standard_D2s_v5, 1–2 nodes. */
-	userPool?: PoolSize;
 	/** Log Analytics retention for Container Insights. Default: 30 days. */
 	logRetentionDays?: number;
 	/** DNS prefix of the API server address, made valid for AKS. Default: the component name. */
@@ -55,19 +57,11 @@ export function dnsPrefixFrom(s: string): string {
 	return label === "" ? "aks" : label;
 }
 
-/** Pods per node; AKS's own default for Azure CNI overlay, and above the ≥ 50 that CKV_AZURE_168 asks. */
-export const MAX_PODS_PER_NODE = 110;
-
-/** Node pool settings shared by both pools. */
-function pool(
-	name: string,
-	mode: "System" | "User",
-	size: PoolSize,
-	zones: string[],
-): types.input.containerservice.ManagedClusterAgentPoolProfileArgs {
+/** The inline System pool. */
+function systemPool(size: PoolSize, zones: string[]): types.input.containerservice.ManagedClusterAgentPoolProfileArgs {
 	return {
-		name,
-		mode,
+		name: "system",
+		mode: "System",
 		vmSize: size.vmSize,
 		count: size.minCount,
 		minCount: size.minCount,
@@ -80,6 +74,7 @@ function pool(
 		maxPods: MAX_PODS_PER_NODE,
 		enableNodePublicIP: false,
 		upgradeSettings: { maxSurge: "33%" },
+		nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
 	};
 }
 
@@ -87,7 +82,7 @@ function pool(
  * The ManagedCluster's properties, as a plain function so tests read exactly what Azure gets:
  * Entra ID with Azure RBAC and no local accounts, managed identity, OIDC issuer and workload
  * identity, Azure CNI overlay on the Cilium dataplane (network policy included), a tainted System
- * pool plus a User pool, automatic upgrades and Container Insights.
+ * pool (user pools are NodePools of their own), automatic upgrades and Container Insights.
  */
 export function managedClusterProperties(
 	args: ClusterArgs,
@@ -111,10 +106,7 @@ export function managedClusterProperties(
 			loadBalancerSku: "standard",
 			outboundType: "loadBalancer",
 		},
-		agentPoolProfiles: [
-			{ ...pool("system", "System", args.systemPool ?? DEFAULT_POOL, zones), nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"] },
-			pool("user", "User", args.userPool ?? DEFAULT_POOL, zones),
-		],
+		agentPoolProfiles: [systemPool(args.systemPool ?? DEFAULT_POOL, zones)],
 		autoUpgradeProfile: { upgradeChannel: args.upgradeChannel ?? "stable", nodeOSUpgradeChannel: "NodeImage" },
 		addonProfiles: {
 			omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: workspaceId, useAADAuth: "true" } },
@@ -166,6 +158,8 @@ export function clusterIgnoreChanges(kubernetesVersionPinned: boolean): string[]
 export class Cluster extends pulumi.ComponentResource {
 	readonly clusterId: pulumi.Output<string>;
 	readonly clusterName: pulumi.Output<string>;
+	/** Resource group of the cluster, for the NodePools handed this cluster. */
+	readonly resourceGroupName: pulumi.Output<string>;
 	/** Object id of the kubelet managed identity, the identity that pulls images. */
 	readonly kubeletObjectId: pulumi.Output<string>;
 	readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
@@ -216,6 +210,7 @@ export class Cluster extends pulumi.ComponentResource {
 		);
 		this.clusterId = cluster.id;
 		this.clusterName = cluster.name;
+		this.resourceGroupName = pulumi.output(args.resourceGroupName);
 		this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((p) => p?.issuerURL);
 		this.kubeletObjectId = cluster.identityProfile.apply((profile) => {
 			const objectId = profile?.kubeletidentity?.objectId;

@@ -17,6 +17,10 @@ export const DURATIONS: Record<string, Duration> = {
 		seconds: 420,
 		source: "AKS quickstarts: cluster creation takes 'a few minutes'; 6–8 min typical with two pools and add-ons",
 	},
+	"azure-native:containerservice:AgentPool": {
+		seconds: 180,
+		source: "az aks nodepool add: a new scale set joining the cluster, ~3 min typical",
+	},
 	"azure-native:monitor:DataCollectionRule": { seconds: 5, source: "typical ARM PUT" },
 	"azure-native:monitor:DataCollectionRuleAssociation": { seconds: 5, source: "typical ARM PUT" },
 	"azure-native:authorization:RoleAssignment": { seconds: 10, source: "typical ARM role assignment PUT (~10 s)" },

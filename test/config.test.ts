@@ -29,7 +29,7 @@ describe("config: parseStackConfig", () => {
 		assert.equal(c.app.resilience, false);
 		assert.equal(c.protect, false);
 		assert.equal(c.cluster.kubernetesVersion, undefined);
-		assert.deepEqual(c.cluster.userPool, { vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 2 });
+		assert.deepEqual(c.cluster.nodePools, [{ name: "user", vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 2, zones: [] }]);
 	});
 
 	it("prod defaults are resilient", () => {
@@ -41,7 +41,7 @@ describe("config: parseStackConfig", () => {
 		assert.ok(c.app.replicas >= 2);
 		assert.equal(c.app.resilience, true);
 		assert.equal(c.protect, true);
-		assert.ok(c.cluster.userPool.minCount >= 2);
+		assert.ok(c.cluster.nodePools[0].minCount >= 2);
 	});
 
 	it("reads the documented keys", () => {
@@ -59,7 +59,9 @@ describe("config: parseStackConfig", () => {
 			base,
 		);
 		assert.equal(c.app.replicas, 3);
-		assert.deepEqual(c.cluster.userPool, { vmSize: "Standard_D8s_v5", minCount: 2, maxCount: 4 });
+		assert.deepEqual(c.cluster.nodePools, [
+			{ name: "user", vmSize: "Standard_D8s_v5", minCount: 2, maxCount: 4, zones: ["1", "2"] },
+		]);
 		assert.equal(c.cluster.kubernetesVersion, "1.35");
 		assert.equal(c.registry.sku, "Standard");
 		assert.deepEqual(c.cluster.availabilityZones, ["1", "2"]);

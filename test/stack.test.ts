@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { agentPoolName } from "../components/nodePool";
+import { parseStackConfig } from "../config";
 import { AKS_SERVER_APP_ID, aksExecCredential } from "../lib/execCredential";
 import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
 import {
@@ -15,6 +17,7 @@ import {
 	type RunResult,
 	runStack,
 	SUBSCRIPTION_ID,
+	stackConfigFile,
 	TENANT_ID,
 } from "../simulator";
 
@@ -29,6 +32,7 @@ const T = {
 	image: "docker:index/image:Image",
 	gate: "pulumi-nodejs:dynamic:Resource",
 	k8sProvider: "pulumi:providers:kubernetes",
+	pool: "azure-native:containerservice:AgentPool",
 	namespace: "kubernetes:core/v1:Namespace",
 	deployment: "kubernetes:apps/v1:Deployment",
 	service: "kubernetes:core/v1:Service",
@@ -190,18 +194,33 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(n.networkPolicy, "cilium");
 		});
 
-		it("has a tainted System pool and an autoscaling User pool from config, without public node IPs", () => {
-			const [system, user] = one(T.cluster).plain.agentPoolProfiles;
-			assert.equal(system.mode, "System");
-			assert.deepEqual(system.nodeTaints, ["CriticalAddonsOnly=true:NoSchedule"]);
-			assert.equal(user.mode, "User");
-			assert.equal(user.nodeTaints, undefined);
-			const expected =
-				stack === "prod"
-					? { vmSize: "Standard_D4s_v5", minCount: 2, maxCount: 5 }
-					: { vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 2 };
-			assert.deepEqual({ vmSize: user.vmSize, minCount: user.minCount, maxCount: user.maxCount }, expected);
-			for (const p of [system, user]) {
+		it("has only a tainted System pool inline, and the configured user pools as AgentPools of their own", () => {
+			const config = parseStackConfig(
+				Object.fromEntries(
+					Object.entries(stackConfigFile(stack))
+						.filter(([k]) => k.startsWith(`${PROJECT}:`))
+						.map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
+				),
+				{ project: PROJECT, stack, location: "westeurope", defaultAppVersion: "1.0.0" },
+			);
+			const profiles = one(T.cluster).plain.agentPoolProfiles;
+			assert.equal(profiles.length, 1, "AKS refuses pools added to the cluster resource later");
+			assert.equal(profiles[0].mode, "System");
+			assert.deepEqual(profiles[0].nodeTaints, ["CriticalAddonsOnly=true:NoSchedule"]);
+			const pools = run.mocks.all(T.pool);
+			assert.equal(pools.length, config.cluster.nodePools.length);
+			for (const [i, spec] of config.cluster.nodePools.entries()) {
+				const pool = pools[i].plain;
+				assert.equal(pool.agentPoolName, agentPoolName(spec));
+				assert.deepEqual(
+					{ mode: pool.mode, vmSize: pool.vmSize, minCount: pool.minCount, maxCount: pool.maxCount },
+					{ mode: "User", vmSize: spec.vmSize, minCount: spec.minCount, maxCount: spec.maxCount },
+				);
+				assert.equal(pool.resourceName, one(T.cluster).state.name, "joins this cluster");
+				assert.deepEqual(pools[i].ignoreChanges, ["count", "orchestratorVersion"]);
+				assert.ok(one(T.deployment).dependencies.includes(pools[i].urn), "the rollout waits for the nodes");
+			}
+			for (const p of [profiles[0], ...pools.map((x) => x.plain)]) {
 				assert.equal(p.enableAutoScaling, true);
 				assert.equal(p.enableNodePublicIP, false);
 				assert.ok(p.maxPods >= 50);

@@ -1,0 +1,162 @@
+import * as assert from "node:assert/strict";
+import {
+	agentPoolName,
+	agentPoolProperties,
+	NODE_POOL_IGNORE_CHANGES,
+	NodePool,
+	type NodePoolSpec,
+	SPOT_LABEL,
+	SPOT_TAINT,
+} from "../components/nodePool";
+import { ConfigError, parseStackConfig } from "../config";
+import { evaluate } from "../policy/evaluate";
+import { PROJECT, policyInputs, runStack, StackMocks, settle } from "../simulator";
+import { deadInputPath } from "./sdkInputTypes";
+
+const POOL = "azure-native:containerservice:AgentPool";
+const spot: NodePoolSpec = {
+	name: "batch",
+	vmSize: "Standard_D8s_v5",
+	minCount: 0,
+	maxCount: 10,
+	zones: ["1", "2"],
+	labels: { workload: "batch" },
+	taints: ["workload=batch:NoSchedule"],
+	spot: true,
+};
+
+describe("NodePool", () => {
+	it("creates an AgentPool in the cluster it is handed, with the spot settings AKS expects", async () => {
+		const mocks = new StackMocks();
+		mocks.install(PROJECT, "dev", true);
+		const pool = new NodePool("spot", { ...spot, cluster: { resourceGroupName: "rg-x", clusterName: "aks-x" } });
+		await settle(pool.agentPool.urn);
+		const agentPool = mocks.one(POOL, "spot-pool");
+		assert.equal(agentPool.plain.resourceGroupName, "rg-x");
+		assert.equal(agentPool.plain.resourceName, "aks-x");
+		assert.deepEqual(agentPool.ignoreChanges, NODE_POOL_IGNORE_CHANGES);
+		const p = agentPool.plain;
+		assert.deepEqual(
+			[p.scaleSetPriority, p.scaleSetEvictionPolicy, p.spotMaxPrice, p.upgradeSettings],
+			["Spot", "Delete", -1, undefined],
+			"spot: evicted for capacity only, deleted on eviction, never surged",
+		);
+		assert.deepEqual(
+			p.nodeTaints,
+			["workload=batch:NoSchedule", SPOT_TAINT],
+			"AKS's own spot taint declared, so refresh sees no drift",
+		);
+		assert.deepEqual(p.nodeLabels, { workload: "batch", ...SPOT_LABEL });
+		assert.deepEqual([p.minCount, p.maxCount, p.count, p.enableAutoScaling], [0, 10, 0, true], "scales to nothing");
+		assert.deepEqual(p.availabilityZones, ["1", "2"]);
+		assert.equal(p.enableNodePublicIP, false);
+	});
+
+	it("keeps its AKS name while counts, labels and taints change, and takes a new one (replaced create-first) when AKS could not change it in place", () => {
+		const name = agentPoolName(spot);
+		assert.match(name, /^batch[0-9a-f]{4}$/);
+		assert.ok(name.length <= 12, "AKS allows 12 characters for a Linux pool");
+		for (const same of [{ minCount: 1 }, { maxCount: 20 }, { labels: {} }, { taints: [] }, { zones: ["2", "1"] }])
+			assert.equal(agentPoolName({ ...spot, ...same }), name, JSON.stringify(same));
+		for (const changed of [{ vmSize: "Standard_D16s_v5" }, { zones: ["1"] }, { maxPods: 60 }, { spot: false }])
+			assert.notEqual(agentPoolName({ ...spot, ...changed }), name, JSON.stringify(changed));
+	});
+
+	it("a regular pool surges a third at a time and carries no spot settings", () => {
+		const p = agentPoolProperties({ name: "user", vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 3 });
+		assert.deepEqual(p.upgradeSettings, { maxSurge: "33%" });
+		assert.deepEqual(
+			[p.scaleSetPriority, p.nodeTaints, p.nodeLabels, p.availabilityZones],
+			[undefined, undefined, undefined, undefined],
+		);
+		assert.equal(p.mode, "User");
+	});
+
+	it("ignores only paths that are inputs of azure-native's AgentPool", () => {
+		assert.deepEqual(NODE_POOL_IGNORE_CHANGES.map((p) => deadInputPath("containerservice", "AgentPool", p)).filter(Boolean), []);
+		assert.equal(
+			deadInputPath("containerservice", "AgentPool", "nodeImageVersion"),
+			"AgentPoolArgs has no input nodeImageVersion",
+		);
+	});
+});
+
+describe("NodePool: the nodePools setting", () => {
+	const base = { project: PROJECT, stack: "dev", location: "westeurope", defaultAppVersion: "1.0.0" };
+	const pools = (v: unknown) => ({ nodePools: JSON.stringify(v) });
+	it("reads a list of pools; pools without zones take the cluster's", () => {
+		const c = parseStackConfig(
+			{
+				...pools([{ name: "user", vmSize: "Standard_D4s_v5", minCount: 1, maxCount: 3 }, spot]),
+				availabilityZones: '["1","2","3"]',
+			},
+			base,
+		);
+		assert.deepEqual(c.cluster.nodePools, [
+			{
+				name: "user",
+				vmSize: "Standard_D4s_v5",
+				minCount: 1,
+				maxCount: 3,
+				zones: ["1", "2", "3"],
+				labels: undefined,
+				taints: undefined,
+				spot: undefined,
+			},
+			spot,
+		]);
+	});
+	for (const [label, raw, detail] of [
+		["a name AKS refuses", pools([{ ...spot, name: "Batch-1" }]), /pool 0 has name "Batch-1"/],
+		[
+			"a repeated name",
+			pools([
+				{ ...spot, spot: false },
+				{ ...spot, spot: false },
+			]),
+			/pool 1 repeats the name batch/,
+		],
+		["min above max", pools([{ ...spot, spot: false, minCount: 5, maxCount: 2 }]), /pool batch has minCount 5 and maxCount 2/],
+		["a malformed taint", pools([{ ...spot, spot: false, taints: ["batch"] }]), /pool batch has taints \["batch"\]/],
+		["only spot pools", pools([spot]), /every pool is spot: keep one regular pool/],
+		["an unknown key", pools([{ ...spot, vmsize: "x" }]), /pool 0 has unknown keys vmsize/],
+		[
+			"both nodePools and the single-pool keys",
+			{ ...pools([{ ...spot, spot: false }]), nodeVmSize: "Standard_D2s_v5" },
+			/nodePools and aks-acr-app:nodeVmSize are both set/,
+		],
+	] as const) {
+		it(`rejects ${label}, naming the key and what is accepted`, () => {
+			assert.throws(
+				() => parseStackConfig(raw as Record<string, string>, base),
+				(e: unknown) => e instanceof ConfigError && e.message.includes(`${PROJECT}:nodePools`) && detail.test(e.message),
+			);
+		});
+	}
+});
+
+describe("NodePool: a stack with a regular and a spot pool", () => {
+	it("declares both, waits for both before rolling out, and passes the policy pack", async () => {
+		const { mocks } = await runStack({
+			stack: "prod",
+			overrides: {
+				[`${PROJECT}:nodePools`]: JSON.stringify([{ name: "user", vmSize: "Standard_D4s_v5", minCount: 2, maxCount: 5 }, spot]),
+				[`${PROJECT}:nodeVmSize`]: undefined,
+				[`${PROJECT}:minNodeCount`]: undefined,
+				[`${PROJECT}:maxNodeCount`]: undefined,
+			},
+		});
+		const agentPools = mocks.all(POOL);
+		assert.deepEqual(
+			agentPools.map((p) => [p.name, p.plain.scaleSetPriority ?? "Regular"]),
+			[
+				["nodepool-user-pool", "Regular"],
+				["nodepool-batch-pool", "Spot"],
+			],
+		);
+		const deployment = mocks.one("kubernetes:apps/v1:Deployment");
+		for (const p of agentPools) assert.ok(deployment.dependencies.includes(p.urn), p.name);
+		const mandatory = (await evaluate(policyInputs(mocks))).filter((f) => f.level === "mandatory");
+		assert.deepEqual(mandatory, []);
+	});
+});
