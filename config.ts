@@ -1,7 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { defaultMaxReplicas } from "./components/app";
 import type { NodePoolSpec } from "./components/nodePool";
+import type { ServiceType } from "./components/serviceExposure";
 import { GUID, PRINCIPAL_TYPES, type Principal } from "./lib/principals";
 
 /** The two environment profiles; every default below depends on which one a stack uses. */
@@ -9,7 +11,7 @@ export type Environment = "dev" | "prod";
 export type RegistrySku = "Basic" | "Standard" | "Premium";
 export type ClusterTier = "Free" | "Standard" | "Premium";
 export type UpgradeChannel = "patch" | "stable" | "rapid";
-export type ServiceType = "LoadBalancer" | "ClusterIP";
+export type { ServiceType } from "./components/serviceExposure";
 
 /** The stack's whole configuration, validated and with every default applied. */
 export interface StackConfig {
@@ -244,7 +246,7 @@ export function parseStackConfig(
 			`${key("appReplicas")} = ${replicas} is not accepted in prod: expected at least 2, so a node drain or a zone outage never takes the app down`,
 		);
 	}
-	const maxReplicas = integer("appMaxReplicas", Math.max(replicas * 3, 4), 1, 1000);
+	const maxReplicas = integer("appMaxReplicas", defaultMaxReplicas(replicas), 1, 1000);
 	if (maxReplicas < replicas) {
 		problems.push(
 			`${key("appMaxReplicas")} = ${maxReplicas} is less than ${key("appReplicas")} = ${replicas}: expected appMaxReplicas ≥ appReplicas`,

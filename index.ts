@@ -1,13 +1,16 @@
 import * as path from "node:path";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
-import { App } from "./components/app";
+import { App, type AppContract, type AppSettings } from "./components/app";
 import { AppImage } from "./components/appImage";
+import { AppNamespace } from "./components/appNamespace";
 import { Cluster } from "./components/cluster";
 import { ClusterAccess } from "./components/clusterAccess";
 import { NodePool } from "./components/nodePool";
 import { Registry } from "./components/registry";
 import { RegistryAccess } from "./components/registryAccess";
+import { ServiceExposure, type ServiceType } from "./components/serviceExposure";
+import { componentType } from "./components/typeToken";
 import { readStackConfig } from "./config";
 import { DeployerRecord } from "./lib/deployerRecord";
 import { resolveDeployers } from "./lib/principals";
@@ -91,19 +94,9 @@ export = async () => {
 		afterRecord,
 	);
 
-	// 3. Build and push the app image; this waits for the registry only, never for the cluster.
-	const source = sourceInfo(path.join(__dirname, APP_CONTEXT));
-	const image = new AppImage("app", {
-		loginServer: registry.loginServer,
-		tenantId: signedIn.tenantId,
-		pushGrantIds: registryAccess.deployerPush.map((grant) => grant.id),
-		repository: config.app.name,
-		tag: config.app.version,
-		context: APP_CONTEXT,
-		buildArgs: { APP_VERSION: config.app.version, VCS_REF: source.revision, SOURCE_URL: source.url },
-	});
-
-	// 4. Deploy it, pinned to the pushed digest, through a provider for this cluster only.
+	// 3 and 4, for each service: build and push its image (waiting for the registry only, never for
+	// the cluster), then deploy it pinned to the pushed digest, through a provider for this cluster
+	// only, and expose it. A second service is a directory of its own and one more release() below.
 	const clusterAccess = new ClusterAccess(
 		"cluster-access",
 		{
@@ -116,17 +109,54 @@ export = async () => {
 		},
 		afterRecord,
 	);
-	const app = new App(
-		"app",
-		{ ...config.app, image: image.repoDigest, imagePullGrant: registryAccess.kubeletPull, nodePools: pools },
-		{ provider: clusterAccess.provider },
-	);
+	const k8sOpts = { provider: clusterAccess.provider };
+	// Earlier versions declared the namespace and the Service under the App component "app".
+	const movedFrom = pulumi.createUrn("app", componentType("app", "App"));
+	const namespace = new AppNamespace("app", { name: config.app.namespace, movedFrom }, k8sOpts);
+
+	/** One service: `name` names its Pulumi resources, `context` is its directory. */
+	const release = (
+		name: string,
+		context: string,
+		settings: AppSettings & { serviceType: ServiceType },
+		contract?: Partial<AppContract>,
+	) => {
+		const source = sourceInfo(path.join(__dirname, context));
+		const image = new AppImage(name, {
+			loginServer: registry.loginServer,
+			tenantId: signedIn.tenantId,
+			pushGrantIds: registryAccess.deployerPush.map((grant) => grant.id),
+			repository: settings.name,
+			tag: settings.version,
+			context,
+			buildArgs: { APP_VERSION: settings.version, VCS_REF: source.revision, SOURCE_URL: source.url },
+		});
+		const app = new App(
+			name,
+			{
+				...settings,
+				contract,
+				namespace: namespace.name,
+				image: image.repoDigest,
+				imagePullGrant: registryAccess.kubeletPull,
+				nodePools: pools,
+			},
+			k8sOpts,
+		);
+		const exposure = new ServiceExposure(
+			name,
+			{ app, type: settings.serviceType, movedFrom: name === "app" ? movedFrom : undefined },
+			k8sOpts,
+		);
+		return { image, url: exposure.url };
+	};
+	const app = release("app", APP_CONTEXT, config.app);
 
 	return {
 		registryLoginServer: registry.loginServer,
 		clusterName: cluster.clusterName,
 		kubeconfig: clusterAccess.userKubeconfig,
-		appImage: image.repoDigest,
+		appImage: app.image.repoDigest,
 		appUrl: app.url,
 	};
 };

@@ -1,47 +1,61 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceType } from "../config";
 import { componentType } from "./typeToken";
 
-/** The contract between the stack and the image in `app/`: port, user and shutdown timing. */
-export const APP_CONTRACT = {
+/** The contract between the stack and an app's image: what the pods expect of the container. */
+export interface AppContract {
 	/** Port the server listens on (`PORT`). */
-	port: 8080,
-	/** Numeric non-root user and group of the image. */
-	uid: 10001,
+	port: number;
+	/** Numeric non-root user and group of the image (≥ 10000). */
+	uid: number;
 	/** Seconds the app keeps serving after SIGTERM so endpoints can drop the pod (`SHUTDOWN_DELAY_SECONDS`). */
+	shutdownDelaySeconds: number;
+	/** Longest the app may then take to finish in-flight requests (`DRAIN_TIMEOUT_SECONDS`). */
+	drainSeconds: number;
+	livenessPath: string;
+	readinessPath: string;
+	/** Requests and limits of the container. */
+	resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
+	/** Node labels the pods must land on. Default: none (any user pool). */
+	nodeSelector?: Record<string, string>;
+	/** Taints the pods tolerate, e.g. a spot pool's. Default: none. */
+	tolerations?: k8s.types.input.core.v1.Toleration[];
+}
+
+/** The sample app's contract (`app/`): every App takes it unless it says otherwise. */
+export const DEFAULT_APP_CONTRACT: AppContract = {
+	port: 8080,
+	uid: 10001,
 	shutdownDelaySeconds: 5,
-	/** Longest the app may then take to finish in-flight requests. */
 	drainSeconds: 15,
 	livenessPath: "/healthz",
 	readinessPath: "/readyz",
-} as const;
+	resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+};
 
 /** Kubelet waits this long after SIGTERM before SIGKILL: the delay plus the drain, with margin. */
-export const TERMINATION_GRACE_SECONDS = APP_CONTRACT.shutdownDelaySeconds + APP_CONTRACT.drainSeconds + 10;
+export const terminationGraceSeconds = (c: AppContract) => c.shutdownDelaySeconds + c.drainSeconds + 10;
 
 export interface AppSettings {
 	/** Name of the Deployment, Service and the `app.kubernetes.io/name` label. */
 	name: string;
-	/** Namespace of its own (never `default`). */
-	namespace: string;
 	/** Shown by the app (`APP_VERSION`). */
 	version: string;
 	/** Replicas; with `resilience` this is the autoscaler's minimum. */
 	replicas: number;
-	/** Autoscaler maximum (with `resilience`). Default: 3 × replicas. */
+	/** Autoscaler maximum (with `resilience`). Default: {@link defaultMaxReplicas}. */
 	maxReplicas?: number;
 	/** Adds a PodDisruptionBudget, a HorizontalPodAutoscaler and zone spreading. Default: false. */
 	resilience?: boolean;
-	/** How the app is exposed. Default: "LoadBalancer". */
-	serviceType?: ServiceType;
+	/** What the image expects. Default: {@link DEFAULT_APP_CONTRACT}, field by field. */
+	contract?: Partial<AppContract>;
 }
 
 /** Labels every object of the app carries; the first one is also the selector. */
 export function appLabels(name: string) {
 	return { "app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": "pulumi" };
 }
-const selectorOf = (name: string) => ({ "app.kubernetes.io/name": name });
+export const selectorOf = (name: string) => ({ "app.kubernetes.io/name": name });
 
 /**
  * The Deployment, as data. Hardened the way Pod Security "restricted" and the CIS/Checkov
@@ -50,6 +64,7 @@ const selectorOf = (name: string) => ({ "app.kubernetes.io/name": name });
  * and limits; rolling updates that never drop below the desired count.
  */
 export function deploymentSpec(s: AppSettings, image: pulumi.Input<string>): k8s.types.input.apps.v1.DeploymentSpec {
+	const c: AppContract = { ...DEFAULT_APP_CONTRACT, ...s.contract };
 	const labels = appLabels(s.name);
 	const selector = selectorOf(s.name);
 	const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
@@ -69,12 +84,14 @@ export function deploymentSpec(s: AppSettings, image: pulumi.Input<string>): k8s
 			spec: {
 				automountServiceAccountToken: false,
 				enableServiceLinks: false,
-				terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+				terminationGracePeriodSeconds: terminationGraceSeconds(c),
+				nodeSelector: c.nodeSelector,
+				tolerations: c.tolerations,
 				securityContext: {
 					runAsNonRoot: true,
-					runAsUser: APP_CONTRACT.uid,
-					runAsGroup: APP_CONTRACT.uid,
-					fsGroup: APP_CONTRACT.uid,
+					runAsUser: c.uid,
+					runAsGroup: c.uid,
+					fsGroup: c.uid,
 					seccompProfile: { type: "RuntimeDefault" },
 				},
 				topologySpreadConstraints: s.resilience
@@ -98,24 +115,24 @@ export function deploymentSpec(s: AppSettings, image: pulumi.Input<string>): k8s
 						name: s.name,
 						image,
 						imagePullPolicy: "IfNotPresent",
-						ports: [{ name: "http", containerPort: APP_CONTRACT.port, protocol: "TCP" }],
+						ports: [{ name: "http", containerPort: c.port, protocol: "TCP" }],
 						env: [
-							{ name: "PORT", value: String(APP_CONTRACT.port) },
+							{ name: "PORT", value: String(c.port) },
 							{ name: "APP_NAME", value: s.name },
 							{ name: "APP_VERSION", value: s.version },
-							{ name: "SHUTDOWN_DELAY_SECONDS", value: String(APP_CONTRACT.shutdownDelaySeconds) },
-							{ name: "DRAIN_TIMEOUT_SECONDS", value: String(APP_CONTRACT.drainSeconds) },
+							{ name: "SHUTDOWN_DELAY_SECONDS", value: String(c.shutdownDelaySeconds) },
+							{ name: "DRAIN_TIMEOUT_SECONDS", value: String(c.drainSeconds) },
 							{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
 						],
-						resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-						readinessProbe: probe(APP_CONTRACT.readinessPath, 5, 2),
-						livenessProbe: { ...probe(APP_CONTRACT.livenessPath, 10, 3), initialDelaySeconds: 5 },
+						resources: c.resources,
+						readinessProbe: probe(c.readinessPath, 5, 2),
+						livenessProbe: { ...probe(c.livenessPath, 10, 3), initialDelaySeconds: 5 },
 						securityContext: {
 							allowPrivilegeEscalation: false,
 							privileged: false,
 							readOnlyRootFilesystem: true,
 							runAsNonRoot: true,
-							runAsUser: APP_CONTRACT.uid,
+							runAsUser: c.uid,
 							capabilities: { drop: ["ALL"] },
 						},
 						volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
@@ -129,6 +146,8 @@ export function deploymentSpec(s: AppSettings, image: pulumi.Input<string>): k8s
 }
 
 export interface AppArgs extends AppSettings {
+	/** The namespace the app runs in (an {@link AppNamespace}'s); several apps may share one. */
+	namespace: pulumi.Input<string>;
 	/** Image reference pinned by digest (`repo@sha256:…`). */
 	image: pulumi.Input<string>;
 	/** The kubelet's AcrPull assignment: the Deployment waits for it, so no pod pulls before it exists. */
@@ -137,34 +156,32 @@ export interface AppArgs extends AppSettings {
 	nodePools?: pulumi.Resource[];
 }
 
-/** The app in its own namespace: Deployment, Service, NetworkPolicy, and in prod a PDB and an HPA. */
+/** The autoscaler's default upper bound: three times the minimum, and at least 4. */
+export const defaultMaxReplicas = (replicas: number) => Math.max(replicas * 3, 4);
+
+/**
+ * An app's workload: its Deployment, a NetworkPolicy that admits only its port, and with
+ * `resilience` a PodDisruptionBudget and a HorizontalPodAutoscaler. How it is reached is a seam of
+ * its own: hand the app to a {@link ServiceExposure} (or to an ingress or gateway instead).
+ */
 export class App extends pulumi.ComponentResource {
-	/** Where to reach the app: the load balancer's address, or the in-cluster DNS name for ClusterIP. */
-	readonly url: pulumi.Output<string>;
+	/** The app's name, also its pods' `app.kubernetes.io/name` label. */
+	readonly name: string;
 	readonly namespace: pulumi.Output<string>;
+	/** The labels that select the app's pods. */
+	readonly selector: Record<string, string>;
+	/** The container port, named "http" in the pod spec. */
+	readonly port: number;
+	readonly deployment: k8s.apps.v1.Deployment;
 
 	constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
 		super(componentType("app", "App"), name, {}, opts);
+		const contract: AppContract = { ...DEFAULT_APP_CONTRACT, ...args.contract };
 		const labels = appLabels(args.name);
 		const selector = selectorOf(args.name);
-		const meta = () => ({ name: args.name, namespace: args.namespace, labels });
-
-		const ns = new k8s.core.v1.Namespace(
-			`${name}-ns`,
-			{
-				metadata: {
-					name: args.namespace,
-					labels: {
-						...labels,
-						// Pod Security admission: reject pods that break the "restricted" profile.
-						"pod-security.kubernetes.io/enforce": "restricted",
-						"pod-security.kubernetes.io/enforce-version": "latest",
-					},
-				},
-			},
-			{ parent: this },
-		);
-		const inNs = { parent: this, dependsOn: [ns] };
+		const namespace = pulumi.output(args.namespace);
+		const meta = () => ({ name: args.name, namespace, labels });
+		const inNs = { parent: this };
 
 		const digestImage = pulumi.output(args.image).apply((image) => {
 			if (!/@sha256:[0-9a-f]{64}$/.test(image)) {
@@ -172,10 +189,10 @@ export class App extends pulumi.ComponentResource {
 			}
 			return image;
 		});
-		const deployment = new k8s.apps.v1.Deployment(
+		this.deployment = new k8s.apps.v1.Deployment(
 			`${name}-deployment`,
 			{ metadata: meta(), spec: deploymentSpec(args, digestImage) },
-			{ ...inNs, dependsOn: [ns, args.imagePullGrant, ...(args.nodePools ?? [])] },
+			{ ...inNs, dependsOn: [args.imagePullGrant, ...(args.nodePools ?? [])] },
 		);
 
 		new k8s.networking.v1.NetworkPolicy(
@@ -186,21 +203,7 @@ export class App extends pulumi.ComponentResource {
 					podSelector: { matchLabels: selector },
 					policyTypes: ["Ingress"],
 					// Only the app's own port is reachable; everything else to these pods is denied.
-					ingress: [{ ports: [{ port: APP_CONTRACT.port, protocol: "TCP" }] }],
-				},
-			},
-			inNs,
-		);
-
-		const serviceType = args.serviceType ?? "LoadBalancer";
-		const service = new k8s.core.v1.Service(
-			`${name}-svc`,
-			{
-				metadata: meta(),
-				spec: {
-					type: serviceType,
-					selector,
-					ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+					ingress: [{ ports: [{ port: contract.port, protocol: "TCP" }] }],
 				},
 			},
 			inNs,
@@ -217,9 +220,9 @@ export class App extends pulumi.ComponentResource {
 				{
 					metadata: meta(),
 					spec: {
-						scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+						scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
 						minReplicas: args.replicas,
-						maxReplicas: args.maxReplicas ?? args.replicas * 3,
+						maxReplicas: args.maxReplicas ?? defaultMaxReplicas(args.replicas),
 						metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
 					},
 				},
@@ -227,15 +230,10 @@ export class App extends pulumi.ComponentResource {
 			);
 		}
 
-		this.namespace = ns.metadata.name;
-		this.url =
-			serviceType === "LoadBalancer"
-				? service.status.apply((st) => {
-						const ingress = st?.loadBalancer?.ingress?.[0];
-						const host = ingress?.ip ?? ingress?.hostname;
-						return host ? `http://${host}/` : "pending: the load balancer has no address yet";
-					})
-				: pulumi.interpolate`http://${service.metadata.name}.${ns.metadata.name}.svc.cluster.local/`;
-		this.registerOutputs({ url: this.url, namespace: this.namespace });
+		this.name = args.name;
+		this.namespace = namespace;
+		this.selector = selector;
+		this.port = contract.port;
+		this.registerOutputs({ namespace: this.namespace });
 	}
 }

@@ -51,7 +51,7 @@ export interface Recorded {
 	protect: boolean;
 	deleteBeforeReplace: boolean;
 	ignoreChanges: string[];
-	/** Earlier names the resource answers to (`aliases: [{ name }]`), or full URNs. */
+	/** What the resource answered to before: `name`, `name under <parent URN>`, `under <parent URN>`, or a full URN. */
 	aliases: string[];
 	provider: string;
 	/** Milliseconds since the run started: registration sent, and the mocked creation finished. */
@@ -210,11 +210,17 @@ export class StackMocks implements pulumi.runtime.Mocks {
 				protect: req.getProtect() === true,
 				deleteBeforeReplace: req.getDeletebeforereplace() === true,
 				ignoreChanges: req.getIgnorechangesList(),
+				// The SDK writes the resource's own parent into every alias it derives; only a different
+				// parent says the resource moved.
 				aliases: req
 					.getAliasesList()
 					.map(
-						(a: { getUrn: () => string; getSpec: () => { getName: () => string } | undefined }) =>
-							a.getSpec()?.getName() || a.getUrn(),
+						(a: { getUrn: () => string; getSpec: () => { getName: () => string; getParenturn: () => string } | undefined }) => {
+							const spec = a.getSpec();
+							if (!spec) return a.getUrn();
+							const moved = spec.getParenturn() && spec.getParenturn() !== req.getParent() ? `under ${spec.getParenturn()}` : "";
+							return [spec.getName(), moved].filter(Boolean).join(" ");
+						},
 					)
 					.filter(Boolean),
 				provider: req.getProvider(),

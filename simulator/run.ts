@@ -43,6 +43,9 @@ export const settle = async (o: pulumi.Output<unknown>) => {
 	return { value: await inner.promise(), secret: await inner.isSecret };
 };
 
+/** Waits until every registration and output the program has started so far has been answered. */
+export const allRegistered = (): Promise<void> => waitForRPCs();
+
 /** Evaluates the program as a stack and waits until every registration has finished. */
 export async function runStack(opts: RunOptions): Promise<RunResult> {
 	const config = { ...(opts.config ?? stackConfigFile(opts.stack)) };

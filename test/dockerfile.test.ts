@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Copy } from "dockerfile-ast";
-import { APP_CONTRACT } from "../components/app";
+import { DEFAULT_APP_CONTRACT as APP_CONTRACT } from "../components/app";
 import { ROOT } from "../simulator";
 import { checkDockerfile, finalStageValue, stages } from "./dockerfileRules";
 

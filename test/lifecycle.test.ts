@@ -1,41 +1,7 @@
 import * as assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Recorded, ROOT, TOKEN_MARK } from "../simulator";
-import { tempDir } from "./credentialPlugins";
-
-const git = (cwd: string, ...args: string[]) =>
-	execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-
-/**
- * This checkout on another path, as CI or a dev container has it: a clone of the same commit with
- * this working tree's uncommitted changes, the same origin, and the installed packages linked in.
- */
-function sameCheckoutElsewhere(): { dir: string; remove: () => void } {
-	const copy = tempDir("another-checkout-");
-	git(ROOT, "clone", "-q", "--shared", ROOT, copy.dir);
-	for (const file of git(ROOT, "ls-files", "-z", "--modified", "--others", "--exclude-standard").split("\0").filter(Boolean)) {
-		const from = path.join(ROOT, file);
-		const to = path.join(copy.dir, file);
-		if (fs.existsSync(from)) {
-			fs.mkdirSync(path.dirname(to), { recursive: true });
-			fs.copyFileSync(from, to);
-		} else {
-			fs.rmSync(to, { force: true });
-		}
-	}
-	let origin = "";
-	try {
-		origin = git(ROOT, "config", "--get", "remote.origin.url").trim();
-	} catch {
-		// no remote here
-	}
-	if (origin) git(copy.dir, "remote", "set-url", "origin", origin);
-	else git(copy.dir, "remote", "remove", "origin");
-	fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy.dir, "node_modules"), "dir");
-	return copy;
-}
+import { inFreshProcess, sameCheckoutElsewhere } from "./checkout";
 
 /** What a run in another process reports: enough to compare it with this one. */
 interface RemoteRun {
@@ -47,44 +13,24 @@ interface RemoteRun {
 }
 
 /**
- * Evaluates the program in a fresh Node process inside checkout `dir`, as `pulumi up` does: one
- * process, one evaluation (the SDK's closure serializer keeps state within a process, so a run
- * after other runs in the same process may serialize dynamic providers differently), that
- * checkout's own TypeScript compilation and working directory, and a wall clock `shiftMs` ahead.
- * The runner is a file, as Pulumi's is: under `node -e` Node's built-in modules are globals, and
- * the serializer would write `global.child_process` into the dynamic providers instead of a require.
+ * The program evaluated in a fresh process inside checkout `dir`, with the wall clock `shiftMs` ahead.
  */
 function runInProcess(dir: string, stack: string, shiftMs: number): Promise<RemoteRun> {
-	const scratch = tempDir("run-");
-	const out = path.join(scratch.dir, "run.json");
-	const script = `
-		const RealDate = Date;
-		const shift = ${shiftMs};
+	return inFreshProcess<RemoteRun>(
+		dir,
+		`const RealDate = Date;
 		globalThis.Date = class extends RealDate {
-			constructor(...a) { if (a.length === 0) super(RealDate.now() + shift); else super(...a); }
-			static now() { return RealDate.now() + shift; }
+			constructor(...a) { if (a.length === 0) super(RealDate.now() + ${shiftMs}); else super(...a); }
+			static now() { return RealDate.now() + ${shiftMs}; }
 		};
-		const { runStack } = require(${JSON.stringify(path.join(dir, "simulator"))});
-		runStack({ stack: ${JSON.stringify(stack)} }).then((run) => {
-			require("node:fs").writeFileSync(${JSON.stringify(out)}, JSON.stringify({
-				resources: run.mocks.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, state: r.state,
-					protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace, ignoreChanges: r.ignoreChanges })),
-				dependencyCounts: run.mocks.resources.map((r) => r.dependencies.length),
-				issuedTokens: run.mocks.issuedTokens, tokenNonce: run.mocks.tokenNonce, outputs: run.outputs,
-			}));
-		}, (e) => { console.error(e); process.exit(1); });`;
-	const runner = path.join(scratch.dir, "runner.js");
-	fs.writeFileSync(runner, script);
-	return new Promise((resolve, reject) => {
-		execFile(process.execPath, ["-r", "tsx/cjs", runner], { cwd: dir, timeout: 100_000 }, (err, _stdout, stderr) => {
-			try {
-				if (err) return reject(new Error(`${err.message}\n${stderr}`));
-				resolve(JSON.parse(fs.readFileSync(out, "utf8")));
-			} finally {
-				scratch.remove();
-			}
-		});
-	});
+		const run = await require(${JSON.stringify(path.join(dir, "simulator"))}).runStack({ stack: ${JSON.stringify(stack)} });
+		done({
+			resources: run.mocks.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, state: r.state,
+				protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace, ignoreChanges: r.ignoreChanges })),
+			dependencyCounts: run.mocks.resources.map((r) => r.dependencies.length),
+			issuedTokens: run.mocks.issuedTokens, tokenNonce: run.mocks.tokenNonce, outputs: run.outputs,
+		});`,
+	);
 }
 
 const key = (r: Pick<Recorded, "type" | "name">) => `${r.type}::${r.name}`;

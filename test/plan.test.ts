@@ -41,7 +41,7 @@ describe("offline plan", () => {
 	});
 
 	it("lists every resource with type, parent, provider, dependencies and inputs", () => {
-		assert.equal(dev.resources.length, 25, "23 before the user pool became a NodePool with its AgentPool");
+		assert.equal(dev.resources.length, 27, "the app, its namespace and its exposure are three components");
 		const deployment = find(dev, "app-deployment");
 		assert.equal(deployment.parent, `${PROJECT}:app:App::app`);
 		assert.equal(deployment.provider, "pulumi:providers:kubernetes::cluster-access-k8s");

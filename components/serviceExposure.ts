@@ -1,0 +1,52 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { type App, appLabels } from "./app";
+import { componentType } from "./typeToken";
+
+export type ServiceType = "LoadBalancer" | "ClusterIP";
+
+export interface ServiceExposureArgs {
+	/** The app to expose. */
+	app: App;
+	/** "LoadBalancer": a public address from Azure's load balancer; "ClusterIP": inside the cluster only. Default: "LoadBalancer". */
+	type?: ServiceType;
+	/** The port the Service answers on. Default: 80. */
+	port?: number;
+	/** As {@link AppNamespaceArgs.movedFrom}: where earlier versions declared this Service. Default: none. */
+	movedFrom?: pulumi.Input<string>;
+}
+
+/**
+ * How an app is reached: a Service in front of its pods, and the URL it gives. A seam of its own,
+ * so an ingress or a gateway can replace it without touching the App.
+ */
+export class ServiceExposure extends pulumi.ComponentResource {
+	/** The load balancer's address, or the in-cluster DNS name for ClusterIP. */
+	readonly url: pulumi.Output<string>;
+
+	constructor(name: string, args: ServiceExposureArgs, opts?: pulumi.ComponentResourceOptions) {
+		super(componentType("app", "ServiceExposure"), name, {}, opts);
+		const type = args.type ?? "LoadBalancer";
+		const service = new k8s.core.v1.Service(
+			`${name}-svc`,
+			{
+				metadata: { name: args.app.name, namespace: args.app.namespace, labels: appLabels(args.app.name) },
+				spec: {
+					type,
+					selector: args.app.selector,
+					ports: [{ name: "http", port: args.port ?? 80, targetPort: "http", protocol: "TCP" }],
+				},
+			},
+			{ parent: this, aliases: args.movedFrom ? [{ parent: args.movedFrom }] : [] },
+		);
+		this.url =
+			type === "LoadBalancer"
+				? service.status.apply((st) => {
+						const ingress = st?.loadBalancer?.ingress?.[0];
+						const host = ingress?.ip ?? ingress?.hostname;
+						return host ? `http://${host}/` : "pending: the load balancer has no address yet";
+					})
+				: pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local/`;
+		this.registerOutputs({ url: this.url });
+	}
+}

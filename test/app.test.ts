@@ -1,0 +1,113 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { App, type AppArgs, DEFAULT_APP_CONTRACT, defaultMaxReplicas, terminationGraceSeconds } from "../components/app";
+import { AppNamespace } from "../components/appNamespace";
+import { ServiceExposure } from "../components/serviceExposure";
+import { componentType } from "../components/typeToken";
+import { allRegistered, LB_IP, StackMocks as Mocks, PROJECT, type StackMocks, settle } from "../simulator";
+
+const DIGEST = `myreg.azurecr.io/api@sha256:${"a".repeat(64)}`;
+const T = {
+	deployment: "kubernetes:apps/v1:Deployment",
+	service: "kubernetes:core/v1:Service",
+	netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+	hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+	namespace: "kubernetes:core/v1:Namespace",
+};
+
+/** Mocks as during `pulumi up`, so outputs such as the load balancer's address resolve. */
+function up(): StackMocks {
+	const mocks = new Mocks();
+	mocks.install(PROJECT, "dev", false);
+	return mocks;
+}
+const grant = () => new pulumi.ComponentResource("test:index:Grant", "grant");
+/** An App named `name` in namespace "shop", one replica of a digest-pinned image; override any argument. */
+const appNamed = (name: string, over: Partial<AppArgs> = {}) =>
+	new App(name, { name, namespace: "shop", version: "1", replicas: 1, image: DIGEST, imagePullGrant: grant(), ...over });
+
+describe("App (a contract of its own, a namespace it shares, no Service of its own)", () => {
+	it("runs the image with the contract it is given, and defaults the rest from the sample app's", async () => {
+		const mocks = up();
+		const app = appNamed("api", {
+			version: "2.0.0",
+			replicas: 2,
+			resilience: true,
+			contract: {
+				port: 9090,
+				uid: 20001,
+				drainSeconds: 40,
+				readinessPath: "/ready",
+				nodeSelector: { workload: "batch" },
+				tolerations: [{ key: "kubernetes.azure.com/scalesetpriority", operator: "Equal", value: "spot", effect: "NoSchedule" }],
+			},
+		});
+		await allRegistered();
+		const pod = mocks.one(T.deployment).plain.spec.template.spec;
+		const container = pod.containers[0];
+		assert.deepEqual(container.ports, [{ name: "http", containerPort: 9090, protocol: "TCP" }]);
+		assert.equal(container.readinessProbe.httpGet.path, "/ready");
+		assert.equal(container.livenessProbe.httpGet.path, DEFAULT_APP_CONTRACT.livenessPath, "the default where not overridden");
+		assert.equal(pod.securityContext.runAsUser, 20001);
+		assert.equal(container.securityContext.runAsUser, 20001);
+		assert.equal(pod.terminationGracePeriodSeconds, 5 + 40 + 10);
+		assert.equal(container.env.find((e: { name: string }) => e.name === "DRAIN_TIMEOUT_SECONDS").value, "40");
+		assert.deepEqual(pod.nodeSelector, { workload: "batch" });
+		assert.equal(pod.tolerations[0].value, "spot");
+		assert.equal(mocks.one(T.deployment).plain.metadata.namespace, "shop");
+		assert.deepEqual(mocks.one(T.netpol).plain.spec.ingress, [{ ports: [{ port: 9090, protocol: "TCP" }] }]);
+		assert.equal(mocks.one(T.hpa).plain.spec.maxReplicas, defaultMaxReplicas(2));
+		assert.equal(mocks.all(T.service).length, 0, "exposure is a seam of its own");
+		assert.equal(mocks.all(T.namespace).length, 0, "the namespace is handed in");
+		assert.deepEqual([app.name, app.port, app.selector], ["api", 9090, { "app.kubernetes.io/name": "api" }]);
+	});
+
+	it("keeps the grace period longer than the delay plus the drain, whatever the contract", () => {
+		for (const drainSeconds of [1, 15, 120])
+			assert.ok(
+				terminationGraceSeconds({ ...DEFAULT_APP_CONTRACT, drainSeconds }) >
+					DEFAULT_APP_CONTRACT.shutdownDelaySeconds + drainSeconds,
+			);
+	});
+
+	it("refuses an image that is not pinned by digest", async () => {
+		up();
+		const app = appNamed("tagged", { image: "myreg.azurecr.io/api:latest" });
+		await assert.rejects(settle(app.deployment.urn), /App tagged: image must be pinned by digest/);
+	});
+});
+
+describe("AppNamespace", () => {
+	it("enforces Pod Security 'restricted' and moves state from where earlier versions declared it", async () => {
+		const mocks = up();
+		const movedFrom = pulumi.createUrn("app", componentType("app", "App"));
+		const ns = new AppNamespace("apps", { name: "shop", movedFrom });
+		await settle(ns.name);
+		const recorded = mocks.one(T.namespace);
+		assert.equal(recorded.plain.metadata.name, "shop");
+		assert.equal(recorded.plain.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+		assert.deepEqual(recorded.aliases, [`under urn:pulumi:dev::${PROJECT}::${PROJECT}:app:App::app`]);
+	});
+});
+
+describe("ServiceExposure", () => {
+	const exposed = async (type: "LoadBalancer" | "ClusterIP") => {
+		const mocks = up();
+		const app = appNamed("api");
+		const exposure = new ServiceExposure("api", { app, type, port: 8443 });
+		return { mocks, url: (await settle(exposure.url)).value };
+	};
+	it("LoadBalancer: a public address from Azure's load balancer, in front of exactly the app's pods", async () => {
+		const { mocks, url } = await exposed("LoadBalancer");
+		assert.equal(url, `http://${LB_IP}/`);
+		const svc = mocks.one(T.service).plain;
+		assert.deepEqual(svc.spec.selector, { "app.kubernetes.io/name": "api" });
+		assert.deepEqual(svc.spec.ports, [{ name: "http", port: 8443, targetPort: "http", protocol: "TCP" }]);
+		assert.equal(svc.metadata.namespace, "shop");
+	});
+	it("ClusterIP: reachable inside the cluster only, by its DNS name", async () => {
+		const { mocks, url } = await exposed("ClusterIP");
+		assert.equal(mocks.one(T.service).plain.spec.type, "ClusterIP");
+		assert.equal(url, "http://api.shop.svc.cluster.local/");
+	});
+});

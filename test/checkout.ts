@@ -1,0 +1,75 @@
+/**
+ * Another checkout of this repository, and a fresh Node process to evaluate the program in: what
+ * a second machine, a fork, or a second `pulumi up` sees.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ROOT } from "../simulator";
+import { tempDir } from "./credentialPlugins";
+
+const git = (cwd: string, ...args: string[]) =>
+	execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+
+/**
+ * This checkout on another path, as CI or a dev container has it: a clone of the same commit with
+ * this working tree's uncommitted changes, the same origin, and the installed packages linked in.
+ */
+export function sameCheckoutElsewhere(): { dir: string; remove: () => void } {
+	const copy = tempDir("another-checkout-");
+	git(ROOT, "clone", "-q", "--shared", ROOT, copy.dir);
+	for (const file of git(ROOT, "ls-files", "-z", "--modified", "--others", "--exclude-standard").split("\0").filter(Boolean)) {
+		const from = path.join(ROOT, file);
+		const to = path.join(copy.dir, file);
+		if (fs.existsSync(from)) {
+			fs.mkdirSync(path.dirname(to), { recursive: true });
+			fs.copyFileSync(from, to);
+		} else {
+			fs.rmSync(to, { force: true });
+		}
+	}
+	let origin = "";
+	try {
+		origin = git(ROOT, "config", "--get", "remote.origin.url").trim();
+	} catch {
+		// no remote here
+	}
+	if (origin) git(copy.dir, "remote", "set-url", "origin", origin);
+	else git(copy.dir, "remote", "remove", "origin");
+	// The installed packages, the policy pack's included. Not app/'s: the program does not need them,
+	// and a link there (which .gitignore's directory pattern does not match) would make app/ "dirty".
+	for (const dir of ["node_modules", "policy/node_modules"]) {
+		if (fs.existsSync(path.join(ROOT, dir))) fs.symlinkSync(path.join(ROOT, dir), path.join(copy.dir, dir), "dir");
+	}
+	return copy;
+}
+
+/**
+ * Runs `body` (JavaScript, with `dir` as working directory and `done(value)` to report) in a fresh
+ * Node process inside checkout `dir`, as `pulumi up` runs a program: one process, one evaluation
+ * (the SDK's closure serializer keeps state within a process, so a run after other runs in the
+ * same process may serialize dynamic providers differently), that checkout's own TypeScript
+ * compilation and working directory. The runner is a file, as Pulumi's is: under `node -e`
+ * Node's built-in modules are globals, and the serializer would write `global.child_process`
+ * into the dynamic providers instead of a require.
+ */
+export function inFreshProcess<T>(dir: string, body: string): Promise<T> {
+	const scratch = tempDir("run-");
+	const out = path.join(scratch.dir, "out.json");
+	const runner = path.join(scratch.dir, "runner.js");
+	fs.writeFileSync(
+		runner,
+		`const done = (value) => require("node:fs").writeFileSync(${JSON.stringify(out)}, JSON.stringify(value));\n` +
+			`Promise.resolve().then(async () => {\n${body}\n}).catch((e) => { console.error(e); process.exit(1); });\n`,
+	);
+	return new Promise((resolve, reject) => {
+		execFile(process.execPath, ["-r", "tsx/cjs", runner], { cwd: dir, timeout: 100_000 }, (err, _stdout, stderr) => {
+			try {
+				if (err) return reject(new Error(`${err.message}\n${stderr}`));
+				resolve(JSON.parse(fs.readFileSync(out, "utf8")));
+			} finally {
+				scratch.remove();
+			}
+		});
+	});
+}

@@ -1,0 +1,100 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { inFreshProcess, sameCheckoutElsewhere } from "./checkout";
+
+/** What the copy reports: its resources, the policy pack's findings, and the offline plan's checks. */
+interface SecondServiceRun {
+	resources: { type: string; name: string; plain: any }[];
+	outputs: Record<string, unknown>;
+	mandatory: string[];
+	planFindings: string[];
+	manifestProblems: string[];
+}
+
+/**
+ * The change a team makes to add a service, made for real in a copy of this checkout: a directory
+ * of its own and one more `release()` line in index.ts. The copy then passes the whole-stack
+ * expectations, the policy pack and the offline plan's schema checks.
+ */
+describe("a second service: a new directory and one line in index.ts", function () {
+	this.timeout(120_000);
+	let run: SecondServiceRun;
+	let copy: { dir: string; remove: () => void };
+
+	before(async () => {
+		copy = sameCheckoutElsewhere();
+		fs.mkdirSync(path.join(copy.dir, "worker"));
+		fs.writeFileSync(path.join(copy.dir, "worker", "package.json"), JSON.stringify({ name: "worker", version: "0.3.0" }));
+		const index = path.join(copy.dir, "index.ts");
+		const first = '\tconst app = release("app", APP_CONTEXT, config.app);\n';
+		const text = fs.readFileSync(index, "utf8");
+		assert.ok(text.includes(first), "index.ts releases the first service in one line");
+		fs.writeFileSync(
+			index,
+			text.replace(
+				first,
+				`${first}\trelease("worker", "worker", { ...config.app, name: "worker", version: "0.3.0", serviceType: "ClusterIP" }, { port: 9090 });\n`,
+			),
+		);
+		run = await inFreshProcess<SecondServiceRun>(
+			copy.dir,
+			`const sim = require(${JSON.stringify(path.join(copy.dir, "simulator"))});
+			const { evaluate } = require(${JSON.stringify(path.join(copy.dir, "policy", "evaluate"))});
+			const { buildPlan, checkManifests } = require(${JSON.stringify(path.join(copy.dir, "offline", "plan"))});
+			const result = await sim.runStack({ stack: "prod" });
+			const findings = await evaluate(sim.policyInputs(result.mocks));
+			const plan = await buildPlan("prod");
+			done({
+				resources: result.mocks.resources.map((r) => ({ type: r.type, name: r.name, plain: r.plain })),
+				outputs: result.outputs,
+				mandatory: findings.filter((f) => f.level === "mandatory").map((f) => f.policy + ": " + f.message),
+				planFindings: plan.findings.filter((f) => f.level === "mandatory").map((f) => f.policy),
+				manifestProblems: await checkManifests(plan.manifests),
+			});`,
+		);
+	});
+	after(() => copy?.remove());
+
+	const of = (type: string) => run.resources.filter((r) => r.type === type);
+
+	it("builds and pushes two images, each from its own directory", () => {
+		const images = of("docker:index/image:Image")
+			.map((r) => [r.name, r.plain.build.context, r.plain.imageName.replace(/^[^/]+\//, "")])
+			.sort();
+		assert.deepEqual(images, [
+			["app-image", "app", "app:1.0.0"],
+			["worker-image", "worker", "worker:0.3.0"],
+		]);
+	});
+
+	it("deploys both into the one namespace, each with its own contract and exposure", () => {
+		assert.equal(of("kubernetes:core/v1:Namespace").length, 1, "the namespace is shared");
+		const deployments = of("kubernetes:apps/v1:Deployment");
+		assert.deepEqual(
+			deployments.map((d) => [d.plain.metadata.name, d.plain.spec.template.spec.containers[0].ports[0].containerPort]).sort(),
+			[
+				["app", 8080],
+				["worker", 9090],
+			],
+		);
+		assert.deepEqual(
+			of("kubernetes:core/v1:Service")
+				.map((s) => [s.plain.metadata.name, s.plain.spec.type, s.plain.spec.selector["app.kubernetes.io/name"]])
+				.sort(),
+			[
+				["app", "LoadBalancer", "app"],
+				["worker", "ClusterIP", "worker"],
+			],
+		);
+		assert.equal(of("kubernetes:networking.k8s.io/v1:NetworkPolicy").length, 2);
+		assert.equal(of("kubernetes:policy/v1:PodDisruptionBudget").length, 2, "prod: each app keeps its disruption budget");
+		assert.match(String(run.outputs.appImage), /\/app@sha256:/, "the stack's outputs still describe the first service");
+	});
+
+	it("passes the policy pack and the offline plan's schema checks", () => {
+		assert.deepEqual(run.mandatory, []);
+		assert.deepEqual(run.planFindings, []);
+		assert.deepEqual(run.manifestProblems, []);
+	});
+});
