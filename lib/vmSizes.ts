@@ -1,0 +1,50 @@
+/**
+ * What an Azure VM size name says about the machine, for the families AKS node pools use: the
+ * general purpose D, memory optimised E and compute optimised F series, versions 3 to 6, named
+ * `Standard_<family><vCPUs><features>_v<version>` (e.g. Standard_D4s_v5, Standard_E8ads_v5,
+ * Standard_F4s_v2). Anything else is refused until it is added here, with its memory per vCPU.
+ */
+export interface VmSize {
+	family: string;
+	vcpus: number;
+	memoryGiB: number;
+	/** Arm64 (a `p` in the features): the app's linux/amd64 image cannot run there. */
+	arm64: boolean;
+}
+
+/** GiB of memory per vCPU, by family (an `l` in the features halves D's). */
+const MEMORY_PER_VCPU: Record<string, { versions: number[]; gib: number }> = {
+	D: { versions: [3, 4, 5, 6], gib: 4 },
+	E: { versions: [3, 4, 5, 6], gib: 8 },
+	F: { versions: [2, 6], gib: 2 },
+};
+
+const SIZE = /^Standard_([A-Z])(\d+)([a-z]*)_v(\d)$/;
+
+/** Reads a VM size name; undefined when it is not one of the families above. */
+export function parseVmSize(name: string): VmSize | undefined {
+	const m = SIZE.exec(name);
+	if (!m) return undefined;
+	const [, family, cpus, features, version] = m;
+	const known = MEMORY_PER_VCPU[family];
+	if (!known?.versions.includes(Number(version))) return undefined;
+	const vcpus = Number(cpus);
+	const perVcpu = family === "D" && features.includes("l") ? known.gib / 2 : known.gib;
+	return { family, vcpus, memoryGiB: vcpus * perVcpu, arm64: features.includes("p") };
+}
+
+/** AKS's floor for a system node pool: 2 vCPUs and 4 GiB of memory. */
+export const SYSTEM_POOL_MINIMUM = { vcpus: 2, memoryGiB: 4 };
+
+/** Why `name` cannot serve (as a system pool when `system`); undefined when it can. */
+export function vmSizeProblem(name: string, system: boolean): string | undefined {
+	const size = parseVmSize(name);
+	if (!size) {
+		return "expected a D (v3-v6), E (v3-v6) or F (v2, v6) series size such as Standard_D4s_v5; another family can be added to lib/vmSizes.ts";
+	}
+	if (size.arm64) return "an Arm64 size, but the app's image is built for linux/amd64";
+	if (system && (size.vcpus < SYSTEM_POOL_MINIMUM.vcpus || size.memoryGiB < SYSTEM_POOL_MINIMUM.memoryGiB)) {
+		return `${size.vcpus} vCPU and ${size.memoryGiB} GiB, below what AKS requires of a system pool (2 vCPU, 4 GiB)`;
+	}
+	return undefined;
+}
