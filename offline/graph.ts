@@ -1,4 +1,5 @@
 /** The stack's resource graph: what waits for what, its Mermaid picture, and its critical path. */
+import { PROJECT } from "../simulator";
 import { secondsFor } from "./durations";
 
 export interface GraphNode {
@@ -66,7 +67,8 @@ export function criticalPath(
 	return { path, seconds: Math.max(longest, 0) };
 }
 
-const mermaidId = (key: string) => key.replace(/[^A-Za-z0-9]/g, "_");
+/** A node's id: its key without the project name (so a renamed fork draws the same graph), in Mermaid's alphabet. */
+const mermaidId = (key: string) => key.replace(`${PROJECT}:`, "project:").replace(/[^A-Za-z0-9]/g, "_");
 
 /** A Mermaid flowchart: resources grouped by component, an arrow from each dependency to what waits for it. */
 export function toMermaid(nodes: GraphNode[]): string {

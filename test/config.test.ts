@@ -120,7 +120,7 @@ describe("config: parseStackConfig", () => {
 			/azure-native:location = "westeurop" is not accepted: .*\(did you mean westeurope\?\)/,
 		));
 	it("a misspelled key, with a did-you-mean", () =>
-		rejects({ nodeVmsize: "Standard_D2s_v5" }, "nodeVmsize", "nodeVmsize", /did you mean aks-acr-app:nodeVmSize\?/));
+		rejects({ nodeVmsize: "Standard_D2s_v5" }, "nodeVmsize", "nodeVmsize", new RegExp(`did you mean ${PROJECT}:nodeVmSize\\?`)));
 	it("an app name that Kubernetes refuses for a Service (a leading digit)", () =>
 		rejects({ appName: "1app" }, "appName", '"1app"', /DNS-1035 label: .*starting with a letter/));
 	it("a Kubernetes minor AKS does not support", () =>

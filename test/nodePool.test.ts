@@ -123,7 +123,7 @@ describe("NodePool: the nodePools setting", () => {
 		[
 			"both nodePools and the single-pool keys",
 			{ ...pools([{ ...spot, spot: false }]), nodeVmSize: "Standard_D2s_v5" },
-			/nodePools and aks-acr-app:nodeVmSize are both set/,
+			new RegExp(`nodePools and ${PROJECT}:nodeVmSize are both set`),
 		],
 	] as const) {
 		it(`rejects ${label}, naming the key and what is accepted`, () => {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { agentPoolName } from "../components/nodePool";
-import { parseStackConfig } from "../config";
+import { appPackageVersion, parseStackConfig } from "../config";
 import { AKS_SERVER_APP_ID, aksExecCredential } from "../lib/execCredential";
 import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
 import {
@@ -43,12 +43,26 @@ const T = {
 /** The per-deployer assignments are named after the deployer's object id. */
 const PUSH = `registry-access-push-${DEPLOYER_OBJECT_ID}`;
 const ADMIN = `cluster-access-admin-${DEPLOYER_OBJECT_ID}`;
+/** A stack file's configuration, parsed as the program parses it. */
+function stackSettings(stack: string) {
+	const file = stackConfigFile(stack);
+	return parseStackConfig(
+		Object.fromEntries(
+			Object.entries(file)
+				.filter(([k]) => k.startsWith(`${PROJECT}:`))
+				.map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
+		),
+		{ project: PROJECT, stack, location: file["azure-native:location"], defaultAppVersion: appPackageVersion() },
+	);
+}
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const roleDef = (id: string) => `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
 
 for (const stack of ["dev", "prod"] as const) {
 	describe(`stack ${stack} (Pulumi.${stack}.yaml, evaluated as pulumi preview)`, () => {
 		let run: RunResult;
+		// What the stack file says, with every default applied: expectations come from here, not the sample's values.
+		const config = stackSettings(stack);
 		let httpCalls = 0;
 		const one = (type: string, name?: string) => run.mocks.one(type, name);
 		const role = (name: string) => one(T.role, name);
@@ -162,20 +176,19 @@ for (const stack of ["dev", "prod"] as const) {
 			const r = one(T.registry).plain;
 			assert.equal(r.adminUserEnabled, false);
 			assert.equal(r.anonymousPullEnabled, false);
-			if (stack === "dev") {
-				assert.deepEqual(r.sku, { name: "Basic" });
-				assert.equal(r.policies, undefined, "Basic has no retention policy");
+			assert.deepEqual(r.sku, { name: config.registry.sku });
+			if (config.registry.sku !== "Premium") {
+				assert.equal(r.policies, undefined, "only Premium has a retention policy");
 				assert.equal(r.zoneRedundancy, "Disabled");
 			} else {
-				assert.deepEqual(r.sku, { name: "Premium" });
 				assert.deepEqual(r.policies.retentionPolicy, { status: "enabled", days: 7 });
-				assert.equal(r.zoneRedundancy, "Enabled");
+				assert.equal(r.zoneRedundancy, config.cluster.availabilityZones.length > 0 ? "Enabled" : "Disabled");
 			}
 		});
 
 		it("builds a cluster with Entra ID, Azure RBAC and no local accounts", () => {
 			const c = one(T.cluster).plain;
-			assert.equal(c.dnsPrefix, `app-${stack}`);
+			assert.equal(c.dnsPrefix, `${config.app.name}-${stack}`);
 			assert.equal(c.disableLocalAccounts, true);
 			assert.equal(c.enableRBAC, true);
 			assert.deepEqual(c.aadProfile, { managed: true, enableAzureRBAC: true });
@@ -195,14 +208,6 @@ for (const stack of ["dev", "prod"] as const) {
 		});
 
 		it("has only a tainted System pool inline, and the configured user pools as AgentPools of their own", () => {
-			const config = parseStackConfig(
-				Object.fromEntries(
-					Object.entries(stackConfigFile(stack))
-						.filter(([k]) => k.startsWith(`${PROJECT}:`))
-						.map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
-				),
-				{ project: PROJECT, stack, location: "westeurope", defaultAppVersion: "1.0.0" },
-			);
 			const profiles = one(T.cluster).plain.agentPoolProfiles;
 			assert.equal(profiles.length, 1, "AKS refuses pools added to the cluster resource later");
 			assert.equal(profiles[0].mode, "System");
@@ -246,7 +251,7 @@ for (const stack of ["dev", "prod"] as const) {
 				"agentPoolProfiles[*].count",
 				"agentPoolProfiles[*].orchestratorVersion",
 				// dev leaves the version to its upgrade channel; prod pins it, and a change of the pin must apply
-				...(stack === "dev" ? ["kubernetesVersion"] : []),
+				...(config.cluster.kubernetesVersion === undefined ? ["kubernetesVersion"] : []),
 			]);
 		});
 
@@ -260,10 +265,10 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(image.plain.build.platform, "linux/amd64");
 			assert.equal(image.plain.build.context, "app", "relative, so every checkout builds the same inputs");
 			assert.equal(image.plain.build.dockerfile, "app/Dockerfile");
-			assert.equal(image.plain.build.args.APP_VERSION, "1.0.0");
+			assert.equal(image.plain.build.args.APP_VERSION, config.app.version);
 			assert.match(image.plain.build.args.VCS_REF, /^([0-9a-f]{40}(-dirty)?|unknown)$/, "the app/ tree id");
 			assert.ok(image.plain.build.args.SOURCE_URL === "unknown" || image.plain.build.args.SOURCE_URL.startsWith("https://"));
-			assert.equal(image.plain.imageName, `${run.outputs.registryLoginServer}/app:1.0.0`);
+			assert.equal(image.plain.imageName, `${run.outputs.registryLoginServer}/${config.app.name}:${config.app.version}`);
 			assert.equal(image.plain.registry.username, "00000000-0000-0000-0000-000000000000");
 			assert.equal(image.plain.registry.server, run.outputs.registryLoginServer);
 			assert.ok(isSecret(image.inputs.registry), "the registry credentials, password included, are secret");
@@ -374,12 +379,12 @@ for (const stack of ["dev", "prod"] as const) {
 		it(
 			stack === "prod"
 				? "scales with an HPA (≥ 2 replicas) behind a PDB, spread over zones"
-				: "runs one replica without PDB or HPA",
+				: "runs appReplicas replicas without PDB or HPA",
 			() => {
 				const spec = one(T.deployment).plain.spec;
 				const selector = spec.selector.matchLabels;
 				if (stack === "dev") {
-					assert.equal(spec.replicas, 1);
+					assert.equal(spec.replicas, config.app.replicas);
 					assert.equal(spec.template.spec.topologySpreadConstraints, undefined);
 					return;
 				}
