@@ -1,18 +1,15 @@
 /**
  * A simulated deployment: the program runs under the mocks, each resource answering after its
- * typical provisioning time (offline/durations.ts), scaled so a simulated second takes 10 ms. It
- * measures how long `pulumi up` takes and whether anything waits needlessly.
+ * typical provisioning time (offline/durations.ts) in virtual time, so the figures come from the
+ * program's order of work alone: the same on every run, however busy the machine. It measures how
+ * long `pulumi up` takes and whether anything waits needlessly.
  */
-import { PROJECT, runStack } from "../simulator";
+import { PROJECT, runStack, VirtualClock } from "../simulator";
 import { DURATIONS, NAMED_DURATIONS, secondsFor } from "./durations";
 import { criticalPath, type GraphNode } from "./graph";
 
-/**
- * Real milliseconds per simulated second. At 1 ms the SDK's own work between registrations (a few
- * ms per hop, mostly serializing the dynamic providers) would count as ~20 simulated seconds of
- * waiting that a real deployment does not have; at 10 ms it is about 0.5%, and a run takes ~6 s.
- */
-export const MS_PER_SIMULATED_SECOND = 10;
+/** Virtual milliseconds per simulated second. */
+const MS = 1000;
 
 /**
  * The one chain no deployment can avoid: the cluster must exist before the node pool the app runs
@@ -59,16 +56,16 @@ export interface SimulationResult {
 /** Runs the simulated deployment and measures it. `graph` is the plan's graph for the same stack. */
 export async function simulate(stack: string, graph: GraphNode[]): Promise<SimulationResult> {
 	const delays = Object.fromEntries(
-		Object.entries({ ...DURATIONS, ...NAMED_DURATIONS }).map(([key, d]) => [key, d.seconds * MS_PER_SIMULATED_SECOND]),
+		Object.entries({ ...DURATIONS, ...NAMED_DURATIONS }).map(([key, d]) => [key, d.seconds * MS]),
 	);
-	const { mocks } = await runStack({ stack, delays });
+	const { mocks } = await runStack({ stack, delays, clock: new VirtualClock() });
 	const custom = mocks.resources.filter((r) => !r.type.startsWith(`${PROJECT}:`) && r.type !== "pulumi:pulumi:Stack");
 	const start = Math.min(...custom.map((r) => r.startedAt));
 	const timeline = custom
 		.map((r) => ({
 			key: `${r.type}::${r.name}`,
-			start: (r.startedAt - start) / MS_PER_SIMULATED_SECOND,
-			end: (r.completedAt - start) / MS_PER_SIMULATED_SECOND,
+			start: (r.startedAt - start) / MS,
+			end: (r.completedAt - start) / MS,
 		}))
 		.sort((a, b) => a.start - b.start || a.key.localeCompare(b.key));
 	return {

@@ -4,6 +4,7 @@
  * project reaches into the SDK's internals.
  */
 export * from "./azure";
+export * from "./clock";
 export * from "./mocks";
 export * from "./project";
 export * from "./run";

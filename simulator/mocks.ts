@@ -15,6 +15,7 @@ import {
 	TENANT_ID,
 	TOKEN_MARK,
 } from "./azure";
+import type { VirtualClock } from "./clock";
 
 /** The sentinel with which secret values reach mocks. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -89,7 +90,14 @@ export class StackMocks implements pulumi.runtime.Mocks {
 		private readonly delays: Delays = {},
 		private readonly computed: "realistic" | "unknown" = "realistic",
 		private readonly signedIn: SignedInAs = SIGNED_IN_USER,
+		/** Virtual time for the delays (the bench); without it they are real waits. */
+		private readonly clock?: VirtualClock,
 	) {}
+
+	/** Milliseconds since this mock was made, real or virtual. */
+	private elapsed(): number {
+		return this.clock ? this.clock.now : Date.now() - this.t0;
+	}
 
 	/** An Entra token as azure-native's getClientToken returns it, for the signed-in identity. */
 	private token(audience: string): string {
@@ -174,13 +182,13 @@ export class StackMocks implements pulumi.runtime.Mocks {
 				? { id: undefined, state: args.inputs }
 				: outputsFor(args.type, args.name, reveal(args.inputs) as Record<string, any>);
 		const delay = this.delays[`${args.type}::${args.name}`] ?? this.delays[args.type] ?? 0;
-		if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+		if (delay > 0) await (this.clock ? this.clock.sleep(delay) : new Promise((r) => setTimeout(r, delay)));
 		if (rec) {
 			rec.inputs = args.inputs;
 			rec.plain = reveal(args.inputs) as Record<string, any>;
 			rec.state = out.state;
 			rec.id = out.id ?? "";
-			rec.completedAt = Date.now() - this.t0;
+			rec.completedAt = this.elapsed();
 		}
 		return out;
 	}
@@ -224,7 +232,7 @@ export class StackMocks implements pulumi.runtime.Mocks {
 					)
 					.filter(Boolean),
 				provider: req.getProvider(),
-				startedAt: Date.now() - this.t0,
+				startedAt: this.elapsed(),
 				completedAt: -1,
 			};
 			this.pending.set(`${rec.type}::${rec.name}`, rec);

@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { SignedInAs } from "./azure";
+import type { VirtualClock } from "./clock";
 import { type Delays, StackMocks } from "./mocks";
 import { PROJECT, ROOT, stackConfigFile } from "./project";
 
@@ -21,6 +22,8 @@ export interface RunOptions {
 	computed?: "realistic" | "unknown";
 	/** Receives the mocks before the program runs, so tests can inspect them when it throws. */
 	onMocks?: (mocks: StackMocks) => void;
+	/** Runs the delays in virtual time (see VirtualClock). Default: real waits. */
+	clock?: VirtualClock;
 	/** Whom azure-native is signed in as. Default: {@link SIGNED_IN_USER}. */
 	signedIn?: SignedInAs;
 	/**
@@ -54,7 +57,7 @@ export async function runStack(opts: RunOptions): Promise<RunResult> {
 		else config[k] = v;
 	}
 	pulumi.runtime.setAllConfig(config);
-	const mocks = new StackMocks(opts.delays, opts.computed, opts.signedIn);
+	const mocks = new StackMocks(opts.delays, opts.computed, opts.signedIn, opts.clock);
 	mocks.install(PROJECT, opts.stack, opts.preview ?? true);
 	opts.onMocks?.(mocks);
 	const projectDir = opts.projectDir ?? ROOT;

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError } from "../config";
-import { lowerBoundSeconds, sequentialSeconds } from "../offline/bench";
+import { lowerBoundSeconds, sequentialSeconds, simulate } from "../offline/bench";
 import { criticalPath, type GraphNode } from "../offline/graph";
 import { validateManifest } from "../offline/kubernetesSchema";
 import { buildPlan, checkManifests, type Plan, parseOverrides } from "../offline/plan";
@@ -184,5 +184,19 @@ describe("offline plan", () => {
 
 	it("keeps plan/ out of git", () => {
 		assert.match(fs.readFileSync(path.join(ROOT, ".gitignore"), "utf8"), /^plan\/$/m);
+	});
+});
+
+describe("simulated deployment (virtual time)", () => {
+	it("gives the same figures on every run, equal to the graph's critical path: nothing waits that need not", async () => {
+		const plan = await buildPlan("dev");
+		const first = await simulate("dev", plan.graph);
+		const second = await simulate("dev", plan.graph);
+		assert.deepEqual(second.timeline, first.timeline, "virtual time: no wall-clock noise");
+		assert.equal(first.total, criticalPath(plan.graph).seconds);
+		assert.ok(first.total >= first.lowerBound, `${first.total} s ≥ the unavoidable ${first.lowerBound} s`);
+		const image = first.timeline.find((t) => t.key === "docker:index/image:Image::app-image");
+		const cluster = first.timeline.find((t) => t.key.endsWith("ManagedCluster::cluster-aks"));
+		assert.ok(image && cluster && image.end < cluster.end, "the image is built and pushed while the cluster is created");
 	});
 });
