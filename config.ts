@@ -7,6 +7,7 @@ import type { ServiceType } from "./components/serviceExposure";
 import { AZURE_REGIONS } from "./lib/azureRegions";
 import { didYouMean } from "./lib/didYouMean";
 import { GUID, PRINCIPAL_TYPES, type Principal } from "./lib/principals";
+import { sourceInfo } from "./lib/sourceInfo";
 import { vmSizeProblem } from "./lib/vmSizes";
 
 /** The two environment profiles; every default below depends on which one a stack uses. */
@@ -497,10 +498,18 @@ function parseNodePools(value: string, clusterZones: string[], bad: (accepted: s
 	return pools;
 }
 
-/** Version of the app in `app/package.json`: the image tag unless `appVersion` overrides it. */
+/**
+ * The app's version, the image tag unless `appVersion` overrides it: `version` in its
+ * package.json, or, for an app that is not a Node package, `git-` and the start of its directory's
+ * git tree id (which, like a version, changes only when the app does), or 0.0.0 outside git.
+ */
 export function appPackageVersion(appDir = path.join(__dirname, "app")): string {
-	const pkg = JSON.parse(fs.readFileSync(path.join(appDir, "package.json"), "utf8")) as { version?: string };
-	return pkg.version ?? "0.0.0";
+	const manifest = path.join(appDir, "package.json");
+	if (fs.existsSync(manifest)) {
+		return (JSON.parse(fs.readFileSync(manifest, "utf8")) as { version?: string }).version ?? "0.0.0";
+	}
+	const { revision } = sourceInfo(appDir);
+	return revision === "unknown" ? "0.0.0" : `git-${revision.slice(0, 12)}`;
 }
 
 /** Reads this stack's configuration once. The only place in the program that touches `pulumi.Config`. */

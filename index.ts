@@ -153,6 +153,7 @@ export = async () => {
 	const app = release("app", APP_CONTEXT, config.app);
 
 	return {
+		resourceGroupName: groupName,
 		registryLoginServer: registry.loginServer,
 		clusterName: cluster.clusterName,
 		kubeconfig: clusterAccess.userKubeconfig,

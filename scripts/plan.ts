@@ -13,11 +13,17 @@ async function main(): Promise<number> {
 			stack: { type: "string", default: "dev" },
 			config: { type: "string", multiple: true, default: [] },
 			out: { type: "string" },
-			// Also refresh the graph the README embeds (dev only).
-			readme: { type: "boolean", default: false },
+			// Also refresh the dev graph in docs/offline-plan.md.
+			docs: { type: "boolean", default: false },
 		},
 	});
 	const stack = values.stack as string;
+	if (values.docs && stack !== "dev") {
+		process.stderr.write(
+			`error: --docs refreshes the dev graph in docs/offline-plan.md; run it with --stack dev, not ${stack}\n`,
+		);
+		return 2;
+	}
 	const out = values.out ?? path.join(__dirname, "..", "plan", stack);
 	const step = (n: number, text: string) => process.stdout.write(`[${n}/4] ${text}\n`);
 
@@ -36,18 +42,28 @@ async function main(): Promise<number> {
 	const files = writePlan(plan, out);
 	step(4, `wrote ${files.length} files to ${path.relative(process.cwd(), out)}/`);
 	process.stdout.write(`\n${summary(plan)}\n`);
-	if (values.readme) {
-		const readme = path.join(__dirname, "..", "README.md");
+	if (values.docs) {
+		const readme = path.join(__dirname, "..", "docs", "offline-plan.md");
 		const text = fs.readFileSync(readme, "utf8");
 		const updated = text.replace(
 			/(<!-- plan-graph:dev -->\n```mermaid\n)[\s\S]*?```/,
 			(_, head: string) => `${head}${plan.mermaid}\`\`\``,
 		);
-		if (updated === text && !text.includes(plan.mermaid)) throw new Error("README.md has no <!-- plan-graph:dev --> block");
+		if (updated === text && !text.includes(plan.mermaid))
+			throw new Error("docs/offline-plan.md has no <!-- plan-graph:dev --> block");
 		fs.writeFileSync(readme, updated);
-		process.stdout.write("updated the graph in README.md\n");
+		process.stdout.write("updated the graph in docs/offline-plan.md\n");
 	}
-	return plan.findings.some((f) => f.level === "mandatory") ? 1 : 0;
+	const mandatory = plan.findings.filter((f) => f.level === "mandatory");
+	if (mandatory.length > 0) {
+		process.stderr.write(
+			`error: ${mandatory.length} mandatory policy violation(s), so pulumi preview --policy-pack would fail too:\n` +
+				mandatory.map((f) => `  ${f.policy}: ${f.message}`).join("\n") +
+				"\n(policy/README.md says how to exempt a rule with a recorded justification)\n",
+		);
+		return 1;
+	}
+	return 0;
 }
 
 main().then(

@@ -1,7 +1,10 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig } from "../config";
-import { PROJECT, runStack, stackConfigFile } from "../simulator";
+import { appPackageVersion, ConfigError, parseStackConfig } from "../config";
+import { PROJECT, ROOT, runStack, stackConfigFile } from "../simulator";
 
 const base = { project: PROJECT, stack: "dev", location: "westeurope", defaultAppVersion: "1.0.0" };
 
@@ -211,6 +214,20 @@ describe("config: parseStackConfig", () => {
 			'"my group."',
 			/1-90 letters, digits, '_', '-', '\.', '\(' or '\)', not ending in '\.'/,
 		));
+	it("takes the app's version from its package.json, or for an app that is not a Node package from its git tree", () => {
+		assert.equal(
+			appPackageVersion(path.join(ROOT, "app")),
+			JSON.parse(fs.readFileSync(path.join(ROOT, "app", "package.json"), "utf8")).version,
+		);
+		assert.match(
+			appPackageVersion(path.join(ROOT, "policy", "rules")),
+			/^git-[0-9a-f]{12}$/,
+			"a directory in git without package.json",
+		);
+		const outside = fs.mkdtempSync(path.join(os.tmpdir(), "not-node-"));
+		assert.equal(appPackageVersion(outside), "0.0.0");
+		fs.rmSync(outside, { recursive: true });
+	});
 	it("no location", () => {
 		assert.throws(() => parseStackConfig({}, { ...base, location: undefined }), /azure-native:location is not set/);
 	});

@@ -96,10 +96,10 @@ describe("offline plan", () => {
 		]);
 	});
 
-	it("draws the graph the README embeds (run `npm run plan` and paste graph.mmd when this fails)", () => {
-		const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+	it("draws the graph docs/offline-plan.md embeds (npm run plan -- --stack dev --docs refreshes it)", () => {
+		const readme = fs.readFileSync(path.join(ROOT, "docs", "offline-plan.md"), "utf8");
 		const embedded = /<!-- plan-graph:dev -->\n```mermaid\n([\s\S]*?)```/.exec(readme);
-		assert.ok(embedded, "README embeds the dev graph");
+		assert.ok(embedded, "docs/offline-plan.md embeds the dev graph");
 		assert.equal(embedded[1], dev.mermaid);
 	});
 
@@ -179,6 +179,13 @@ describe("offline plan", () => {
 			assert.equal(res.status, 1);
 			assert.ok(res.stderr.includes(`${PROJECT}:kubernetesVersion = "latest" is not accepted`), res.stderr);
 			assert.ok(!fs.existsSync(out), "nothing written");
+		});
+
+		it("refuses --docs for a stack other than the one the docs show", () => {
+			const res = run(["--stack", "prod", "--docs"]);
+			assert.equal(res.status, 2);
+			assert.match(res.stderr, /--docs refreshes the dev graph in docs\/offline-plan\.md; run it with --stack dev, not prod/);
+			assert.equal(res.stdout, "", "before evaluating anything");
 		});
 	});
 

@@ -410,14 +410,16 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.deepEqual(np.ingress, [{ ports: [{ port: 8080, protocol: "TCP" }] }]);
 		});
 
-		it("exports the five outputs, the kubeconfig as a secret", () => {
+		it("exports the six outputs, the kubeconfig as a secret", () => {
 			assert.deepEqual(Object.keys(run.outputs).sort(), [
 				"appImage",
 				"appUrl",
 				"clusterName",
 				"kubeconfig",
 				"registryLoginServer",
+				"resourceGroupName",
 			]);
+			assert.equal(run.outputs.resourceGroupName, one(T.rg).state.name, "the group the stack made");
 			assert.match(String(run.outputs.registryLoginServer), /^[a-z0-9]+\.azurecr\.io$/);
 			assert.match(String(run.outputs.appImage), /@sha256:[0-9a-f]{64}$/);
 			assert.equal(run.outputs.appUrl, `http://${LB_IP}/`);
