@@ -7,24 +7,28 @@ import { ROOT } from "../simulator";
 import { checkDockerfile, finalStageValue, stages } from "./dockerfileRules";
 
 const dockerfile = fs.readFileSync(path.join(ROOT, "app", "Dockerfile"), "utf8");
+/** The sample app is a Node package; a fork's app may not be, and then only the contract is checked. */
+const nodeApp = fs.existsSync(path.join(ROOT, "app", "package.json"));
 
 describe("app/Dockerfile (parsed with dockerfile-ast)", () => {
 	it("breaks none of the rules", () => {
 		assert.deepEqual(checkDockerfile(dockerfile), []);
 	});
 
-	it("is multi-stage, with real version-pinned Node 22 base images from ARGs", () => {
+	it("is multi-stage, its base images version-pinned and replaceable through BUILD_IMAGE and RUNTIME_IMAGE (CI builds with them)", () => {
 		const s = stages(dockerfile);
-		assert.equal(s.length, 2);
-		for (const stage of s) assert.match(stage.image, /^node:22\.\d+\.\d+-[a-z]+-slim$/);
-		assert.match(dockerfile, /^ARG BUILD_IMAGE=node:22\./m);
-		assert.match(dockerfile, /^ARG RUNTIME_IMAGE=node:22\./m);
+		assert.ok(s.length >= 2);
+		for (const stage of s)
+			assert.match(stage.image, /:[^:]*\d+\.\d+[^:]*$|@sha256:[0-9a-f]{64}$/, `${stage.image} pinned to a version`);
+		assert.match(dockerfile, /^ARG BUILD_IMAGE=\S+$/m);
+		assert.match(dockerfile, /^ARG RUNTIME_IMAGE=\S+$/m);
+		if (nodeApp) for (const stage of s) assert.match(stage.image, /^node:22\.\d+\.\d+-[a-z]+-slim$/, "the sample: Node 22 slim");
 	});
 
 	it("runs as the UID the pod's securityContext expects, on the port the probes use", () => {
 		assert.equal(finalStageValue(dockerfile, "USER"), `${APP_CONTRACT.uid}:${APP_CONTRACT.uid}`);
 		assert.equal(finalStageValue(dockerfile, "EXPOSE"), String(APP_CONTRACT.port));
-		assert.equal(finalStageValue(dockerfile, "CMD"), '["node", "dist/server.js"]');
+		if (nodeApp) assert.equal(finalStageValue(dockerfile, "CMD"), '["node", "dist/server.js"]');
 	});
 
 	it("carries the OCI labels the stack passes as build arguments", () => {
@@ -33,12 +37,18 @@ describe("app/Dockerfile (parsed with dockerfile-ast)", () => {
 		}
 	});
 
-	it("the runtime stage copies only the compiled output", () => {
-		const copies = stages(dockerfile)[1].instructions.filter((i): i is Copy => i.getKeyword() === "COPY");
-		assert.deepEqual(
-			copies.map((c) => [c.getFromFlag()?.getValue(), c.getArgumentsContent()]),
-			[["build", "/src/dist ./dist"]],
-		);
+	it("the runtime stage copies only what an earlier stage built, never the build context", () => {
+		const all = stages(dockerfile);
+		const copies = all[all.length - 1].instructions.filter((i): i is Copy => i.getKeyword() === "COPY");
+		assert.ok(copies.length > 0);
+		for (const c of copies) assert.ok(c.getFromFlag()?.getValue(), `COPY ${c.getArgumentsContent()} comes from a build stage`);
+		if (nodeApp) {
+			assert.deepEqual(
+				copies.map((c) => [c.getFromFlag()?.getValue(), c.getArgumentsContent()]),
+				[["build", "/src/dist ./dist"]],
+				"the sample: dist/ only",
+			);
+		}
 	});
 });
 
