@@ -1,12 +1,8 @@
 import * as assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
-import { App, type AppArgs, DEFAULT_APP_CONTRACT, defaultMaxReplicas, terminationGraceSeconds } from "../components/app";
-import { AppNamespace } from "../components/appNamespace";
-import { ServiceExposure } from "../components/serviceExposure";
-import { componentType } from "../components/typeToken";
-import { allRegistered, LB_IP, StackMocks as Mocks, PROJECT, type StackMocks, settle } from "../simulator";
+import { DEFAULT_APP_CONTRACT, defaultMaxReplicas, terminationGraceSeconds } from "../components/app";
+import { allRegistered, settle } from "../simulator";
+import { appNamed, up } from "./appFixtures";
 
-const DIGEST = `myreg.azurecr.io/api@sha256:${"a".repeat(64)}`;
 const T = {
 	deployment: "kubernetes:apps/v1:Deployment",
 	service: "kubernetes:core/v1:Service",
@@ -14,17 +10,6 @@ const T = {
 	hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
 	namespace: "kubernetes:core/v1:Namespace",
 };
-
-/** Mocks as during `pulumi up`, so outputs such as the load balancer's address resolve. */
-function up(): StackMocks {
-	const mocks = new Mocks();
-	mocks.install(PROJECT, "dev", false);
-	return mocks;
-}
-const grant = () => new pulumi.ComponentResource("test:index:Grant", "grant");
-/** An App named `name` in namespace "shop", one replica of a digest-pinned image; override any argument. */
-const appNamed = (name: string, over: Partial<AppArgs> = {}) =>
-	new App(name, { name, namespace: "shop", version: "1", replicas: 1, image: DIGEST, imagePullGrant: grant(), ...over });
 
 describe("App (a contract of its own, a namespace it shares, no Service of its own)", () => {
 	it("runs the image with the contract it is given, and defaults the rest from the sample app's", async () => {
@@ -74,40 +59,5 @@ describe("App (a contract of its own, a namespace it shares, no Service of its o
 		up();
 		const app = appNamed("tagged", { image: "myreg.azurecr.io/api:latest" });
 		await assert.rejects(settle(app.deployment.urn), /App tagged: image must be pinned by digest/);
-	});
-});
-
-describe("AppNamespace", () => {
-	it("enforces Pod Security 'restricted' and moves state from where earlier versions declared it", async () => {
-		const mocks = up();
-		const movedFrom = pulumi.createUrn("app", componentType("app", "App"));
-		const ns = new AppNamespace("apps", { name: "shop", movedFrom });
-		await settle(ns.name);
-		const recorded = mocks.one(T.namespace);
-		assert.equal(recorded.plain.metadata.name, "shop");
-		assert.equal(recorded.plain.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
-		assert.deepEqual(recorded.aliases, [`under urn:pulumi:dev::${PROJECT}::${PROJECT}:app:App::app`]);
-	});
-});
-
-describe("ServiceExposure", () => {
-	const exposed = async (type: "LoadBalancer" | "ClusterIP") => {
-		const mocks = up();
-		const app = appNamed("api");
-		const exposure = new ServiceExposure("api", { app, type, port: 8443 });
-		return { mocks, url: (await settle(exposure.url)).value };
-	};
-	it("LoadBalancer: a public address from Azure's load balancer, in front of exactly the app's pods", async () => {
-		const { mocks, url } = await exposed("LoadBalancer");
-		assert.equal(url, `http://${LB_IP}/`);
-		const svc = mocks.one(T.service).plain;
-		assert.deepEqual(svc.spec.selector, { "app.kubernetes.io/name": "api" });
-		assert.deepEqual(svc.spec.ports, [{ name: "http", port: 8443, targetPort: "http", protocol: "TCP" }]);
-		assert.equal(svc.metadata.namespace, "shop");
-	});
-	it("ClusterIP: reachable inside the cluster only, by its DNS name", async () => {
-		const { mocks, url } = await exposed("ClusterIP");
-		assert.equal(mocks.one(T.service).plain.spec.type, "ClusterIP");
-		assert.equal(url, "http://api.shop.svc.cluster.local/");
 	});
 });

@@ -9,6 +9,7 @@ import {
 	SPOT_TAINT,
 } from "../components/nodePool";
 import { ConfigError, parseStackConfig } from "../config";
+import { buildPlan, checkManifests } from "../offline/plan";
 import { evaluate } from "../policy/evaluate";
 import { PROJECT, policyInputs, runStack, StackMocks, settle } from "../simulator";
 import { deadInputPath } from "./sdkInputTypes";
@@ -136,16 +137,11 @@ describe("NodePool: the nodePools setting", () => {
 });
 
 describe("NodePool: a stack with a regular and a spot pool", () => {
+	// Prod's stack file sets no pool keys, so the list alone describes the pools.
+	const nodePools = JSON.stringify([{ name: "user", vmSize: "Standard_D4s_v5", minCount: 2, maxCount: 5 }, spot]);
+
 	it("declares both, waits for both before rolling out, and passes the policy pack", async () => {
-		const { mocks } = await runStack({
-			stack: "prod",
-			overrides: {
-				[`${PROJECT}:nodePools`]: JSON.stringify([{ name: "user", vmSize: "Standard_D4s_v5", minCount: 2, maxCount: 5 }, spot]),
-				[`${PROJECT}:nodeVmSize`]: undefined,
-				[`${PROJECT}:minNodeCount`]: undefined,
-				[`${PROJECT}:maxNodeCount`]: undefined,
-			},
-		});
+		const { mocks } = await runStack({ stack: "prod", overrides: { [`${PROJECT}:nodePools`]: nodePools } });
 		const agentPools = mocks.all(POOL);
 		assert.deepEqual(
 			agentPools.map((p) => [p.name, p.plain.scaleSetPriority ?? "Regular"]),
@@ -158,5 +154,24 @@ describe("NodePool: a stack with a regular and a spot pool", () => {
 		for (const p of agentPools) assert.ok(deployment.dependencies.includes(p.urn), p.name);
 		const mandatory = (await evaluate(policyInputs(mocks))).filter((f) => f.level === "mandatory");
 		assert.deepEqual(mandatory, []);
+	});
+
+	it("passes the offline plan: the pools in its graph, its manifests valid, no mandatory finding", async () => {
+		const plan = await buildPlan("prod", { [`${PROJECT}:nodePools`]: nodePools });
+		const pools = plan.resources.filter((r) => r.type === POOL);
+		assert.deepEqual(
+			pools.map((r) => r.name),
+			["nodepool-batch-pool", "nodepool-user-pool"],
+		);
+		for (const p of pools)
+			assert.ok(
+				p.dependencies.some((d) => d.startsWith("azure-native:containerservice:ManagedCluster::")),
+				p.name,
+			);
+		assert.deepEqual(await checkManifests(plan.manifests), []);
+		assert.deepEqual(
+			plan.findings.filter((f) => f.level === "mandatory"),
+			[],
+		);
 	});
 });
