@@ -175,3 +175,55 @@ describe("NodePool: a stack with a regular and a spot pool", () => {
 		);
 	});
 });
+
+describe("NodePool: pools change on a live cluster", () => {
+	type Run = Awaited<ReturnType<typeof runStack>>;
+	const inputsOf = (run: Run, type: string) =>
+		Object.fromEntries(run.mocks.all(type).map((r) => [r.name, JSON.stringify(r.inputs)]));
+	const cluster = (run: Run) => inputsOf(run, "azure-native:containerservice:ManagedCluster");
+	let before: Run;
+	let asList: string;
+
+	// The stack as a team first deploys it: the default pool from the single-pool keys' defaults.
+	it("describing the default pool as a list instead changes nothing", async () => {
+		before = await runStack({ stack: "dev" });
+		const [pool] = before.mocks.all(POOL);
+		asList = JSON.stringify([
+			{ name: "user", vmSize: pool.plain.vmSize, minCount: pool.plain.minCount, maxCount: pool.plain.maxCount },
+		]);
+		const after = await runStack({ stack: "dev", overrides: { [`${PROJECT}:nodePools`]: asList } });
+		assert.deepEqual(inputsOf(after, POOL), inputsOf(before, POOL));
+		assert.deepEqual(cluster(after), cluster(before));
+	});
+
+	it("adding a pool creates one AgentPool and leaves the cluster and the other pool as they were", async () => {
+		const withBatch = JSON.stringify([...JSON.parse(asList), { ...spot, zones: undefined }]);
+		const after = await runStack({ stack: "dev", overrides: { [`${PROJECT}:nodePools`]: withBatch } });
+		const [pools, was] = [inputsOf(after, POOL), inputsOf(before, POOL)];
+		assert.deepEqual(Object.keys(pools).sort(), ["nodepool-batch-pool", ...Object.keys(was)].sort());
+		assert.equal(pools["nodepool-user-pool"], was["nodepool-user-pool"]);
+		assert.deepEqual(cluster(after), cluster(before), "the ManagedCluster is not sent again");
+	});
+
+	it("resizing the autoscaler's bounds updates that pool in place; a new VM size replaces it under a new name, create-first", async () => {
+		const [base] = JSON.parse(asList);
+		const bounds = await runStack({
+			stack: "dev",
+			overrides: { [`${PROJECT}:nodePools`]: JSON.stringify([{ ...base, maxCount: base.maxCount + 3 }]) },
+		});
+		const resized = bounds.mocks.one(POOL, "nodepool-user-pool");
+		const was = before.mocks.one(POOL, "nodepool-user-pool");
+		assert.equal(resized.plain.agentPoolName, was.plain.agentPoolName, "same AKS pool: an update");
+		assert.equal(resized.plain.maxCount, was.plain.maxCount + 3);
+		assert.deepEqual(cluster(bounds), cluster(before));
+
+		const bigger = await runStack({
+			stack: "dev",
+			overrides: { [`${PROJECT}:nodePools`]: JSON.stringify([{ ...base, vmSize: "Standard_D8s_v5" }]) },
+		});
+		const replaced = bigger.mocks.one(POOL, "nodepool-user-pool");
+		assert.notEqual(replaced.plain.agentPoolName, was.plain.agentPoolName, "a new AKS pool beside the old one");
+		assert.equal(replaced.deleteBeforeReplace, false, "the old pool keeps the pods until the new one exists");
+		assert.deepEqual(cluster(bigger), cluster(before));
+	});
+});
