@@ -5,6 +5,8 @@ import * as https from "node:https";
 export interface HttpResponse {
 	status: number;
 	body: string;
+	/** Response headers, names lower-cased (Node's own form); repeated headers joined with ", ". */
+	headers: Record<string, string>;
 }
 
 export interface HttpRequest {
@@ -42,7 +44,15 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
 			(res) => {
 				const chunks: Buffer[] = [];
 				res.on("data", (c: Buffer) => chunks.push(c));
-				res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+				res.on("end", () =>
+					resolve({
+						status: res.statusCode ?? 0,
+						body: Buffer.concat(chunks).toString("utf8"),
+						headers: Object.fromEntries(
+							Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v ?? "")]),
+						),
+					}),
+				);
 				res.on("error", reject);
 			},
 		);

@@ -14,8 +14,11 @@ export interface Seen {
 	at: number;
 }
 
-/** A scripted answer: status and body, or "hang" to never answer. */
-export type Answer = { status: number; body: string } | "hang";
+/**
+ * A scripted answer: status, body and headers (`{self}` in a header stands for the server's own
+ * URL, as in an ARM `Location`), or "hang" to never answer.
+ */
+export type Answer = { status: number; body: string; headers?: Record<string, string> } | "hang";
 
 /**
  * A real HTTP server on 127.0.0.1 that plays back scripted answers in order (the last one repeats),
@@ -23,6 +26,7 @@ export type Answer = { status: number; body: string } | "hang";
  */
 export async function scriptedServer(answers: Answer[], opts: { tls?: boolean } = {}) {
 	const seen: Seen[] = [];
+	let self = "";
 	const handler: http.RequestListener = (req, res) => {
 		const chunks: Buffer[] = [];
 		req.on("data", (c: Buffer) => chunks.push(c));
@@ -36,7 +40,8 @@ export async function scriptedServer(answers: Answer[], opts: { tls?: boolean } 
 			});
 			const answer = answers[Math.min(seen.length - 1, answers.length - 1)];
 			if (answer === "hang") return;
-			res.writeHead(answer.status, { "Content-Type": "application/json" });
+			const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, v.replaceAll("{self}", self)]));
+			res.writeHead(answer.status, { "Content-Type": "application/json", ...headers });
 			res.end(answer.body);
 		});
 	};
@@ -45,8 +50,9 @@ export async function scriptedServer(answers: Answer[], opts: { tls?: boolean } 
 		: http.createServer(handler);
 	await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 	const { port } = server.address() as AddressInfo;
+	self = `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`;
 	return {
-		url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
+		url: self,
 		seen,
 		close: () =>
 			new Promise<void>((resolve) => {

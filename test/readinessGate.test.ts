@@ -1,13 +1,13 @@
 import * as assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type AccessExpectation, credentialProblem, PROBE_PATH } from "../lib/apiServerAccess";
 import { AKS_SERVER_APP_ID } from "../lib/execCredential";
 import { apiServerReadinessProvider, checkedTokens, type GateInputs } from "../lib/readinessGate";
-import { DEPLOYER_OBJECT_ID, mockJwt, PROJECT, ROOT, runStack, TENANT_ID } from "../simulator";
+import { DEPLOYER_OBJECT_ID, mockJwt, PROJECT, runStack, TENANT_ID } from "../simulator";
 import { aksClaims, execCredential, pluginWithClaims, standInPlugin, tempDir } from "./credentialPlugins";
 import { fastRetry, scriptedServer } from "./loopback";
+import { runSerialized } from "./serialized";
 
 const namespaceList = { status: 200, body: JSON.stringify({ kind: "NamespaceList", apiVersion: "v1", items: [] }) };
 const forbidden = { status: 403, body: '{"kind":"Status","reason":"Forbidden"}' };
@@ -154,34 +154,6 @@ describe("readiness gate: diff", () => {
 		assert.equal(d?.changes, true);
 	});
 });
-
-/**
- * Runs a serialized dynamic provider the way the Pulumi host does: a fresh Node process in the
- * project directory loads `__provider` with require-from-string and calls one of its methods.
- */
-function runSerialized(provider: string, method: "create" | "diff", args: unknown[]): Promise<{ ok?: any; error?: string }> {
-	const { dir, remove } = tempDir("serialized-");
-	const providerFile = path.join(dir, "provider.js");
-	fs.writeFileSync(providerFile, provider);
-	const host = [
-		'const provider = require("require-from-string")(require("node:fs").readFileSync(process.argv[1], "utf8")).handler();',
-		"provider[process.argv[2]](...JSON.parse(process.argv[3])).then(",
-		"  (ok) => process.stdout.write(JSON.stringify({ ok })),",
-		"  (e) => process.stdout.write(JSON.stringify({ error: e.message })));",
-	].join("\n");
-	return new Promise((resolve, reject) => {
-		execFile(
-			process.execPath,
-			["-e", host, providerFile, method, JSON.stringify(args)],
-			{ cwd: ROOT, timeout: 30_000 },
-			(err, stdout, stderr) => {
-				remove();
-				if (err) return reject(new Error(`${err.message}\n${stderr}`));
-				resolve(JSON.parse(stdout));
-			},
-		);
-	});
-}
 
 describe("dynamic providers from their serialized form (as the Pulumi host loads them)", () => {
 	let gateProvider: string;

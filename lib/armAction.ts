@@ -1,0 +1,140 @@
+import { httpRequest } from "./http";
+import { type Attempt, permanentError, type RetryOptions, retryUntil } from "./retry";
+
+/** Azure Resource Manager, for the public cloud. */
+export const ARM_ENDPOINT = "https://management.azure.com";
+
+/**
+ * Budget for one ARM action: starting it (a role granted moments ago may take minutes to reach
+ * ARM) and then waiting for its long-running operation. An image import of a few hundred MB takes
+ * seconds to a minute; 15 minutes means something is wrong.
+ */
+export const ARM_ACTION_RETRY: RetryOptions = { timeoutMs: 15 * 60_000, initialDelayMs: 2_000, maxDelayMs: 30_000 };
+
+export interface ArmActionRequest {
+	/** What the action does, for messages, e.g. `Importing app@sha256:… into prodacr`. */
+	what: string;
+	/** The action's URL, `api-version` included. */
+	url: string;
+	body: unknown;
+	/** Gives an ARM access token; asked before every request, so a long wait never outlives one. */
+	token: () => Promise<string>;
+}
+
+const excerpt = (s: string) => (s.length > 300 ? `${s.slice(0, 300)}…` : s).replace(/\s+/g, " ");
+
+/** ARM's error envelope, `{"error":{"code","message"}}`, as one line; the raw body when it is not one. */
+export function armErrorText(body: string): string {
+	try {
+		const e = (JSON.parse(body) as { error?: { code?: unknown; message?: unknown } }).error;
+		if (e && (e.code || e.message)) return `${e.code ?? "Error"}: ${e.message ?? ""}`.trim();
+	} catch {
+		// not JSON: fall through
+	}
+	return body.trim() === "" ? "(empty body)" : excerpt(body);
+}
+
+/** Where to follow an accepted operation: `Azure-AsyncOperation` when given, else `Location`. */
+export type OperationHandle = { kind: "async-operation" | "location"; url: string } | undefined;
+
+/**
+ * Classifies the answer to the action's POST. 200/204: done, nothing to follow. 201/202: accepted,
+ * follow the handle. 401/403: not yet (a new role assignment propagates; Azure documents up to 10
+ * minutes). 408/429/5xx: not yet. Anything else (400 bad request, 404 no such registry, 409
+ * conflict): fail now with ARM's own message.
+ */
+export function classifyStart(
+	status: number,
+	headers: Record<string, string>,
+	body: string,
+	what: string,
+): Attempt<OperationHandle> {
+	if (status === 200 || status === 204) return { done: true, value: undefined };
+	if (status === 201 || status === 202) {
+		const asyncOp = headers["azure-asyncoperation"];
+		const location = headers.location;
+		if (asyncOp) return { done: true, value: { kind: "async-operation", url: asyncOp } };
+		if (location) return { done: true, value: { kind: "location", url: location } };
+		throw permanentError(`${what}: ARM accepted the request (${status}) but named no operation to follow`);
+	}
+	if (status === 401 || status === 403) {
+		return { done: false, reason: `${status} ${armErrorText(body)} (a role granted just now may still be propagating)` };
+	}
+	if (status === 408 || status === 429 || status >= 500) return { done: false, reason: `${status} ${armErrorText(body)}` };
+	throw permanentError(`${what}: ARM refused it with ${status} ${armErrorText(body)}`);
+}
+
+/**
+ * Classifies one poll of a long-running operation. Through `Azure-AsyncOperation` the body's
+ * `status` says it: Succeeded, Failed or Canceled, anything else still running. Through `Location`
+ * 202 means running and 200/204 done. Throttling and server errors are polled again.
+ */
+export function classifyPoll(handle: NonNullable<OperationHandle>, status: number, body: string, what: string): Attempt<true> {
+	if (status === 408 || status === 429 || status >= 500) return { done: false, reason: `${status} ${armErrorText(body)}` };
+	if (handle.kind === "location") {
+		if (status === 202) return { done: false, reason: "202: still running" };
+		if (status === 200 || status === 204) return { done: true, value: true };
+		throw permanentError(`${what}: the operation failed with ${status} ${armErrorText(body)}`);
+	}
+	if (status !== 200) throw permanentError(`${what}: polling the operation answered ${status} ${armErrorText(body)}`);
+	let op: { status?: unknown; error?: { code?: unknown; message?: unknown } };
+	try {
+		op = JSON.parse(body);
+	} catch {
+		throw permanentError(`${what}: the operation status is not JSON: ${excerpt(body)}`);
+	}
+	if (op.status === "Succeeded") return { done: true, value: true };
+	if (op.status === "Failed" || op.status === "Canceled") {
+		const detail = op.error ? `${op.error.code ?? "Error"}: ${op.error.message ?? ""}`.trim() : "no error given";
+		throw permanentError(`${what}: the operation ended ${op.status}: ${detail}`);
+	}
+	return { done: false, reason: `status ${String(op.status)}` };
+}
+
+/**
+ * Runs one ARM action the way Azure's SDKs do: POST, then, when ARM accepts it for later, poll the
+ * operation until it ends; both phases bounded by `retry`. Returns how many requests it made.
+ */
+export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = ARM_ACTION_RETRY): Promise<number> {
+	let requests = 0;
+	const call = async (method: "GET" | "POST", url: string, body?: string) => {
+		requests++;
+		return httpRequest({
+			url,
+			method,
+			headers: {
+				Authorization: `Bearer ${await req.token()}`,
+				Accept: "application/json",
+				...(body === undefined ? {} : { "Content-Type": "application/json" }),
+			},
+			body,
+			timeoutMs: retry.requestTimeoutMs,
+		});
+	};
+	const payload = JSON.stringify(req.body);
+	const handle = await retryUntil(
+		req.what,
+		async () => {
+			const res = await call("POST", req.url, payload);
+			return classifyStart(res.status, res.headers, res.body, req.what);
+		},
+		retry,
+	);
+	if (handle) {
+		// The bearer token goes only where the action went: an operation URL elsewhere is refused.
+		if (new URL(handle.url).origin !== new URL(req.url).origin) {
+			throw permanentError(
+				`${req.what}: ARM named an operation at ${new URL(handle.url).origin}, not ${new URL(req.url).origin}`,
+			);
+		}
+		await retryUntil(
+			`${req.what} (waiting for ARM's operation)`,
+			async () => {
+				const res = await call("GET", handle.url);
+				return classifyPoll(handle, res.status, res.body, req.what);
+			},
+			retry,
+		);
+	}
+	return requests;
+}
