@@ -15,6 +15,8 @@ export type Environment = "dev" | "prod";
 export type RegistrySku = "Basic" | "Standard" | "Premium";
 export type ClusterTier = "Free" | "Standard" | "Premium";
 export type UpgradeChannel = "patch" | "stable" | "rapid";
+/** Where a stack's images come from: built here, or promoted by digest from another stack's registry. */
+export type ImageSource = "build" | "promote";
 export type { ServiceType } from "./components/serviceExposure";
 
 /** The stack's whole configuration, validated and with every default applied. */
@@ -35,6 +37,12 @@ export interface StackConfig {
 	 */
 	deployers: Principal[];
 	registry: { sku: RegistrySku };
+	images: {
+		/** "build": docker builds and pushes here. "promote": import, by digest, what `promoteFrom` deployed. */
+		source: ImageSource;
+		/** The stack whose images are promoted, `<organization>/<project>/<stack>` (set when source is "promote"). */
+		promoteFrom?: string;
+	};
 	cluster: {
 		/** `major.minor`, or undefined to let AKS choose and the upgrade channel keep it current. */
 		kubernetesVersion?: string;
@@ -67,6 +75,8 @@ export const CONFIG_KEYS = [
 	"resourceGroup",
 	"deployers",
 	"registrySku",
+	"imageSource",
+	"promoteFrom",
 	"kubernetesVersion",
 	"clusterTier",
 	"upgradeChannel",
@@ -91,6 +101,7 @@ export const ENVIRONMENT_DEFAULTS = {
 	dev: {
 		protect: false,
 		registrySku: "Basic",
+		imageSource: "build",
 		clusterTier: "Free",
 		upgradeChannel: "stable",
 		availabilityZones: [] as string[],
@@ -107,6 +118,8 @@ export const ENVIRONMENT_DEFAULTS = {
 	prod: {
 		protect: true,
 		registrySku: "Premium",
+		// Prod runs what dev tested: the same digest, imported from dev's registry.
+		imageSource: "promote",
 		clusterTier: "Standard",
 		upgradeChannel: "patch",
 		availabilityZones: ["1", "2", "3"],
@@ -153,7 +166,7 @@ const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
  */
 export function parseStackConfig(
 	raw: Partial<Record<string, string>>,
-	opts: { project: string; stack: string; location?: string; defaultAppVersion: string },
+	opts: { project: string; stack: string; organization?: string; location?: string; defaultAppVersion: string },
 ): StackConfig {
 	const problems: string[] = [];
 	const key = (k: string) => `${opts.project}:${k}`;
@@ -324,6 +337,16 @@ export function parseStackConfig(
 		return size;
 	};
 
+	const imageSource = oneOf<ImageSource>("imageSource", ["build", "promote"], d.imageSource);
+	const promoteFrom = imageSource === "promote" ? sourceStack(raw.promoteFrom, environment, opts, key, problems) : undefined;
+	if (imageSource === "build" && raw.promoteFrom !== undefined) {
+		bad(
+			"promoteFrom",
+			raw.promoteFrom,
+			`it does nothing while ${key("imageSource")} is "build"; set imageSource to "promote" to use it`,
+		);
+	}
+
 	const config: StackConfig = {
 		environment,
 		location: opts.location ?? "",
@@ -339,6 +362,7 @@ export function parseStackConfig(
 					) || undefined,
 		deployers,
 		registry: { sku: oneOf<RegistrySku>("registrySku", ["Basic", "Standard", "Premium"], d.registrySku) },
+		images: { source: imageSource, promoteFrom },
 		cluster: {
 			kubernetesVersion: minor,
 			tier: oneOf<ClusterTier>("clusterTier", ["Free", "Standard", "Premium"], d.clusterTier),
@@ -380,6 +404,37 @@ export function parseStackConfig(
 	};
 	if (problems.length > 0) throw new ConfigError(problems);
 	return config;
+}
+
+const STACK_NAME = /^[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*$/;
+
+/**
+ * The stack a promoting stack imports from. Prod defaults to this project's dev stack in the same
+ * organization (the pipeline deploys dev first); any other stack must name one.
+ */
+function sourceStack(
+	value: string | undefined,
+	environment: Environment,
+	opts: { project: string; stack: string; organization?: string },
+	key: (k: string) => string,
+	problems: string[],
+): string | undefined {
+	const org = opts.organization ?? "organization";
+	const self = `${org}/${opts.project}/${opts.stack}`;
+	const accepted = `expected the stack whose images to promote as <organization>/<project>/<stack>, e.g. ${org}/${opts.project}/dev`;
+	const stack = value ?? (environment === "prod" ? `${org}/${opts.project}/dev` : undefined);
+	if (stack === undefined) {
+		problems.push(`${key("imageSource")} is "promote" but ${key("promoteFrom")} is not set: ${accepted}`);
+	} else if (!STACK_NAME.test(stack)) {
+		problems.push(`${key("promoteFrom")} = ${JSON.stringify(stack)} is not accepted: ${accepted}`);
+	} else if (stack === self) {
+		problems.push(
+			`${key("promoteFrom")} = ${JSON.stringify(stack)} is not accepted: it is this stack; name the stack that builds the images`,
+		);
+	} else {
+		return stack;
+	}
+	return undefined;
 }
 
 const DEPLOYERS_ACCEPTED =
@@ -527,6 +582,7 @@ export function readStackConfig(): StackConfig {
 	return parseStackConfig(raw, {
 		project,
 		stack: pulumi.getStack(),
+		organization: pulumi.getOrganization(),
 		location: new pulumi.Config("azure-native").get("location"),
 		defaultAppVersion: appPackageVersion(),
 	});

@@ -7,6 +7,7 @@ import { AppNamespace } from "./components/appNamespace";
 import { Cluster } from "./components/cluster";
 import { ClusterAccess } from "./components/clusterAccess";
 import { NodePool } from "./components/nodePool";
+import { PromotedImage } from "./components/promotedImage";
 import { Registry } from "./components/registry";
 import { RegistryAccess } from "./components/registryAccess";
 import { ServiceExposure, type ServiceType } from "./components/serviceExposure";
@@ -14,6 +15,7 @@ import { componentType } from "./components/typeToken";
 import { readStackConfig } from "./config";
 import { DeployerRecord } from "./lib/deployerRecord";
 import { resolveDeployers } from "./lib/principals";
+import { promotedImage, readPromotionSource } from "./lib/promotion";
 import { existingResourceGroup } from "./lib/resourceGroup";
 import { signedInPrincipal } from "./lib/signedIn";
 import { sourceInfo } from "./lib/sourceInfo";
@@ -24,10 +26,17 @@ import { sourceInfo } from "./lib/sourceInfo";
  */
 const APP_CONTEXT = "app";
 
+/** The OCI label values the Dockerfile takes as build arguments: version, source tree and repository. */
+function imageLabels(context: string, version: string): Record<string, string> {
+	const source = sourceInfo(path.join(__dirname, context));
+	return { APP_VERSION: version, VCS_REF: source.revision, SOURCE_URL: source.url };
+}
+
 /**
  * The whole stack: registry and cluster, AcrPull for the kubelet, the app image pushed to the
- * registry, and the app deployed pinned to that image's digest. Configuration and the deployer
- * set are checked first, so bad input fails before anything is declared.
+ * registry (or, in a promoting stack, imported by digest from the stack that tested it), and the
+ * app deployed pinned to that image's digest. Configuration, the deployer set and the promoted
+ * images are checked first, so bad input fails before anything is declared.
  */
 export = async () => {
 	const config = readStackConfig();
@@ -47,6 +56,9 @@ export = async () => {
 				"A pulumi up by another identity will stop and ask you to list both.",
 		);
 	}
+	// A promoting stack reads what it promotes now: a source stack without images stops the run here.
+	const promotion = config.images.promoteFrom ? await readPromotionSource(config.images.promoteFrom) : undefined;
+
 	const record = new DeployerRecord("deployers", deployers, deployersKey);
 	const afterRecord = { dependsOn: [record] };
 
@@ -82,7 +94,8 @@ export = async () => {
 			}),
 	);
 
-	// 2. The kubelet identity pulls from the registry; the deployers push to it. No passwords.
+	// 2. The kubelet identity pulls from the registry; the deployers push to it (or, promoting,
+	//    import into it). No passwords.
 	const registryAccess = new RegistryAccess(
 		"registry-access",
 		{
@@ -90,13 +103,15 @@ export = async () => {
 			subscriptionId: signedIn.subscriptionId,
 			kubeletObjectId: cluster.kubeletObjectId,
 			deployers: deployers.deployers,
+			imagesBy: promotion ? "import" : "push",
 		},
 		afterRecord,
 	);
 
-	// 3 and 4, for each service: build and push its image (waiting for the registry only, never for
-	// the cluster), then deploy it pinned to the pushed digest, through a provider for this cluster
-	// only, and expose it. A second service is a directory of its own and one more release() below.
+	// 3 and 4, for each service: build and push its image, or import the digest the source stack
+	// tested (waiting for the registry only, never for the cluster), then deploy it pinned to that
+	// digest, through a provider for this cluster only, and expose it. A second service is a
+	// directory of its own and one more release() below.
 	const clusterAccess = new ClusterAccess(
 		"cluster-access",
 		{
@@ -121,16 +136,23 @@ export = async () => {
 		settings: AppSettings & { serviceType: ServiceType },
 		contract?: Partial<AppContract>,
 	) => {
-		const source = sourceInfo(path.join(__dirname, context));
-		const image = new AppImage(name, {
-			loginServer: registry.loginServer,
-			tenantId: signedIn.tenantId,
-			pushGrantIds: registryAccess.deployerPush.map((grant) => grant.id),
-			repository: settings.name,
-			tag: settings.version,
-			context,
-			buildArgs: { APP_VERSION: settings.version, VCS_REF: source.revision, SOURCE_URL: source.url },
-		});
+		const image = promotion
+			? new PromotedImage(name, {
+					registryId: registry.registryId,
+					loginServer: registry.loginServer,
+					source: { stack: promotion.stack, registryId: promotion.registryId, ...promotedImage(promotion, name) },
+					tag: settings.version,
+					importGrants: registryAccess.deployerGrants,
+				})
+			: new AppImage(name, {
+					loginServer: registry.loginServer,
+					tenantId: signedIn.tenantId,
+					pushGrantIds: registryAccess.deployerGrants.map((grant) => grant.id),
+					repository: settings.name,
+					tag: settings.version,
+					context,
+					buildArgs: imageLabels(context, settings.version),
+				});
 		const app = new App(
 			name,
 			{
@@ -148,16 +170,21 @@ export = async () => {
 			{ app, type: settings.serviceType, movedFrom: name === "app" ? movedFrom : undefined },
 			k8sOpts,
 		);
+		images[name] = image.repoDigest;
 		return { image, url: exposure.url };
 	};
+	/** Each service's deployed image by release name: what a promoting stack imports. */
+	const images: Record<string, pulumi.Output<string>> = {};
 	const app = release("app", APP_CONTEXT, config.app);
 
 	return {
 		resourceGroupName: groupName,
+		registryId: registry.registryId,
 		registryLoginServer: registry.loginServer,
 		clusterName: cluster.clusterName,
 		kubeconfig: clusterAccess.userKubeconfig,
 		appImage: app.image.repoDigest,
+		images,
 		appUrl: app.url,
 	};
 };

@@ -11,33 +11,48 @@ export interface RegistryAccessArgs {
 	subscriptionId: pulumi.Input<string>;
 	/** Object id of the cluster's kubelet identity (`identityProfile.kubeletidentity.objectId`), which pulls images. */
 	kubeletObjectId: pulumi.Input<string>;
-	/** Who pushes images: users, groups or service principals, each with its own AcrPush assignment. */
+	/** Who pushes or imports images: users, groups or service principals, each with its own assignment. */
 	deployers: readonly Deployer[];
+	/**
+	 * How images arrive: "push" (AcrPush, for a stack that builds) or "import" (ACR's importer role,
+	 * for a stack that promotes images from another registry and never pushes). Default: "push".
+	 */
+	imagesBy?: "push" | "import";
 }
 
 /**
  * Registry access without passwords: the kubelet identity may pull (AcrPull), the deployers may
- * push (AcrPush). Nothing broader is granted on the registry.
+ * push (AcrPush) or, in a stack that promotes, import (and nothing else). Nothing broader is
+ * granted on the registry.
  */
 export class RegistryAccess extends pulumi.ComponentResource {
 	/** AcrPull for the kubelet identity; Deployments wait for it so no pod pulls before it exists. */
 	readonly kubeletPull: authorization.RoleAssignment;
-	/** AcrPush for each deployer; the image push waits for them. */
-	readonly deployerPush: authorization.RoleAssignment[];
+	/** AcrPush (or the importer role) for each deployer; the push or import waits for them. */
+	readonly deployerGrants: authorization.RoleAssignment[];
 
 	constructor(name: string, args: RegistryAccessArgs, opts?: pulumi.ComponentResourceOptions) {
 		super(componentType("access", "RegistryAccess"), name, {}, opts);
 		// Built first and independently: the push grants must not wait for the cluster.
-		this.deployerPush = grantEach(
-			`${name}-push`,
-			`${name}-deployer-push`,
+		const importing = args.imagesBy === "import";
+		this.deployerGrants = grantEach(
+			importing ? `${name}-import` : `${name}-push`,
+			// Earlier versions' single AcrPush assignment; an import grant is new and answers to nothing.
+			importing ? `${name}-deployer-import` : `${name}-deployer-push`,
 			args.deployers,
-			{
-				scope: args.registryId,
-				roleId: BuiltInRole.AcrPush,
-				subscriptionId: args.subscriptionId,
-				description: "Lets a deployer push the app image with an Entra token (no admin user).",
-			},
+			importing
+				? {
+						scope: args.registryId,
+						roleId: BuiltInRole.AcrImporter,
+						subscriptionId: args.subscriptionId,
+						description: "Lets a deployer import, by digest, the image another stack tested (no push).",
+					}
+				: {
+						scope: args.registryId,
+						roleId: BuiltInRole.AcrPush,
+						subscriptionId: args.subscriptionId,
+						description: "Lets a deployer push the app image with an Entra token (no admin user).",
+					},
 			{ parent: this },
 		);
 		this.kubeletPull = grantRole(
@@ -52,6 +67,6 @@ export class RegistryAccess extends pulumi.ComponentResource {
 			},
 			{ parent: this },
 		);
-		this.registerOutputs({ kubeletPullId: this.kubeletPull.id, deployerPushIds: this.deployerPush.map((g) => g.id) });
+		this.registerOutputs({ kubeletPullId: this.kubeletPull.id, deployerGrantIds: this.deployerGrants.map((g) => g.id) });
 	}
 }

@@ -6,6 +6,11 @@ export const BuiltInRole = {
 	AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
 	/** Push and pull images. */
 	AcrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
+	/**
+	 * "Container Registry Data Importer and Data Reader": `importImage/action`, `pull/read` and
+	 * `read` on a registry, what ACR's import needs on both the source and the target registry.
+	 */
+	AcrImporter: "577a9874-89fd-4f24-9dbd-b5034d0ad23a",
 	/** Full Kubernetes access through Azure RBAC for Kubernetes. */
 	AksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
 } as const;

@@ -65,6 +65,21 @@ export function aksUserKubeconfig(clusterName: string): string {
 	].join("\n");
 }
 
+/**
+ * The outputs of a building stack as a promoting stack reads them through a StackReference: its
+ * registry's id and the digest each service (`app`, and a `worker` as the second-service example
+ * adds) was deployed with, a digest derived from the stack's name.
+ */
+export function sourceStackOutputs(stack: string): Record<string, unknown> {
+	const registry = `registry${hash(stack, 8)}`;
+	const digest = (service: string) => `sha256:${createHash("sha256").update(`${stack}/${service}`).digest("hex")}`;
+	return {
+		registryId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-${stack.split("/").pop()}/providers/Microsoft.ContainerRegistry/registries/${registry}`,
+		registryLoginServer: `${registry}.azurecr.io`,
+		images: Object.fromEntries(["app", "worker"].map((s) => [s, `${registry}.azurecr.io/${s}@${digest(s)}`])),
+	};
+}
+
 /** Realistic outputs for each resource type the stack declares. */
 export function outputsFor(
 	type: string,
@@ -149,8 +164,11 @@ export function outputsFor(
 				id: `${inputs.metadata?.namespace}/${inputs.metadata?.name}`,
 				state: { ...inputs, status: inputs.spec?.type === "LoadBalancer" ? { loadBalancer: { ingress: [{ ip: LB_IP }] } } : {} },
 			};
-		case "pulumi-nodejs:dynamic:Resource":
-			return { id: `${name}-id`, state: { ...inputs, attempts: 1 } };
+		case "pulumi-nodejs:dynamic:Resource": {
+			// An image import reports the digest it imported.
+			const digest = /@(sha256:[0-9a-f]{64})$/.exec(String(inputs.sourceImage ?? ""))?.[1];
+			return { id: `${name}-id`, state: { ...inputs, attempts: 1, ...(digest ? { digest, requests: 1 } : {}) } };
+		}
 		default:
 			return {
 				id: type.startsWith("kubernetes:")

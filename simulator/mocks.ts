@@ -12,10 +12,12 @@ import {
 	SIGNED_IN_USER,
 	type SignedInAs,
 	SUBSCRIPTION_ID,
+	sourceStackOutputs,
 	TENANT_ID,
 	TOKEN_MARK,
 } from "./azure";
 import type { VirtualClock } from "./clock";
+import { ORGANIZATION } from "./project";
 
 /** The sentinel with which secret values reach mocks. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -85,6 +87,8 @@ export class StackMocks implements pulumi.runtime.Mocks {
 	readonly issuedTokens: string[] = [];
 	/** Makes this instance's tokens differ from every other instance's, as tokens differ between runs. */
 	readonly tokenNonce = Math.random().toString(36).slice(2, 10);
+	/** Outputs of other stacks, by full name, as StackReferences read them; default {@link sourceStackOutputs}. */
+	readonly stackOutputs: Record<string, Record<string, unknown>> = {};
 
 	constructor(
 		private readonly delays: Delays = {},
@@ -177,8 +181,15 @@ export class StackMocks implements pulumi.runtime.Mocks {
 
 	async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
 		const rec = this.pending.get(`${args.type}::${args.name}`);
-		const out =
-			this.computed === "unknown"
+		// Another stack's outputs are read for real, in a preview too.
+		const stackRef = args.type === "pulumi:pulumi:StackReference";
+		const refName = String(args.inputs.name);
+		const out = stackRef
+			? {
+					id: refName,
+					state: { name: refName, outputs: this.stackOutputs[refName] ?? sourceStackOutputs(refName), secretOutputNames: [] },
+				}
+			: this.computed === "unknown"
 				? { id: undefined, state: args.inputs }
 				: outputsFor(args.type, args.name, reveal(args.inputs) as Record<string, any>);
 		const delay = this.delays[`${args.type}::${args.name}`] ?? this.delays[args.type] ?? 0;
@@ -195,7 +206,7 @@ export class StackMocks implements pulumi.runtime.Mocks {
 
 	/** Wraps the mock monitor so resource options (protect, dependencies, …) are recorded too. */
 	install(project: string, stack: string, preview: boolean): void {
-		pulumi.runtime.setMocks(this, project, stack, preview);
+		pulumi.runtime.setMocks(this, project, stack, preview, ORGANIZATION);
 		const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: any) => Promise<void> };
 		const original = monitor.registerResource.bind(monitor);
 		monitor.registerResource = (req: any, cb: any) => {

@@ -15,6 +15,9 @@ export const PROJECT: string = (() => {
 	return name;
 })();
 
+/** The Pulumi Cloud organization the simulated stacks belong to (a DIY backend says "organization"). */
+export const ORGANIZATION = "acme";
+
 /** Stack config as `pulumi config` stores it: every value a string, objects as JSON. */
 export function stackConfigFile(stack: string): Record<string, string> {
 	const file = path.join(ROOT, `Pulumi.${stack}.yaml`);

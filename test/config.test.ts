@@ -259,3 +259,42 @@ describe("config: bad input stops the program before any resource is declared", 
 		});
 	}
 });
+
+describe("config: where images come from", () => {
+	const prod = { ...base, stack: "prod", organization: "acme" };
+	it("dev builds; prod promotes from this project's dev stack in the same organization", () => {
+		assert.deepEqual(parseStackConfig({}, { ...base, organization: "acme" }).images, { source: "build", promoteFrom: undefined });
+		assert.deepEqual(parseStackConfig({}, prod).images, { source: "promote", promoteFrom: `acme/${PROJECT}/dev` });
+		assert.deepEqual(parseStackConfig({ promoteFrom: "acme/shop/staging" }, prod).images, {
+			source: "promote",
+			promoteFrom: "acme/shop/staging",
+		});
+		assert.deepEqual(parseStackConfig({ imageSource: "build" }, prod).images, { source: "build", promoteFrom: undefined });
+	});
+	it("rejects promote without a source stack, naming the key and what is accepted", () => {
+		assert.throws(
+			() => parseStackConfig({ imageSource: "promote" }, { ...base, organization: "acme" }),
+			new RegExp(
+				`${PROJECT}:imageSource is "promote" but ${PROJECT}:promoteFrom is not set: expected .*<organization>/<project>/<stack>`,
+			),
+		);
+	});
+	it("rejects a source that is not <organization>/<project>/<stack>", () => {
+		rejects({ promoteFrom: "dev" }, "promoteFrom", '"dev"', /<organization>\/<project>\/<stack>/, prod);
+	});
+	it("rejects promoting from the stack itself", () => {
+		rejects({ promoteFrom: `acme/${PROJECT}/prod` }, "promoteFrom", `acme/${PROJECT}/prod`, /it is this stack/, prod);
+	});
+	it("rejects promoteFrom where nothing is promoted", () => {
+		rejects(
+			{ imageSource: "build", promoteFrom: "acme/shop/dev" },
+			"promoteFrom",
+			"acme/shop/dev",
+			/does nothing while .*imageSource is "build"/,
+			prod,
+		);
+	});
+	it("rejects an unknown image source", () => {
+		rejects({ imageSource: "copy" }, "imageSource", '"copy"', /build \| promote/, prod);
+	});
+});

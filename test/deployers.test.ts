@@ -114,9 +114,10 @@ describe("deployers: the whole stack", () => {
 		assert.deepEqual(mocks.one(RECORD, "deployers").plain.deployers, [ci]);
 	});
 
-	it("grants every configured deployer its own pair of assignments, named by object id", async () => {
+	it("grants every configured deployer its own pair of assignments, named by object id (prod: import, not push)", async () => {
 		const { mocks } = await runStack({ stack: "prod", overrides: deployersConfig(user, group, ci) });
-		for (const roleId of [BuiltInRole.AcrPush, BuiltInRole.AksRbacClusterAdmin]) {
+		assert.equal(grants(mocks, BuiltInRole.AcrPush).length, 0, "a promoting stack pushes nothing");
+		for (const roleId of [BuiltInRole.AcrImporter, BuiltInRole.AksRbacClusterAdmin]) {
 			assert.deepEqual(
 				grants(mocks, roleId)
 					.map((g) => [g.plain.principalId, g.plain.principalType])
@@ -128,14 +129,22 @@ describe("deployers: the whole stack", () => {
 				],
 			);
 		}
-		assert.ok(mocks.one(ROLE, `registry-access-push-${GROUP}`));
+		assert.ok(mocks.one(ROLE, `registry-access-import-${GROUP}`));
 		assert.ok(mocks.one(ROLE, `cluster-access-admin-${CI}`));
 		const gate = mocks.one(RECORD, "cluster-access-api-ready");
 		assert.deepEqual(gate.plain.admins, [user, group, ci]);
 		assert.equal(gate.plain.accessGrants.length, 3);
-		const image = mocks.one("docker:index/image:Image");
-		for (const push of grants(mocks, BuiltInRole.AcrPush)) assert.ok(image.dependencies.includes(push.urn), push.name);
+		const imported = mocks.one(RECORD, "app-import");
+		for (const grant of grants(mocks, BuiltInRole.AcrImporter)) assert.ok(imported.dependencies.includes(grant.urn), grant.name);
 		assert.equal(mocks.one(RECORD, "deployers").plain.source, "configured");
+	});
+
+	it("a building stack grants each of them AcrPush, and its push waits for all of them", async () => {
+		const { mocks } = await runStack({ stack: "dev", overrides: deployersConfig(user, group, ci) });
+		const pushes = grants(mocks, BuiltInRole.AcrPush);
+		assert.deepEqual(pushes.map((g) => g.plain.principalId).sort(), [CI, DEPLOYER_OBJECT_ID, GROUP]);
+		const image = mocks.one("docker:index/image:Image");
+		for (const push of pushes) assert.ok(image.dependencies.includes(push.urn), push.name);
 	});
 
 	it("keeps the earlier single-deployer names as aliases on the signed-in deployer's assignments only", async () => {

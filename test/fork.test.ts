@@ -65,7 +65,7 @@ describe("a fork stays green", function () {
 				edit("Pulumi.dev.yaml", (t) => `${t}  shop-infra:nodeVmSize: Standard_D4s_v5\n  shop-infra:appReplicas: "2"\n`),
 				edit("app/package.json", (t) => t.replace(/"version": "[^"]+"/, '"version": "2.4.0"')),
 			],
-			["stack", "config", "plan", "policy", "deployers", "readme"],
+			["stack", "config", "policy", "deployers", "readme"],
 		);
 		it("really is a different project there", () => {
 			assert.match(fs.readFileSync(path.join(fork.copy.dir, "Pulumi.yaml"), "utf8"), /^name: shop-infra$/m);

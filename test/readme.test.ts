@@ -28,6 +28,7 @@ describe("README: the configuration table says what config.ts does", () => {
 	it("states config.ts's dev and prod defaults", () => {
 		const simple = [
 			"registrySku",
+			"imageSource",
 			"clusterTier",
 			"upgradeChannel",
 			"nodeVmSize",

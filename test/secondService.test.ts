@@ -1,11 +1,14 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ORGANIZATION, PROJECT, sourceStackOutputs } from "../simulator";
 import { inFreshProcess, sameCheckoutElsewhere } from "./checkout";
 
 /** What the copy reports: its resources, the policy pack's findings, and the offline plan's checks. */
 interface SecondServiceRun {
 	resources: { type: string; name: string; plain: any }[];
+	/** The same stack building its images instead of promoting them. */
+	built: { type: string; name: string; plain: any }[];
 	outputs: Record<string, unknown>;
 	mandatory: string[];
 	planFindings: string[];
@@ -43,10 +46,12 @@ describe("a second service: a new directory and one line in index.ts", function 
 			const { evaluate } = require(${JSON.stringify(path.join(copy.dir, "policy", "evaluate"))});
 			const { buildPlan, checkManifests } = require(${JSON.stringify(path.join(copy.dir, "offline", "plan"))});
 			const result = await sim.runStack({ stack: "prod" });
+			const built = await sim.runStack({ stack: "prod", overrides: { [sim.PROJECT + ":imageSource"]: "build" } });
 			const findings = await evaluate(sim.policyInputs(result.mocks));
 			const plan = await buildPlan("prod");
 			done({
 				resources: result.mocks.resources.map((r) => ({ type: r.type, name: r.name, plain: r.plain })),
+				built: built.mocks.resources.map((r) => ({ type: r.type, name: r.name, plain: r.plain })),
 				outputs: result.outputs,
 				mandatory: findings.filter((f) => f.level === "mandatory").map((f) => f.policy + ": " + f.message),
 				planFindings: plan.findings.filter((f) => f.level === "mandatory").map((f) => f.policy),
@@ -59,13 +64,32 @@ describe("a second service: a new directory and one line in index.ts", function 
 	const of = (type: string) => run.resources.filter((r) => r.type === type);
 
 	it("builds and pushes two images, each from its own directory", () => {
-		const images = of("docker:index/image:Image")
+		const images = run.built
+			.filter((r) => r.type === "docker:index/image:Image")
 			.map((r) => [r.name, r.plain.build.context, r.plain.imageName.replace(/^[^/]+\//, "")])
 			.sort();
 		assert.deepEqual(images, [
 			["app-image", "app", "app:1.0.0"],
 			["worker-image", "worker", "worker:0.3.0"],
 		]);
+	});
+
+	it("promoting, imports each service's own digest from the source stack, and runs it", () => {
+		const source = sourceStackOutputs(`${ORGANIZATION}/${PROJECT}/dev`).images as Record<string, string>;
+		const imports = of("pulumi-nodejs:dynamic:Resource").filter((r) => r.name.endsWith("-import"));
+		assert.deepEqual(imports.map((r) => [r.name, r.plain.sourceImage]).sort(), [
+			["app-import", source.app.slice(source.app.indexOf("/") + 1)],
+			["worker-import", source.worker.slice(source.worker.indexOf("/") + 1)],
+		]);
+		assert.deepEqual(
+			of("kubernetes:apps/v1:Deployment")
+				.map((d) => [d.plain.metadata.name, d.plain.spec.template.spec.containers[0].image.split("@")[1]])
+				.sort(),
+			[
+				["app", source.app.split("@")[1]],
+				["worker", source.worker.split("@")[1]],
+			],
+		);
 	});
 
 	it("deploys both into the one namespace, each with its own contract and exposure", () => {

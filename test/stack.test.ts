@@ -12,11 +12,13 @@ import {
 	KUBELET_OBJECT_ID,
 	LB_IP,
 	MISSING_RESOURCE_GROUP,
+	ORGANIZATION,
 	PROJECT,
 	type Recorded,
 	type RunResult,
 	runStack,
 	SUBSCRIPTION_ID,
+	sourceStackOutputs,
 	stackConfigFile,
 	TENANT_ID,
 } from "../simulator";
@@ -42,6 +44,7 @@ const T = {
 };
 /** The per-deployer assignments are named after the deployer's object id. */
 const PUSH = `registry-access-push-${DEPLOYER_OBJECT_ID}`;
+const IMPORT = `registry-access-import-${DEPLOYER_OBJECT_ID}`;
 const ADMIN = `cluster-access-admin-${DEPLOYER_OBJECT_ID}`;
 /** A stack file's configuration, parsed as the program parses it. */
 function stackSettings(stack: string) {
@@ -52,7 +55,13 @@ function stackSettings(stack: string) {
 				.filter(([k]) => k.startsWith(`${PROJECT}:`))
 				.map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
 		),
-		{ project: PROJECT, stack, location: file["azure-native:location"], defaultAppVersion: appPackageVersion() },
+		{
+			project: PROJECT,
+			stack,
+			organization: ORGANIZATION,
+			location: file["azure-native:location"],
+			defaultAppVersion: appPackageVersion(),
+		},
 	);
 }
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -67,6 +76,9 @@ for (const stack of ["dev", "prod"] as const) {
 		const one = (type: string, name?: string) => run.mocks.one(type, name);
 		const role = (name: string) => one(T.role, name);
 		const container = () => one(T.deployment).plain.spec.template.spec.containers[0];
+		/** Builds its image here, or (prod by default) imports the one its source stack deployed. */
+		const building = config.images.source === "build";
+		const GRANT = building ? PUSH : IMPORT;
 
 		before(async () => {
 			// The real module objects: the libraries' `import * as https` reads `request` from them at call time.
@@ -101,7 +113,6 @@ for (const stack of ["dev", "prod"] as const) {
 				T.dcr,
 				T.dcra,
 				T.cluster,
-				T.image,
 				T.k8sProvider,
 				T.namespace,
 				T.deployment,
@@ -110,13 +121,14 @@ for (const stack of ["dev", "prod"] as const) {
 			]) {
 				assert.equal(run.mocks.all(t).length, 1, t);
 			}
+			assert.equal(run.mocks.all(T.image).length, building ? 1 : 0, "docker builds only where images are built");
 			assert.equal(run.mocks.all(T.role).length, 3);
 			assert.deepEqual(
 				run.mocks
 					.all(T.gate)
 					.map((r) => r.name)
 					.sort(),
-				["cluster-access-api-ready", "deployers"],
+				building ? ["cluster-access-api-ready", "deployers"] : ["app-import", "cluster-access-api-ready", "deployers"],
 			);
 			assert.equal(run.mocks.all(T.pdb).length, stack === "prod" ? 1 : 0);
 			assert.equal(run.mocks.all(T.hpa).length, stack === "prod" ? 1 : 0);
@@ -148,12 +160,12 @@ for (const stack of ["dev", "prod"] as const) {
 			}
 		});
 
-		it("lets the signed-in deployer push (AcrPush) and administer Kubernetes, as the User it signed in as", () => {
-			const push = role(PUSH);
-			assert.equal(push.plain.principalId, DEPLOYER_OBJECT_ID);
-			assert.equal(push.plain.principalType, "User");
-			assert.equal(push.plain.roleDefinitionId, roleDef(BuiltInRole.AcrPush));
-			assert.equal(push.plain.scope, role("registry-access-kubelet-pull").plain.scope);
+		it("lets the signed-in deployer push (AcrPush) or import, and administer Kubernetes, as the User it signed in as", () => {
+			const grant = role(GRANT);
+			assert.equal(grant.plain.principalId, DEPLOYER_OBJECT_ID);
+			assert.equal(grant.plain.principalType, "User");
+			assert.equal(grant.plain.roleDefinitionId, roleDef(building ? BuiltInRole.AcrPush : BuiltInRole.AcrImporter));
+			assert.equal(grant.plain.scope, role("registry-access-kubelet-pull").plain.scope);
 			const admin = role(ADMIN);
 			assert.equal(admin.plain.principalId, DEPLOYER_OBJECT_ID);
 			assert.equal(admin.plain.principalType, "User");
@@ -168,7 +180,7 @@ for (const stack of ["dev", "prod"] as const) {
 			for (const name of [`${PROJECT}:access:RegistryAccess`, `${PROJECT}:access:ClusterAccess`]) {
 				assert.ok(one(name).dependencies.includes(record.urn), `${name} waits for the record`);
 			}
-			for (const grant of [role(PUSH), role(ADMIN)]) assert.ok(grant.startedAt >= record.completedAt, grant.name);
+			for (const grant of [role(GRANT), role(ADMIN)]) assert.ok(grant.startedAt >= record.completedAt, grant.name);
 			assert.ok(!one(T.registry).dependencies.includes(record.urn), "the registry does not wait for it");
 		});
 
@@ -260,31 +272,55 @@ for (const stack of ["dev", "prod"] as const) {
 			for (const r of run.mocks.all(T.role)) assert.equal(r.protect, false);
 		});
 
-		it("builds the image from app/ for linux/amd64 and pushes it with an Entra-derived secret", () => {
-			const image = one(T.image);
-			assert.equal(image.plain.build.platform, "linux/amd64");
-			assert.equal(image.plain.build.context, "app", "relative, so every checkout builds the same inputs");
-			assert.equal(image.plain.build.dockerfile, "app/Dockerfile");
-			assert.equal(image.plain.build.args.APP_VERSION, config.app.version);
-			assert.match(image.plain.build.args.VCS_REF, /^([0-9a-f]{40}(-dirty)?|unknown)$/, "the app/ tree id");
-			assert.ok(image.plain.build.args.SOURCE_URL === "unknown" || image.plain.build.args.SOURCE_URL.startsWith("https://"));
-			assert.equal(image.plain.imageName, `${run.outputs.registryLoginServer}/${config.app.name}:${config.app.version}`);
-			assert.equal(image.plain.registry.username, "00000000-0000-0000-0000-000000000000");
-			assert.equal(image.plain.registry.server, run.outputs.registryLoginServer);
-			assert.ok(isSecret(image.inputs.registry), "the registry credentials, password included, are secret");
-			assert.ok(pulumi.isUnknown(image.plain.registry.password), "no token exchange during preview");
-		});
+		if (building) {
+			it("builds the image from app/ for linux/amd64 and pushes it with an Entra-derived secret", () => {
+				const image = one(T.image);
+				assert.equal(image.plain.build.platform, "linux/amd64");
+				assert.equal(image.plain.build.context, "app", "relative, so every checkout builds the same inputs");
+				assert.equal(image.plain.build.dockerfile, "app/Dockerfile");
+				assert.equal(image.plain.build.args.APP_VERSION, config.app.version);
+				assert.match(image.plain.build.args.VCS_REF, /^([0-9a-f]{40}(-dirty)?|unknown)$/, "the app/ tree id");
+				assert.ok(image.plain.build.args.SOURCE_URL === "unknown" || image.plain.build.args.SOURCE_URL.startsWith("https://"));
+				assert.equal(image.plain.imageName, `${run.outputs.registryLoginServer}/${config.app.name}:${config.app.version}`);
+				assert.equal(image.plain.registry.username, "00000000-0000-0000-0000-000000000000");
+				assert.equal(image.plain.registry.server, run.outputs.registryLoginServer);
+				assert.ok(isSecret(image.inputs.registry), "the registry credentials, password included, are secret");
+				assert.ok(pulumi.isUnknown(image.plain.registry.password), "no token exchange during preview");
+			});
 
-		it("starts the image build without waiting for the cluster", () => {
-			const image = one(T.image);
-			const cluster = one(T.cluster);
-			assert.ok(!image.dependencies.includes(cluster.urn));
-			assert.ok(
-				image.completedAt < cluster.completedAt,
-				`image pushed at ${image.completedAt} ms, cluster ready at ${cluster.completedAt} ms`,
-			);
-			assert.ok(image.dependencies.includes(role(PUSH).urn), "it waits for the AcrPush grant");
-		});
+			it("starts the image build without waiting for the cluster", () => {
+				const image = one(T.image);
+				const cluster = one(T.cluster);
+				assert.ok(!image.dependencies.includes(cluster.urn));
+				assert.ok(
+					image.completedAt < cluster.completedAt,
+					`image pushed at ${image.completedAt} ms, cluster ready at ${cluster.completedAt} ms`,
+				);
+				assert.ok(image.dependencies.includes(role(PUSH).urn), "it waits for the AcrPush grant");
+			});
+		} else {
+			it("imports the digest its source stack deployed into its own registry, once the import grant exists, and builds nothing", () => {
+				const source = sourceStackOutputs(String(config.images.promoteFrom));
+				const sourceImage = String((source.images as Record<string, string>).app);
+				const imported = one(T.gate, "app-import");
+				assert.equal(imported.plain.sourceRegistryId, source.registryId);
+				assert.equal(imported.plain.sourceImage, sourceImage.slice(sourceImage.indexOf("/") + 1));
+				assert.equal(imported.plain.targetRegistryId, one(T.registry).id);
+				assert.deepEqual(imported.plain.targetTags, [`${config.app.name}:${config.app.version}`]);
+				assert.deepEqual(
+					imported.plain.credential,
+					aksExecCredential("https://management.azure.com"),
+					"ARM tokens, fetched inside create",
+				);
+				assert.ok(imported.dependencies.includes(role(IMPORT).urn), "it waits for the import grant");
+				assert.ok(!imported.dependencies.includes(one(T.cluster).urn), "nor for the cluster");
+				assert.equal(
+					container().image,
+					`${run.outputs.registryLoginServer}/app@${sourceImage.split("@")[1]}`,
+					"the Deployment runs the very digest the source stack tested, from this stack's registry",
+				);
+			});
+		}
 
 		it("talks to Kubernetes only through an explicit provider whose kubeconfig holds no credential", () => {
 			const provider = one(T.k8sProvider);
@@ -410,15 +446,19 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.deepEqual(np.ingress, [{ ports: [{ port: 8080, protocol: "TCP" }] }]);
 		});
 
-		it("exports the six outputs, the kubeconfig as a secret", () => {
+		it("exports the eight outputs, the kubeconfig as a secret, and each image for a stack that promotes them", () => {
 			assert.deepEqual(Object.keys(run.outputs).sort(), [
 				"appImage",
 				"appUrl",
 				"clusterName",
+				"images",
 				"kubeconfig",
+				"registryId",
 				"registryLoginServer",
 				"resourceGroupName",
 			]);
+			assert.deepEqual(run.outputs.images, { app: run.outputs.appImage });
+			assert.equal(run.outputs.registryId, one(T.registry).id);
 			assert.equal(run.outputs.resourceGroupName, one(T.rg).state.name, "the group the stack made");
 			assert.match(String(run.outputs.registryLoginServer), /^[a-z0-9]+\.azurecr\.io$/);
 			assert.match(String(run.outputs.appImage), /@sha256:[0-9a-f]{64}$/);
