@@ -43,6 +43,11 @@ export const NAMED_DURATIONS: Record<string, Duration> = {
 		seconds: 0,
 		source: "a record in state; its provider makes no call",
 	},
+	"pulumi-nodejs:dynamic:Resource::app-import": {
+		seconds: 15,
+		source:
+			"ACR importImage of a ~120 MB image from a registry in the same region: a server-side copy, seconds to tens of seconds",
+	},
 };
 
 export function secondsFor(type: string, name?: string): number {

@@ -6,8 +6,12 @@
 #   <prefix>-preview    repo:<repo>:pull_request                read each stack's resource group, list
 #                                                               cluster user credentials, read Kubernetes
 #   <prefix>-<stack>    repo:<repo>:environment:<stack>         write that stack's resource group only, and
-#                                                               assign AcrPull, AcrPush and AKS RBAC Cluster
-#                                                               Admin there only (an ABAC condition)
+#                                                               assign AcrPull, AcrPush, ACR's importer role
+#                                                               and AKS RBAC Cluster Admin there only (an ABAC
+#                                                               condition); every stack after the first also
+#                                                               reads and imports the first stack's images
+#                                                               (ACR's importer role on its group): the first
+#                                                               stack builds, the others promote its digests
 #
 # It also creates each stack's resource group (so every scope exists before the first run),
 # registers the resource providers the stacks use (subscription rights the identities do not
@@ -96,6 +100,8 @@ OWNER=8e3af657-a8ff-443c-a75c-2fe8c4bcb635
 ACR_PULL=7f951dda-4ed3-4680-a7ca-43fe172d538d
 ACR_PUSH=8311e382-0749-4cb8-b61a-304f252e45ec
 AKS_RBAC_CLUSTER_ADMIN=b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b
+# "Container Registry Data Importer and Data Reader": importImage, pull and read on a registry.
+ACR_IMPORTER=577a9874-89fd-4f24-9dbd-b5034d0ad23a
 # The resource providers the stacks create resources of, directly or through AKS.
 PROVIDERS=(Microsoft.ContainerService Microsoft.ContainerRegistry Microsoft.OperationalInsights Microsoft.Insights
 	Microsoft.OperationsManagement Microsoft.Compute Microsoft.Network Microsoft.Storage Microsoft.ManagedIdentity)
@@ -163,7 +169,7 @@ preview_principal="$principal_id" preview_client="$client_id"
 
 # The stack identity may assign exactly the roles the stack assigns; that it can do so only in its
 # own resource group follows from where the RBAC Administrator role itself is assigned.
-allowed="$ACR_PULL, $ACR_PUSH, $AKS_RBAC_CLUSTER_ADMIN"
+allowed="$ACR_PULL, $ACR_PUSH, $ACR_IMPORTER, $AKS_RBAC_CLUSTER_ADMIN"
 condition="((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$allowed})) AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$allowed}))"
 
 # Parallel to stack_list (bash 3.2 has no associative arrays).
@@ -183,6 +189,13 @@ for stack in "${stack_list[@]}"; do
 	for role in "$READER" "$AKS_CLUSTER_USER" "$AKS_RBAC_READER"; do
 		assign "$preview_principal" "$role" "$scope"
 	done
+done
+
+# The first stack builds the images; each later one imports the digests it deployed (imageSource
+# promote), which needs ACR's importer role on the first stack's registry, granted on its group.
+source_scope="$(group_scope "$(stack_group "${stack_list[0]}")")"
+for i in "${!stack_list[@]}"; do
+	if [ "$i" -gt 0 ]; then assign "${stack_principal[$i]}" "$ACR_IMPORTER" "$source_scope"; fi
 done
 
 # GitHub: an environment per stack that only main may deploy to, holding its identity's client id.
@@ -226,8 +239,13 @@ cat <<NEXT
    in your organization (Settings > Access Management > OIDC Issuers) and add one policy per subject:
      repo:$repo:pull_request -> a token that can read the stacks
 NEXT
-for stack in "${stack_list[@]}"; do
-	echo "     repo:$repo:environment:$stack -> a token that can update stack $stack"
+for i in "${!stack_list[@]}"; do
+	stack="${stack_list[$i]}"
+	if [ "$i" -gt 0 ]; then
+		echo "     repo:$repo:environment:$stack -> a token that can update stack $stack and read stack ${stack_list[0]} (it promotes its images)"
+	else
+		echo "     repo:$repo:environment:$stack -> a token that can update stack $stack"
+	fi
 done
 cat <<NEXT
    then: gh variable set PULUMI_ORGANIZATION --repo $repo --body <your organization>

@@ -284,6 +284,23 @@ describe("delivery: shell scripts", () => {
 				],
 				[withGrant(matrix, "shop-dev", { role: ROLE.RbacAdmin, scope: dev }), /dev identity may assign any role/],
 				[
+					withGrant(matrix, "shop-prod", { role: ROLE.AcrPush, scope: dev }),
+					/prod identity holds 8311e382-.* on .*rg-shop-dev, outside its resource group/,
+				],
+				[
+					withGrant(matrix, "shop-dev", { role: ROLE.AcrImporter, scope: "/subscriptions/sub-1/resourceGroups/rg-shop-prod" }),
+					/dev identity holds 577a9874-.* outside its resource group/,
+				],
+				[
+					new Map(
+						[...matrix].map(([k, v]) => [
+							k,
+							k === "shop-prod" ? { ...v, grants: v.grants.filter((g) => g.role !== ROLE.AcrImporter) } : v,
+						]),
+					),
+					/prod identity cannot import dev's images/,
+				],
+				[
 					withGrant(matrix, "shop-dev", {
 						role: ROLE.RbacAdmin,
 						scope: dev,
@@ -343,7 +360,7 @@ describe("delivery: shell scripts", () => {
 			assert.match(out, /repo:acme\/shop:environment:prod -> a token that can update stack prod/);
 		});
 
-		it("grants Owner on each stack's group only, with --owner", () => {
+		it("grants Owner on each stack's group only, with --owner (and prod still only imports from dev's)", () => {
 			const owner = identityMatrix(
 				dryRunCommands(
 					bootstrap("--repo", "acme/shop", "--subscription", "s", "--resource-group", "g", "--owner", "--dry-run").stdout,
@@ -354,7 +371,10 @@ describe("delivery: shell scripts", () => {
 					.get("shop-prod")
 					?.grants.filter((g) => g.role !== ROLE.Reader)
 					.map((g) => [g.role, g.scope]),
-				[[ROLE.Owner, "/subscriptions/s/resourceGroups/rg-shop-prod"]],
+				[
+					[ROLE.Owner, "/subscriptions/s/resourceGroups/rg-shop-prod"],
+					[ROLE.AcrImporter, "/subscriptions/s/resourceGroups/rg-shop-dev"],
+				],
 			);
 		});
 

@@ -17,11 +17,12 @@ export const ROLE = {
 	AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
 	AcrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
 	AksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+	AcrImporter: "577a9874-89fd-4f24-9dbd-b5034d0ad23a",
 } as const;
 /** What the preview identity may hold: reading resources, the user kubeconfig, and Kubernetes objects. */
 export const READ_ONLY_ROLES: readonly string[] = [ROLE.Reader, ROLE.AksClusterUser, ROLE.AksRbacReader];
 /** The roles the stack itself assigns, and so the only ones a stack identity may assign. */
-export const STACK_ASSIGNED_ROLES: readonly string[] = [ROLE.AcrPull, ROLE.AcrPush, ROLE.AksRbacClusterAdmin];
+export const STACK_ASSIGNED_ROLES: readonly string[] = [ROLE.AcrPull, ROLE.AcrPush, ROLE.AcrImporter, ROLE.AksRbacClusterAdmin];
 
 export interface Grant {
 	role: string;
@@ -131,13 +132,18 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 		if (JSON.stringify(id.subjects) !== JSON.stringify([`repo:${e.repo}:environment:${stack}`])) {
 			problems.push(`the ${stack} identity trusts ${JSON.stringify(id.subjects)}, not only its environment`);
 		}
+		// Every stack after the first promotes the first one's images: ACR's importer role there, nothing more.
+		const source = e.stacks[0];
+		const promotes = stack !== source;
+		const readsSource = (g: Grant) => promotes && g.scope === groupScope(source) && g.role === ROLE.AcrImporter;
 		for (const g of id.grants) {
+			if (readsSource(g)) continue;
 			if (g.scope !== groupScope(stack))
 				problems.push(`the ${stack} identity holds ${g.role} on ${g.scope}, outside its resource group`);
 			if (g.role === ROLE.RbacAdmin) {
 				const roles = assignableRoles(g.condition);
 				if (JSON.stringify(roles) !== JSON.stringify([...STACK_ASSIGNED_ROLES].sort())) {
-					problems.push(`the ${stack} identity may assign ${roles ? roles.join(", ") : "any role"}, not only the stack's three`);
+					problems.push(`the ${stack} identity may assign ${roles ? roles.join(", ") : "any role"}, not only the stack's four`);
 				}
 			} else if (g.role !== ROLE.Contributor) {
 				problems.push(`the ${stack} identity holds ${g.role}`);
@@ -145,6 +151,8 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 		}
 		if (!id.grants.some((g) => g.role === ROLE.Contributor))
 			problems.push(`the ${stack} identity cannot write its resource group`);
+		if (promotes && !id.grants.some(readsSource))
+			problems.push(`the ${stack} identity cannot import ${source}'s images: pulumi up of ${stack} would fail at the import`);
 	}
 	return problems;
 }
