@@ -5,6 +5,7 @@ import { defaultMaxReplicas } from "./components/app";
 import type { NodePoolSpec } from "./components/nodePool";
 import type { ServiceType } from "./components/serviceExposure";
 import { AZURE_REGIONS } from "./lib/azureRegions";
+import { cidrProblem } from "./lib/cidr";
 import { didYouMean } from "./lib/didYouMean";
 import { GUID, PRINCIPAL_TYPES, type Principal } from "./lib/principals";
 import { sourceInfo } from "./lib/sourceInfo";
@@ -48,6 +49,11 @@ export interface StackConfig {
 		kubernetesVersion?: string;
 		tier: ClusterTier;
 		upgradeChannel: UpgradeChannel;
+		/**
+		 * Who may reach the API server: IPv4 CIDR blocks, [] to lift a restriction set earlier, or
+		 * undefined to leave the cluster's setting alone (open to any address, Entra ID still required).
+		 */
+		apiServerAuthorizedIpRanges?: string[];
 		/** Zones for both node pools; empty where the region has none. */
 		availabilityZones: string[];
 		systemPool: { vmSize: string; minCount: number; maxCount: number };
@@ -81,6 +87,7 @@ export const CONFIG_KEYS = [
 	"clusterTier",
 	"upgradeChannel",
 	"availabilityZones",
+	"apiServerAuthorizedIpRanges",
 	"systemNodeVmSize",
 	"nodeVmSize",
 	"minNodeCount",
@@ -249,6 +256,25 @@ export function parseStackConfig(
 		}
 	}
 
+	let apiServerAuthorizedIpRanges: string[] | undefined;
+	if (raw.apiServerAuthorizedIpRanges !== undefined) {
+		const accepted = 'expected a JSON list of distinct IPv4 CIDR blocks, e.g. ["203.0.113.0/24"], or [] to lift the restriction';
+		let parsed: unknown;
+		try {
+			parsed = JSON.parse(raw.apiServerAuthorizedIpRanges);
+		} catch {
+			parsed = undefined;
+		}
+		if (!Array.isArray(parsed) || parsed.some((r) => typeof r !== "string")) {
+			bad("apiServerAuthorizedIpRanges", raw.apiServerAuthorizedIpRanges, accepted);
+		} else {
+			const problem =
+				parsed.map(cidrProblem).find(Boolean) ?? (new Set(parsed).size !== parsed.length ? "a block is listed twice" : undefined);
+			if (problem) bad("apiServerAuthorizedIpRanges", raw.apiServerAuthorizedIpRanges, `${accepted}; ${problem}`);
+			else apiServerAuthorizedIpRanges = parsed;
+		}
+	}
+
 	const deployers = parseDeployers(raw.deployers, (accepted) => bad("deployers", raw.deployers ?? "", accepted));
 
 	const legacyPoolKeys = (["nodeVmSize", "minNodeCount", "maxNodeCount"] as const).filter((k) => raw[k] !== undefined);
@@ -368,6 +394,7 @@ export function parseStackConfig(
 			tier: oneOf<ClusterTier>("clusterTier", ["Free", "Standard", "Premium"], d.clusterTier),
 			upgradeChannel,
 			availabilityZones,
+			apiServerAuthorizedIpRanges,
 			systemPool: {
 				vmSize: vmSize("systemNodeVmSize", d.systemNodeVmSize),
 				minCount: d.systemMinNodeCount,

@@ -26,6 +26,11 @@ export interface ClusterArgs {
 	tier?: ClusterTier;
 	/** Automatic Kubernetes upgrades. Default: "stable". Node images always follow the NodeImage channel. */
 	upgradeChannel?: UpgradeChannel;
+	/**
+	 * IPv4 CIDR blocks that may reach the API server; [] lifts a restriction set earlier. Default:
+	 * unset, the cluster's setting is left alone (any address; Entra ID and Azure RBAC still decide).
+	 */
+	apiServerAuthorizedIpRanges?: string[];
 	/** Zones for both pools. Default: none. */
 	availabilityZones?: string[];
 	/**
@@ -93,6 +98,8 @@ export function managedClusterProperties(
 		identity: { type: "SystemAssigned" },
 		kubernetesVersion: args.kubernetesVersion,
 		sku: { name: "Base", tier: args.tier ?? "Free" },
+		apiServerAccessProfile:
+			args.apiServerAuthorizedIpRanges === undefined ? undefined : { authorizedIPRanges: args.apiServerAuthorizedIpRanges },
 		enableRBAC: true,
 		disableLocalAccounts: true,
 		aadProfile: { managed: true, enableAzureRBAC: true },

@@ -51,6 +51,7 @@ describe("Cluster (pinned, zonal, Premium, a larger System pool, protected)", ()
 			systemPool: { vmSize: "Standard_D4s_v5", minCount: 3, maxCount: 5 },
 			logRetentionDays: 90,
 			dnsPrefix: "Team.Shop_Prod",
+			apiServerAuthorizedIpRanges: ["203.0.113.0/24"],
 			protect: true,
 			tags: { team: "shop" },
 		});
@@ -64,6 +65,7 @@ describe("Cluster (pinned, zonal, Premium, a larger System pool, protected)", ()
 		assert.deepEqual(aks.plain.sku, { name: "Base", tier: "Premium" });
 		assert.equal(aks.plain.autoUpgradeProfile.upgradeChannel, "patch");
 		assert.equal(aks.plain.dnsPrefix, "team-shop-prod");
+		assert.deepEqual(aks.plain.apiServerAccessProfile, { authorizedIPRanges: ["203.0.113.0/24"] });
 		assert.deepEqual(aks.ignoreChanges, clusterIgnoreChanges(true));
 		const [system] = aks.plain.agentPoolProfiles;
 		assert.deepEqual(

@@ -298,3 +298,25 @@ describe("config: where images come from", () => {
 		rejects({ imageSource: "copy" }, "imageSource", '"copy"', /build \| promote/, prod);
 	});
 });
+
+describe("config: who may reach the API server", () => {
+	it("leaves the cluster's setting alone when unset, passes a list through, and [] lifts it", () => {
+		assert.equal(parseStackConfig({}, base).cluster.apiServerAuthorizedIpRanges, undefined);
+		const ranges = ["203.0.113.0/24", "198.51.100.7/32"];
+		assert.deepEqual(
+			parseStackConfig({ apiServerAuthorizedIpRanges: JSON.stringify(ranges) }, base).cluster.apiServerAuthorizedIpRanges,
+			ranges,
+		);
+		assert.deepEqual(parseStackConfig({ apiServerAuthorizedIpRanges: "[]" }, base).cluster.apiServerAuthorizedIpRanges, []);
+	});
+	for (const [label, value, detail] of [
+		["not a list", '"203.0.113.0/24"', /expected a JSON list of distinct IPv4 CIDR blocks/],
+		["host bits set", '["203.0.113.9/24"]', /host bits set: the block is 203\.0\.113\.0\/24/],
+		["IPv6", '["2001:db8::/32"]', /is not an IPv4 CIDR block/],
+		["a repeat", '["203.0.113.0/24","203.0.113.0/24"]', /a block is listed twice/],
+	] as const) {
+		it(`rejects ${label}, naming the key, the value and what is accepted`, () => {
+			rejects({ apiServerAuthorizedIpRanges: value }, "apiServerAuthorizedIpRanges", JSON.stringify(value), detail);
+		});
+	}
+});

@@ -209,6 +209,11 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(c.securityProfile.workloadIdentity.enabled, true);
 			assert.equal(c.sku.tier, stack === "prod" ? "Standard" : "Free");
 			assert.equal(c.kubernetesVersion, stack === "prod" ? "1.35" : undefined);
+			assert.deepEqual(
+				c.apiServerAccessProfile,
+				config.cluster.apiServerAuthorizedIpRanges && { authorizedIPRanges: config.cluster.apiServerAuthorizedIpRanges },
+				"the API server stays reachable from hosted CI runners unless ranges are set",
+			);
 		});
 
 		it("uses Azure CNI overlay with Cilium network policy", () => {
