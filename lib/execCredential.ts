@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { decodeTokenClaims, type TokenClaims } from "./tokenClaims";
 
 /**
  * The Entra application every AKS cluster with managed Entra ID accepts tokens for ("Azure
@@ -96,4 +97,31 @@ export function runExecCredential(
 		});
 		child.stdin?.end();
 	});
+}
+
+/** A token is renewed this long before it expires. */
+const RENEW_BEFORE_MS = 2 * 60_000;
+
+/**
+ * Tokens from an exec credential plugin, run again only when the last token is two minutes from
+ * expiring (the plugin's `expirationTimestamp`, else the token's `exp`). `check` sees the claims of
+ * each new token and throws to refuse it, so a token that could never work fails at once.
+ */
+export function renewingTokens(
+	credential: ExecSpec,
+	what: string,
+	check: (claims: TokenClaims, now: number) => void,
+	now: () => number = Date.now,
+): () => Promise<string> {
+	let current: { token: string; expiresAt: number } | undefined;
+	return async () => {
+		if (!current || current.expiresAt - RENEW_BEFORE_MS <= now()) {
+			const cred = await runExecCredential(credential);
+			const claims = decodeTokenClaims(cred.token, what);
+			check(claims, now());
+			const stated = cred.expirationTimestamp ? Date.parse(cred.expirationTimestamp) : Number.NaN;
+			current = { token: cred.token, expiresAt: Number.isFinite(stated) ? stated : (claims.exp ?? 0) * 1000 };
+		}
+		return current.token;
+	};
 }

@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ARM_ACTION_RETRY, ARM_ENDPOINT, runArmAction } from "./armAction";
-import { type ExecSpec, runExecCredential } from "./execCredential";
+import { type ExecSpec, renewingTokens } from "./execCredential";
 import { permanentError, type RetryOptions } from "./retry";
-import { decodeTokenClaims } from "./tokenClaims";
 
 /** The registry API version of the import action (GA; the one azure-native's Registry uses). */
 export const IMPORT_API_VERSION = "2023-07-01";
@@ -50,23 +49,20 @@ export function digestOf(sourceImage: string): { repository: string; digest: str
 	return { repository: m[1], digest: m[2] };
 }
 
-/** ARM tokens from the plugin, renewed two minutes before they expire; a non-ARM token fails at once. */
+/** ARM tokens from the plugin, renewed before they expire; a token that is not for ARM fails at once. */
 export function armTokens(credential: ExecSpec, now: () => number = Date.now): () => Promise<string> {
-	let current: { token: string; expiresAt: number } | undefined;
-	return async () => {
-		if (!current || current.expiresAt - 2 * 60_000 <= now()) {
-			const cred = await runExecCredential(credential);
-			const claims = decodeTokenClaims(cred.token, "ARM credential");
+	return renewingTokens(
+		credential,
+		"ARM credential",
+		(claims) => {
 			if (!ARM_AUDIENCES.includes(String(claims.aud))) {
 				throw permanentError(
 					`image import: the credential's token is for ${JSON.stringify(claims.aud)}, not Azure Resource Manager`,
 				);
 			}
-			const stated = cred.expirationTimestamp ? Date.parse(cred.expirationTimestamp) : Number.NaN;
-			current = { token: cred.token, expiresAt: Number.isFinite(stated) ? stated : (claims.exp ?? 0) * 1000 };
-		}
-		return current.token;
-	};
+		},
+		now,
+	);
 }
 
 /** The body of ACR's `importImage` action: that digest, tagged, overwriting a tag that points elsewhere. */

@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { API_ACCESS_RETRY, credentialProblem, waitForApiServerAccess } from "./apiServerAccess";
-import { type ExecCredentialResult, type ExecSpec, runExecCredential } from "./execCredential";
+import { type ExecSpec, renewingTokens } from "./execCredential";
 import type { Principal } from "./principals";
 import { permanentError, type RetryOptions } from "./retry";
-import { decodeTokenClaims } from "./tokenClaims";
 
 /** Inputs of one readiness gate, as the dynamic provider sees them (plain values, no credential). */
 export interface GateInputs {
@@ -30,32 +29,22 @@ export interface GateOutputs {
 	attempts: number;
 }
 
-/** A token is renewed this long before it expires. */
-const RENEW_BEFORE_MS = 2 * 60_000;
-
 /**
  * Tokens from the exec plugin, renewed before they expire, each checked against what the API
  * server will accept; a token it could never accept is a {@link permanentError}, so the gate fails
  * at once instead of after its whole budget.
  */
 export function checkedTokens(inputs: GateInputs, now: () => number = Date.now): () => Promise<string> {
-	let current: { cred: ExecCredentialResult; expiresAt: number } | undefined;
-	return async () => {
-		if (!current || current.expiresAt - RENEW_BEFORE_MS <= now()) {
-			const cred = await runExecCredential(inputs.credential);
-			const claims = decodeTokenClaims(cred.token, "Kubernetes credential");
-			const problem = credentialProblem(
-				claims,
-				{ audience: inputs.audience, tenantId: inputs.tenantId, admins: inputs.admins },
-				now(),
-			);
+	const expected = { audience: inputs.audience, tenantId: inputs.tenantId, admins: inputs.admins };
+	return renewingTokens(
+		inputs.credential,
+		"Kubernetes credential",
+		(claims, at) => {
+			const problem = credentialProblem(claims, expected, at);
 			if (problem) throw permanentError(problem);
-			const stated = cred.expirationTimestamp ? Date.parse(cred.expirationTimestamp) : Number.NaN;
-			const expiresAt = Number.isFinite(stated) ? stated : (claims.exp ?? 0) * 1000;
-			current = { cred, expiresAt };
-		}
-		return current.cred.token;
-	};
+		},
+		now,
+	);
 }
 
 const sameGrants = (a: string[] | undefined, b: string[] | undefined) =>
