@@ -57,7 +57,16 @@ export function promotionSource(stack: string, outputs: { registryId?: unknown; 
  */
 export async function readPromotionSource(stack: string): Promise<PromotionSource> {
 	const ref = new pulumi.StackReference(`promote-from`, { name: stack });
-	const [registryId, images] = await Promise.all([ref.getOutputDetails("registryId"), ref.getOutputDetails("images")]);
+	let registryId: pulumi.StackReferenceOutputDetails;
+	let images: pulumi.StackReferenceOutputDetails;
+	try {
+		[registryId, images] = await Promise.all([ref.getOutputDetails("registryId"), ref.getOutputDetails("images")]);
+	} catch (err) {
+		throw new pulumi.RunError(
+			`Cannot promote images: stack ${stack} could not be read (${err instanceof Error ? err.message : String(err)}). ` +
+				"Deploy it first, set promoteFrom to the stack that builds the images, or set imageSource to build.",
+		);
+	}
 	return promotionSource(stack, {
 		registryId: registryId.value ?? registryId.secretValue,
 		images: images.value ?? images.secretValue,

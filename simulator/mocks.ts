@@ -87,8 +87,11 @@ export class StackMocks implements pulumi.runtime.Mocks {
 	readonly issuedTokens: string[] = [];
 	/** Makes this instance's tokens differ from every other instance's, as tokens differ between runs. */
 	readonly tokenNonce = Math.random().toString(36).slice(2, 10);
-	/** Outputs of other stacks, by full name, as StackReferences read them; default {@link sourceStackOutputs}. */
-	readonly stackOutputs: Record<string, Record<string, unknown>> = {};
+	/**
+	 * Outputs of other stacks, by full name, as StackReferences read them; default
+	 * {@link sourceStackOutputs}. `null`: no such stack, and the read fails as the engine's does.
+	 */
+	readonly stackOutputs: Record<string, Record<string, unknown> | null> = {};
 
 	constructor(
 		private readonly delays: Delays = {},
@@ -184,6 +187,7 @@ export class StackMocks implements pulumi.runtime.Mocks {
 		// Another stack's outputs are read for real, in a preview too.
 		const stackRef = args.type === "pulumi:pulumi:StackReference";
 		const refName = String(args.inputs.name);
+		if (stackRef && this.stackOutputs[refName] === null) throw new Error(`unknown stack "${refName}"`);
 		const out = stackRef
 			? {
 					id: refName,

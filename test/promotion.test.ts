@@ -64,4 +64,14 @@ describe("promotion: a bad source stops prod before anything is declared", () =>
 			"nothing declared",
 		);
 	});
+
+	it("a source stack that does not exist (yet)", async () => {
+		await assert.rejects(
+			runStack({ stack: "prod", onMocks: (m) => (m.stackOutputs[DEV] = null) }),
+			(e: unknown) =>
+				e instanceof pulumi.RunError &&
+				e.message.includes(`stack ${DEV} could not be read`) &&
+				e.message.includes("set imageSource to build"),
+		);
+	});
 });
