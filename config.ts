@@ -242,12 +242,7 @@ export function parseStackConfig(
 
 	let availabilityZones: string[] = [...d.availabilityZones];
 	if (raw.availabilityZones !== undefined) {
-		let parsed: unknown;
-		try {
-			parsed = JSON.parse(raw.availabilityZones);
-		} catch {
-			parsed = undefined;
-		}
+		const parsed = jsonOrUndefined(raw.availabilityZones);
 		const zones = Array.isArray(parsed) ? parsed.map(String) : undefined;
 		if (!zones || zones.some((z) => !["1", "2", "3"].includes(z)) || new Set(zones).size !== zones.length) {
 			bad("availabilityZones", raw.availabilityZones, 'expected a list of distinct zones from "1", "2", "3", or [] for none');
@@ -259,12 +254,7 @@ export function parseStackConfig(
 	let apiServerAuthorizedIpRanges: string[] | undefined;
 	if (raw.apiServerAuthorizedIpRanges !== undefined) {
 		const accepted = 'expected a JSON list of distinct IPv4 CIDR blocks, e.g. ["203.0.113.0/24"], or [] to lift the restriction';
-		let parsed: unknown;
-		try {
-			parsed = JSON.parse(raw.apiServerAuthorizedIpRanges);
-		} catch {
-			parsed = undefined;
-		}
+		const parsed = jsonOrUndefined(raw.apiServerAuthorizedIpRanges);
 		if (!Array.isArray(parsed) || parsed.some((r) => typeof r !== "string")) {
 			bad("apiServerAuthorizedIpRanges", raw.apiServerAuthorizedIpRanges, accepted);
 		} else {
@@ -462,6 +452,15 @@ function sourceStack(
 		return stack;
 	}
 	return undefined;
+}
+
+/** A setting's JSON value, or undefined when it is not JSON (the caller then says what is accepted). */
+function jsonOrUndefined(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
 }
 
 const DEPLOYERS_ACCEPTED =

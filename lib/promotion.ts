@@ -1,10 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DIGEST_REFERENCE } from "./imageImport";
 
-/** `<login server>/<repository>@sha256:<64 hex>`, as a building stack exports each image. */
-const PUSHED_IMAGE =
-	/^([a-z0-9][a-z0-9.-]*(?::\d+)?)\/([a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)@(sha256:[0-9a-f]{64})$/;
+const LOGIN_SERVER = /^[a-z0-9][a-z0-9.-]*(?::\d+)?$/;
 const REGISTRY_ID =
 	/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/[A-Za-z0-9]{5,50}$/i;
+
+/**
+ * Repository and digest of `<login server>/<repository>@sha256:<64 hex>`, as a building stack
+ * exports each image; undefined for anything else.
+ */
+function pushedImage(ref: unknown): { repository: string; digest: string } | undefined {
+	if (typeof ref !== "string") return undefined;
+	const slash = ref.indexOf("/");
+	const m = slash > 0 && LOGIN_SERVER.test(ref.slice(0, slash)) ? DIGEST_REFERENCE.exec(ref.slice(slash + 1)) : null;
+	return m ? { repository: m[1], digest: m[2] } : undefined;
+}
 
 /** What a promoting stack imports: from which registry, and each service's image by digest. */
 export interface PromotionSource {
@@ -36,14 +46,14 @@ export function promotionSource(stack: string, outputs: { registryId?: unknown; 
 		);
 	} else {
 		for (const [service, ref] of Object.entries(outputs.images)) {
-			const m = typeof ref === "string" ? PUSHED_IMAGE.exec(ref) : null;
-			if (!m) {
+			const image = pushedImage(ref);
+			if (!image) {
 				problems.push(
 					`${from} has output images.${service} = ${JSON.stringify(ref)}: expected <registry>/<repository>@sha256:<64 hex digits>`,
 				);
 				continue;
 			}
-			images[service] = { repository: m[2], digest: m[3] };
+			images[service] = image;
 		}
 	}
 	if (problems.length > 0) throw new pulumi.RunError(`Cannot promote images:\n  - ${problems.join("\n  - ")}`);
