@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { defaultMaxReplicas } from "./components/app";
 import type { NodePoolSpec } from "./components/nodePool";
 import type { ServiceType } from "./components/serviceExposure";
+import { type AddressPlan, addressPlanProblems } from "./lib/addressPlan";
 import { AZURE_REGIONS } from "./lib/azureRegions";
 import { cidrProblem } from "./lib/cidr";
 import { didYouMean } from "./lib/didYouMean";
@@ -18,6 +19,12 @@ export type ClusterTier = "Free" | "Standard" | "Premium";
 export type UpgradeChannel = "patch" | "stable" | "rapid";
 /** Where a stack's images come from: built here, or promoted by digest from another stack's registry. */
 export type ImageSource = "build" | "promote";
+/**
+ * Where the nodes live: "vnet", a virtual network of this stack's with its own address plan (what
+ * Private Link needs), or "aks-managed", the network AKS makes in its node resource group (how
+ * stacks created before the VNet run: an existing cluster cannot be moved into a subnet).
+ */
+export type NetworkMode = "vnet" | "aks-managed";
 export type { ServiceType } from "./components/serviceExposure";
 
 /** The stack's whole configuration, validated and with every default applied. */
@@ -37,7 +44,16 @@ export interface StackConfig {
 	 * with its own role assignments. Empty: only the identity that runs `pulumi up`.
 	 */
 	deployers: Principal[];
-	registry: { sku: RegistrySku };
+	registry: {
+		sku: RegistrySku;
+		/** A private endpoint in the VNet and no public endpoint (Premium, network "vnet", images promoted). */
+		privateLink: boolean;
+	};
+	network: {
+		mode: NetworkMode;
+		/** The VNet's address plan; set when mode is "vnet". */
+		plan?: AddressPlan;
+	};
 	images: {
 		/** "build": docker builds and pushes here. "promote": import, by digest, what `promoteFrom` deployed. */
 		source: ImageSource;
@@ -81,6 +97,13 @@ export const CONFIG_KEYS = [
 	"resourceGroup",
 	"deployers",
 	"registrySku",
+	"registryPrivateLink",
+	"network",
+	"vnetAddressSpace",
+	"nodeSubnet",
+	"endpointSubnet",
+	"podCidr",
+	"serviceCidr",
 	"imageSource",
 	"promoteFrom",
 	"kubernetesVersion",
@@ -103,11 +126,26 @@ export const CONFIG_KEYS = [
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
+/**
+ * The address plan of a new stack's VNet: nodes and private endpoints in 10.224.0.0/16 (where AKS
+ * puts its own managed VNet), pods and Services on AKS's defaults for overlay, none overlapping.
+ */
+const ADDRESS_PLAN = {
+	network: "vnet",
+	vnetAddressSpace: "10.224.0.0/16",
+	nodeSubnet: "10.224.0.0/20",
+	endpointSubnet: "10.224.16.0/24",
+	podCidr: "10.244.0.0/16",
+	serviceCidr: "10.0.0.0/16",
+} as const;
+
 /** Per-environment defaults: dev is cheap, prod is resilient. */
 export const ENVIRONMENT_DEFAULTS = {
 	dev: {
 		protect: false,
 		registrySku: "Basic",
+		registryPrivateLink: false,
+		...ADDRESS_PLAN,
 		imageSource: "build",
 		clusterTier: "Free",
 		upgradeChannel: "stable",
@@ -125,6 +163,9 @@ export const ENVIRONMENT_DEFAULTS = {
 	prod: {
 		protect: true,
 		registrySku: "Premium",
+		// Pulls over Private Link; the registry has no public endpoint.
+		registryPrivateLink: true,
+		...ADDRESS_PLAN,
 		// Prod runs what dev tested: the same digest, imported from dev's registry.
 		imageSource: "promote",
 		clusterTier: "Standard",
@@ -363,6 +404,71 @@ export function parseStackConfig(
 		);
 	}
 
+	const systemPool = {
+		vmSize: vmSize("systemNodeVmSize", d.systemNodeVmSize),
+		minCount: d.systemMinNodeCount,
+		maxCount: d.systemMaxNodeCount,
+	};
+	const nodePools: NodePoolSpec[] =
+		raw.nodePools !== undefined
+			? parseNodePools(raw.nodePools, availabilityZones, (accepted) => bad("nodePools", raw.nodePools ?? "", accepted))
+			: [
+					{
+						name: DEFAULT_POOL_NAME,
+						vmSize: vmSize("nodeVmSize", d.nodeVmSize),
+						minCount: minNodeCount,
+						maxCount: maxNodeCount,
+						zones: availabilityZones,
+					},
+				];
+
+	const networkMode = oneOf<NetworkMode>("network", ["vnet", "aks-managed"], d.network);
+	const planKeys = {
+		addressSpace: "vnetAddressSpace",
+		nodeSubnet: "nodeSubnet",
+		endpointSubnet: "endpointSubnet",
+		podCidr: "podCidr",
+		serviceCidr: "serviceCidr",
+	} as const;
+	let plan: AddressPlan | undefined;
+	if (networkMode === "vnet") {
+		const candidate = Object.fromEntries(
+			Object.entries(planKeys).map(([block, k]) => [block, raw[k] ?? d[k]]),
+		) as unknown as AddressPlan;
+		const nodesAtMost = systemPool.maxCount + nodePools.reduce((n, pool) => n + pool.maxCount, 0);
+		const planProblems = addressPlanProblems(
+			candidate,
+			Object.fromEntries(Object.entries(planKeys).map(([block, k]) => [block, key(k)])) as Record<keyof AddressPlan, string>,
+			nodesAtMost,
+		);
+		problems.push(...planProblems);
+		if (planProblems.length === 0) plan = candidate;
+	} else {
+		for (const k of Object.values(planKeys)) {
+			if (raw[k] !== undefined) {
+				bad(
+					k,
+					raw[k],
+					`it does nothing while ${key("network")} is "aks-managed"; set network to "vnet" to give the cluster an address plan`,
+				);
+			}
+		}
+	}
+
+	const registrySku = oneOf<RegistrySku>("registrySku", ["Basic", "Standard", "Premium"], d.registrySku);
+	const privateLink = boolean("registryPrivateLink", d.registryPrivateLink);
+	if (privateLink) {
+		const because =
+			registrySku !== "Premium"
+				? `Private Link needs the Premium registry SKU and ${key("registrySku")} is "${registrySku}": set registrySku to Premium, or registryPrivateLink to false`
+				: networkMode !== "vnet"
+					? `a private endpoint lives in the stack's VNet and ${key("network")} is "aks-managed": set network to "vnet" (a new cluster; see the README's network section), or registryPrivateLink to false`
+					: imageSource === "build"
+						? `a registry without a public endpoint takes no pushes from outside its VNet and ${key("imageSource")} is "build": promote images into it (imageSource "promote"), or set registryPrivateLink to false`
+						: undefined;
+		if (because) bad("registryPrivateLink", "true", because);
+	}
+
 	const config: StackConfig = {
 		environment,
 		location: opts.location ?? "",
@@ -377,7 +483,8 @@ export function parseStackConfig(
 						"expected the name of an existing resource group: 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'",
 					) || undefined,
 		deployers,
-		registry: { sku: oneOf<RegistrySku>("registrySku", ["Basic", "Standard", "Premium"], d.registrySku) },
+		registry: { sku: registrySku, privateLink },
+		network: { mode: networkMode, plan },
 		images: { source: imageSource, promoteFrom },
 		cluster: {
 			kubernetesVersion: minor,
@@ -385,23 +492,8 @@ export function parseStackConfig(
 			upgradeChannel,
 			availabilityZones,
 			apiServerAuthorizedIpRanges,
-			systemPool: {
-				vmSize: vmSize("systemNodeVmSize", d.systemNodeVmSize),
-				minCount: d.systemMinNodeCount,
-				maxCount: d.systemMaxNodeCount,
-			},
-			nodePools:
-				raw.nodePools !== undefined
-					? parseNodePools(raw.nodePools, availabilityZones, (accepted) => bad("nodePools", raw.nodePools ?? "", accepted))
-					: [
-							{
-								name: DEFAULT_POOL_NAME,
-								vmSize: vmSize("nodeVmSize", d.nodeVmSize),
-								minCount: minNodeCount,
-								maxCount: maxNodeCount,
-								zones: availabilityZones,
-							},
-						],
+			systemPool,
+			nodePools,
 			logRetentionDays: integer("logRetentionDays", d.logRetentionDays, 30, 730),
 		},
 		app: {

@@ -6,10 +6,12 @@ import { AppImage } from "./components/appImage";
 import { AppNamespace } from "./components/appNamespace";
 import { Cluster } from "./components/cluster";
 import { ClusterAccess } from "./components/clusterAccess";
+import { Network } from "./components/network";
 import { NodePool } from "./components/nodePool";
 import { PromotedImage } from "./components/promotedImage";
 import { Registry } from "./components/registry";
 import { RegistryAccess } from "./components/registryAccess";
+import { RegistryPrivateLink } from "./components/registryPrivateLink";
 import { ServiceExposure, type ServiceType } from "./components/serviceExposure";
 import { componentType } from "./components/typeToken";
 import { readStackConfig } from "./config";
@@ -64,33 +66,59 @@ export = async () => {
 
 	// 1. Registry and cluster, side by side in one resource group: the stack's own, or an existing
 	//    one the pipeline's identity is scoped to. (azure-native registers any resource provider a
-	//    new subscription lacks when Azure first answers MissingSubscriptionRegistration.)
+	//    new subscription lacks when Azure first answers MissingSubscriptionRegistration.) The
+	//    cluster's nodes live in the stack's VNet, where a private registry is reached over Private
+	//    Link and nowhere else.
 	const groupName = config.resourceGroup
 		? await existingResourceGroup(config.resourceGroup, `${pulumi.getProject()}:resourceGroup`)
 		: new resources.ResourceGroup("rg", { tags }, { protect }).name;
+	const plan = config.network.plan;
+	const network = plan ? new Network("network", { resourceGroupName: groupName, plan, protect, tags }) : undefined;
 	const zoned = config.cluster.availabilityZones.length > 0;
-	const registry = new Registry("registry", {
-		resourceGroupName: groupName,
-		sku: config.registry.sku,
-		zoneRedundant: zoned,
-		protect,
-		tags,
-	});
 	const { nodePools, ...clusterSettings } = config.cluster;
 	const cluster = new Cluster("cluster", {
 		resourceGroupName: groupName,
 		dnsPrefix: `${config.app.name}-${stack}`,
 		...clusterSettings,
+		network: plan && network && { nodeSubnetId: network.nodeSubnetId, podCidr: plan.podCidr, serviceCidr: plan.serviceCidr },
 		protect,
 		tags,
 	});
+	// A registry that turns its public endpoint off waits for the cluster: should the cluster fail to
+	// move into the VNet (a stack deployed before it; see the README), no node is cut off from its images.
+	const registry = new Registry(
+		"registry",
+		{
+			resourceGroupName: groupName,
+			sku: config.registry.sku,
+			zoneRedundant: zoned,
+			privateLink: config.registry.privateLink,
+			protect,
+			tags,
+		},
+		config.registry.privateLink ? { dependsOn: [cluster] } : undefined,
+	);
+	const privateLink =
+		config.registry.privateLink && network
+			? new RegistryPrivateLink("registry", {
+					registryId: registry.registryId,
+					resourceGroupName: groupName,
+					vnetId: network.vnetId,
+					subnetId: network.endpointSubnetId,
+					tags,
+				})
+			: undefined;
 	// Workloads run on pools of their own, each handed the cluster: pools can then be added,
 	// resized or removed on a live cluster, which AKS refuses through the cluster resource.
 	const pools = nodePools.map(
 		(pool) =>
 			new NodePool(`nodepool-${pool.name}`, {
 				...pool,
-				cluster: { resourceGroupName: cluster.resourceGroupName, clusterName: cluster.clusterName },
+				cluster: {
+					resourceGroupName: cluster.resourceGroupName,
+					clusterName: cluster.clusterName,
+					nodeSubnetId: network?.nodeSubnetId,
+				},
 			}),
 	);
 
@@ -161,6 +189,7 @@ export = async () => {
 				namespace: namespace.name,
 				image: image.repoDigest,
 				imagePullGrant: registryAccess.kubeletPull,
+				pullRoute: privateLink?.ready,
 				nodePools: pools,
 			},
 			k8sOpts,

@@ -152,6 +152,11 @@ export interface AppArgs extends AppSettings {
 	image: pulumi.Input<string>;
 	/** The kubelet's AcrPull assignment: the Deployment waits for it, so no pod pulls before it exists. */
 	imagePullGrant: pulumi.Resource;
+	/**
+	 * The network path a pull takes when the registry has no public endpoint (its private DNS records
+	 * and their zone's link to the VNet): the Deployment waits for it too. Default: none, the public endpoint.
+	 */
+	pullRoute?: pulumi.Resource[];
 	/** The pools the pods run on: the Deployment waits for them, so its rollout never waits for nodes. Default: none. */
 	nodePools?: pulumi.Resource[];
 }
@@ -192,7 +197,7 @@ export class App extends pulumi.ComponentResource {
 		this.deployment = new k8s.apps.v1.Deployment(
 			`${name}-deployment`,
 			{ metadata: meta(), spec: deploymentSpec(args, digestImage) },
-			{ ...inNs, dependsOn: [args.imagePullGrant, ...(args.nodePools ?? [])] },
+			{ ...inNs, dependsOn: [args.imagePullGrant, ...(args.pullRoute ?? []), ...(args.nodePools ?? [])] },
 		);
 
 		new k8s.networking.v1.NetworkPolicy(

@@ -4,7 +4,10 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterTier, UpgradeChannel } from "../config";
+import { cidrAddress } from "../lib/cidr";
+import { BuiltInRole } from "../lib/roleAssignments";
 import { MAX_PODS_PER_NODE } from "./nodePool";
+import { grantRole } from "./roleAssignment";
 import { componentType } from "./typeToken";
 
 /** An autoscaling node pool's size. */
@@ -15,6 +18,16 @@ export interface PoolSize {
 	minCount: number;
 	/** Autoscaler upper bound. */
 	maxCount: number;
+}
+
+/** The network a cluster joins instead of the one AKS makes for it. */
+export interface ClusterNetwork {
+	/** The subnet every node takes its address from (the System pool here, the NodePools likewise). */
+	nodeSubnetId: pulumi.Input<string>;
+	/** Azure CNI overlay's pod range. */
+	podCidr: string;
+	/** Service cluster IPs; the cluster DNS service takes the tenth address. */
+	serviceCidr: string;
 }
 
 export interface ClusterArgs {
@@ -38,6 +51,11 @@ export interface ClusterArgs {
 	 * so it runs only system pods; workloads run on {@link NodePool}s. Default: Standard_D2s_v5, 1–2 nodes.
 	 */
 	systemPool?: PoolSize;
+	/**
+	 * A subnet of the stack's own VNet for the nodes, and the overlay ranges. Fixed at creation: a
+	 * cluster cannot move between networks. Default: unset, AKS makes a VNet in its node resource group.
+	 */
+	network?: ClusterNetwork;
 	/** Log Analytics retention for Container Insights. Default: 30 days. */
 	logRetentionDays?: number;
 	/** DNS prefix of the API server address, made valid for AKS. Default: the component name. */
@@ -63,7 +81,11 @@ export function dnsPrefixFrom(s: string): string {
 }
 
 /** The inline System pool. */
-function systemPool(size: PoolSize, zones: string[]): types.input.containerservice.ManagedClusterAgentPoolProfileArgs {
+function systemPool(
+	size: PoolSize,
+	zones: string[],
+	nodeSubnetId: pulumi.Input<string> | undefined,
+): types.input.containerservice.ManagedClusterAgentPoolProfileArgs {
 	return {
 		name: "system",
 		mode: "System",
@@ -80,6 +102,7 @@ function systemPool(size: PoolSize, zones: string[]): types.input.containerservi
 		enableNodePublicIP: false,
 		upgradeSettings: { maxSurge: "33%" },
 		nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
+		vnetSubnetID: nodeSubnetId,
 	};
 }
 
@@ -112,8 +135,14 @@ export function managedClusterProperties(
 			networkPolicy: "cilium",
 			loadBalancerSku: "standard",
 			outboundType: "loadBalancer",
+			// Only with a network of the stack's own: a cluster made before it keeps AKS's defaults, unsent.
+			...(args.network && {
+				podCidr: args.network.podCidr,
+				serviceCidr: args.network.serviceCidr,
+				dnsServiceIP: cidrAddress(args.network.serviceCidr, 10),
+			}),
 		},
-		agentPoolProfiles: [systemPool(args.systemPool ?? DEFAULT_POOL, zones)],
+		agentPoolProfiles: [systemPool(args.systemPool ?? DEFAULT_POOL, zones, args.network?.nodeSubnetId)],
 		autoUpgradeProfile: { upgradeChannel: args.upgradeChannel ?? "stable", nodeOSUpgradeChannel: "NodeImage" },
 		addonProfiles: {
 			omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: workspaceId, useAADAuth: "true" } },
@@ -215,6 +244,29 @@ export class Cluster extends pulumi.ComponentResource {
 			},
 			{ parent: this },
 		);
+		if (args.network) {
+			// AKS's documented step for a cluster created outside the Azure CLI in a subnet it does not
+			// own: its identity manages what it puts there (load balancers, node NICs on scale-out).
+			// Scoped to the node subnet, not the VNet.
+			const subnetId = pulumi.output(args.network.nodeSubnetId);
+			grantRole(
+				`${name}-subnet`,
+				{
+					scope: subnetId,
+					principalId: cluster.identity.apply((identity) => {
+						if (identity?.principalId) return identity.principalId;
+						// A preview of a new cluster knows the identity's type (an input), not its principal (Azure's).
+						if (pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string;
+						throw new Error(`AKS cluster ${name} reported no identity.principalId; the subnet grant needs it`);
+					}),
+					principalType: "ServicePrincipal",
+					roleId: BuiltInRole.NetworkContributor,
+					subscriptionId: subnetId.apply((id) => id.split("/")[2]),
+					description: "Lets the AKS cluster identity manage what it puts in the node subnet.",
+				},
+				{ parent: this },
+			);
+		}
 		this.clusterId = cluster.id;
 		this.clusterName = cluster.name;
 		this.resourceGroupName = pulumi.output(args.resourceGroupName);

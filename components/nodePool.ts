@@ -36,7 +36,12 @@ export interface NodePoolSpec {
 
 export interface NodePoolArgs extends NodePoolSpec {
 	/** The cluster the pool joins. */
-	cluster: { resourceGroupName: pulumi.Input<string>; clusterName: pulumi.Input<string> };
+	cluster: {
+		resourceGroupName: pulumi.Input<string>;
+		clusterName: pulumi.Input<string>;
+		/** The subnet the cluster's nodes join. Default: unset, the network AKS made for the cluster. */
+		nodeSubnetId?: pulumi.Input<string>;
+	};
 }
 
 /**
@@ -107,7 +112,12 @@ export class NodePool extends pulumi.ComponentResource {
 		const { cluster, ...spec } = args;
 		this.agentPool = new containerservice.AgentPool(
 			`${name}-pool`,
-			{ resourceGroupName: cluster.resourceGroupName, resourceName: cluster.clusterName, ...agentPoolProperties(spec) },
+			{
+				resourceGroupName: cluster.resourceGroupName,
+				resourceName: cluster.clusterName,
+				vnetSubnetID: cluster.nodeSubnetId,
+				...agentPoolProperties(spec),
+			},
 			{ parent: this, ignoreChanges: NODE_POOL_IGNORE_CHANGES },
 		);
 		this.poolName = this.agentPool.name;

@@ -12,6 +12,11 @@ export interface RegistryArgs {
 	zoneRedundant?: boolean;
 	/** Days to keep untagged manifests before purging them (Premium only). Default: 7. */
 	untaggedRetentionDays?: number;
+	/**
+	 * No public endpoint: the registry is reached through a private endpoint
+	 * ({@link RegistryPrivateLink}) over dedicated data endpoints (Premium only). Default: false.
+	 */
+	privateLink?: boolean;
 	/** Keep `pulumi destroy` from deleting the registry and its images. Default: false. */
 	protect?: boolean;
 	tags?: Record<string, string>;
@@ -20,7 +25,7 @@ export interface RegistryArgs {
 /**
  * Registry settings for a SKU. Admin user and anonymous pull are always off: images are pushed
  * with Entra tokens and pulled by the kubelet identity. Premium-only features are requested only
- * on Premium, where Azure accepts them.
+ * on Premium, where Azure accepts them (the config module refuses Private Link elsewhere).
  */
 export function registryProperties(args: RegistryArgs) {
 	const sku = args.sku ?? "Basic";
@@ -29,11 +34,26 @@ export function registryProperties(args: RegistryArgs) {
 		sku: { name: sku },
 		adminUserEnabled: false,
 		anonymousPullEnabled: false,
-		publicNetworkAccess: "Enabled",
+		publicNetworkAccess: args.privateLink ? "Disabled" : "Enabled",
+		...(args.privateLink ? privateRegistryProperties : {}),
 		zoneRedundancy: premium && args.zoneRedundant ? "Enabled" : "Disabled",
 		policies: premium ? { retentionPolicy: { status: "enabled", days: args.untaggedRetentionDays ?? 7 } } : undefined,
 	};
 }
+
+/**
+ * What a registry without a public endpoint adds. Dedicated data endpoints: layers come from
+ * `<name>.<region>.data.azurecr.io`, a name of the registry's own that its private endpoint maps
+ * to a private address in the same zone as the login server, instead of shared storage names
+ * (`*.blob.core.windows.net`); declared, so the registry's setting is the stack's whatever Azure
+ * does when an endpoint is added. Trusted Azure services keep their way in ("AzureServices"):
+ * ACR's importImage, which a promoting stack uses, needs it once public access is off; it is a
+ * control-plane call, not a network path for anyone else.
+ */
+const privateRegistryProperties = {
+	dataEndpointEnabled: true,
+	networkRuleBypassOptions: "AzureServices",
+};
 
 /** An Azure Container Registry that accepts no passwords. */
 export class Registry extends pulumi.ComponentResource {
@@ -50,7 +70,8 @@ export class Registry extends pulumi.ComponentResource {
 		const registry = new containerregistry.Registry(
 			`${name.replace(/[^A-Za-z0-9]/g, "")}acr`,
 			{ resourceGroupName: args.resourceGroupName, tags: args.tags, ...registryProperties(args) },
-			{ parent: this, protect: args.protect ?? false },
+			// The component's dependsOn, passed on: the engine then knows the registry waits for it.
+			{ parent: this, protect: args.protect ?? false, dependsOn: opts?.dependsOn },
 		);
 		this.registryId = registry.id;
 		this.loginServer = registry.loginServer;

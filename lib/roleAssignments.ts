@@ -13,6 +13,8 @@ export const BuiltInRole = {
 	AcrImporter: "577a9874-89fd-4f24-9dbd-b5034d0ad23a",
 	/** Full Kubernetes access through Azure RBAC for Kubernetes. */
 	AksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+	/** Manage networks; what an AKS cluster identity needs on a subnet it does not own (nodes join it, load balancers read it). */
+	NetworkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
 } as const;
 
 /** Full resource id of a built-in role in a subscription, the form Azure returns. */

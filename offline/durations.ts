@@ -21,6 +21,20 @@ export const DURATIONS: Record<string, Duration> = {
 		seconds: 180,
 		source: "az aks nodepool add: a new scale set joining the cluster, ~3 min typical",
 	},
+	"azure-native:network:VirtualNetwork": {
+		seconds: 10,
+		source: "a VNet with two subnets: a synchronous-looking ARM PUT, ~10 s typical",
+	},
+	"azure-native:network:PrivateEndpoint": {
+		seconds: 60,
+		source: "a private endpoint and its NIC, auto-approved on a registry in the same tenant: about a minute typical",
+	},
+	"azure-native:network:PrivateDnsZoneGroup": {
+		seconds: 15,
+		source: "writes the endpoint's A records into the zone, ~15 s typical",
+	},
+	"azure-native:privatedns:PrivateZone": { seconds: 30, source: "a private DNS zone (global): ~30 s typical" },
+	"azure-native:privatedns:VirtualNetworkLink": { seconds: 30, source: "linking a zone to a VNet: ~30 s typical" },
 	"azure-native:monitor:DataCollectionRule": { seconds: 5, source: "typical ARM PUT" },
 	"azure-native:monitor:DataCollectionRuleAssociation": { seconds: 5, source: "typical ARM PUT" },
 	"azure-native:authorization:RoleAssignment": { seconds: 10, source: "typical ARM role assignment PUT (~10 s)" },

@@ -102,6 +102,8 @@ ACR_PUSH=8311e382-0749-4cb8-b61a-304f252e45ec
 AKS_RBAC_CLUSTER_ADMIN=b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b
 # "Container Registry Data Importer and Data Reader": importImage, pull and read on a registry.
 ACR_IMPORTER=577a9874-89fd-4f24-9dbd-b5034d0ad23a
+# What the stack grants the AKS cluster's identity on its node subnet.
+NETWORK_CONTRIBUTOR=4d97b98b-1d4f-4787-a291-c67834d212e7
 # The resource providers the stacks create resources of, directly or through AKS.
 PROVIDERS=(Microsoft.ContainerService Microsoft.ContainerRegistry Microsoft.OperationalInsights Microsoft.Insights
 	Microsoft.OperationsManagement Microsoft.Compute Microsoft.Network Microsoft.Storage Microsoft.ManagedIdentity)
@@ -169,7 +171,7 @@ preview_principal="$principal_id" preview_client="$client_id"
 
 # The stack identity may assign exactly the roles the stack assigns; that it can do so only in its
 # own resource group follows from where the RBAC Administrator role itself is assigned.
-allowed="$ACR_PULL, $ACR_PUSH, $ACR_IMPORTER, $AKS_RBAC_CLUSTER_ADMIN"
+allowed="$ACR_PULL, $ACR_PUSH, $ACR_IMPORTER, $AKS_RBAC_CLUSTER_ADMIN, $NETWORK_CONTRIBUTOR"
 condition="((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$allowed})) AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$allowed}))"
 
 # Parallel to stack_list (bash 3.2 has no associative arrays).

@@ -136,6 +136,37 @@ export function outputsFor(
 				},
 			};
 		}
+		case "azure-native:network:VirtualNetwork": {
+			const n = inputs.virtualNetworkName ?? autoName(name);
+			const id = `${rg}/providers/Microsoft.Network/virtualNetworks/${n}`;
+			const subnets = (inputs.subnets ?? []).map((subnet: Record<string, unknown>) => ({
+				...subnet,
+				id: `${id}/subnets/${subnet.name}`,
+			}));
+			return { id, state: { ...inputs, name: n, subnets } };
+		}
+		case "azure-native:network:PrivateEndpoint": {
+			const n = inputs.privateEndpointName ?? autoName(name);
+			return { id: `${rg}/providers/Microsoft.Network/privateEndpoints/${n}`, state: { ...inputs, name: n } };
+		}
+		case "azure-native:network:PrivateDnsZoneGroup": {
+			const n = inputs.privateDnsZoneGroupName ?? autoName(name);
+			return {
+				id: `${rg}/providers/Microsoft.Network/privateEndpoints/${inputs.privateEndpointName}/privateDnsZoneGroups/${n}`,
+				state: { ...inputs, name: n },
+			};
+		}
+		case "azure-native:privatedns:PrivateZone": {
+			const n = inputs.privateZoneName ?? autoName(name);
+			return { id: `${rg}/providers/Microsoft.Network/privateDnsZones/${n}`, state: { ...inputs, name: n } };
+		}
+		case "azure-native:privatedns:VirtualNetworkLink": {
+			const n = inputs.virtualNetworkLinkName ?? autoName(name);
+			return {
+				id: `${rg}/providers/Microsoft.Network/privateDnsZones/${inputs.privateZoneName}/virtualNetworkLinks/${n}`,
+				state: { ...inputs, name: n },
+			};
+		}
 		case "azure-native:monitor:DataCollectionRule": {
 			const n = inputs.dataCollectionRuleName ?? autoName(name);
 			return { id: `${rg}/providers/Microsoft.Insights/dataCollectionRules/${n}`, state: { ...inputs, name: n } };

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { Cluster, clusterIgnoreChanges } from "../components/cluster";
-import { allRegistered, KUBELET_OBJECT_ID, PROJECT, StackMocks, settle } from "../simulator";
+import { allRegistered, CONTROL_PLANE_PRINCIPAL_ID, KUBELET_OBJECT_ID, PROJECT, StackMocks, settle } from "../simulator";
 import { deadInputPath } from "./sdkInputTypes";
 
 describe("Cluster: what it ignores", () => {
@@ -91,5 +91,54 @@ describe("Cluster (pinned, zonal, Premium, a larger System pool, protected)", ()
 
 	it("reads the kubelet identity back from what AKS reports", () => {
 		assert.equal(kubeletObjectId, KUBELET_OBJECT_ID);
+	});
+});
+
+describe("Cluster in a subnet of the stack's own (custom overlay ranges)", () => {
+	const SUBNET =
+		"/subscriptions/sub-9/resourceGroups/rg-shop/providers/Microsoft.Network/virtualNetworks/shop-vnet/subnets/nodes";
+	let mocks: StackMocks;
+	before(async () => {
+		mocks = new StackMocks();
+		mocks.install(PROJECT, "dev", false);
+		new Cluster("shop", {
+			resourceGroupName: "rg-shop",
+			network: { nodeSubnetId: SUBNET, podCidr: "192.168.0.0/16", serviceCidr: "172.21.0.0/16" },
+		});
+		await allRegistered();
+	});
+
+	it("puts the System pool in the subnet and sets the overlay ranges, the DNS service on the tenth Service address", () => {
+		const aks = mocks.one("azure-native:containerservice:ManagedCluster", "shop-aks");
+		assert.equal(aks.plain.agentPoolProfiles[0].vnetSubnetID, SUBNET);
+		const n = aks.plain.networkProfile;
+		assert.deepEqual(
+			[n.networkPluginMode, n.podCidr, n.serviceCidr, n.dnsServiceIP],
+			["overlay", "192.168.0.0/16", "172.21.0.0/16", "172.21.0.10"],
+		);
+	});
+
+	it("gives the cluster's identity Network Contributor on that subnet only, in the subnet's subscription", () => {
+		const grant = mocks.one("azure-native:authorization:RoleAssignment", "shop-subnet");
+		assert.equal(grant.plain.scope, SUBNET);
+		assert.equal(grant.plain.principalId, CONTROL_PLANE_PRINCIPAL_ID);
+		assert.equal(grant.plain.principalType, "ServicePrincipal");
+		assert.equal(
+			grant.plain.roleDefinitionId,
+			"/subscriptions/sub-9/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7",
+		);
+	});
+
+	it("without a subnet, leaves the nodes in the network AKS makes, on AKS's default ranges (how clusters made before the VNet stay)", async () => {
+		const before = new StackMocks();
+		before.install(PROJECT, "dev", false);
+		new Cluster("old", { resourceGroupName: "rg-shop" });
+		await allRegistered();
+		const aks = before.one("azure-native:containerservice:ManagedCluster", "old-aks");
+		assert.equal("vnetSubnetID" in aks.plain.agentPoolProfiles[0], false);
+		// azure-native's SDK sends AKS's defaults when the ranges are not given: the address plan's defaults are these.
+		const n = aks.plain.networkProfile;
+		assert.deepEqual([n.podCidr, n.serviceCidr, n.dnsServiceIP], ["10.244.0.0/16", "10.0.0.0/16", "10.0.0.10"]);
+		assert.equal(before.all("azure-native:authorization:RoleAssignment").length, 0);
 	});
 });

@@ -269,7 +269,10 @@ describe("config: where images come from", () => {
 			source: "promote",
 			promoteFrom: "acme/shop/staging",
 		});
-		assert.deepEqual(parseStackConfig({ imageSource: "build" }, prod).images, { source: "build", promoteFrom: undefined });
+		assert.deepEqual(parseStackConfig({ imageSource: "build", registryPrivateLink: "false" }, prod).images, {
+			source: "build",
+			promoteFrom: undefined,
+		});
 	});
 	it("rejects promote without a source stack, naming the key and what is accepted", () => {
 		assert.throws(
@@ -319,4 +322,128 @@ describe("config: who may reach the API server", () => {
 			rejects({ apiServerAuthorizedIpRanges: value }, "apiServerAuthorizedIpRanges", JSON.stringify(value), detail);
 		});
 	}
+});
+
+describe("config: the network and the registry's private endpoint", () => {
+	const prod = { ...base, stack: "prod", organization: "acme" };
+	it("puts every stack in a VNet of its own, with Private Link in prod and not in dev", () => {
+		const dev = parseStackConfig({}, base);
+		assert.deepEqual(dev.network, {
+			mode: "vnet",
+			plan: {
+				addressSpace: "10.224.0.0/16",
+				nodeSubnet: "10.224.0.0/20",
+				endpointSubnet: "10.224.16.0/24",
+				podCidr: "10.244.0.0/16",
+				serviceCidr: "10.0.0.0/16",
+			},
+		});
+		assert.equal(dev.registry.privateLink, false);
+		assert.equal(parseStackConfig({}, prod).registry.privateLink, true);
+		assert.equal(
+			parseStackConfig(
+				{ registrySku: "Premium", registryPrivateLink: "true", imageSource: "promote", promoteFrom: "acme/x/ci" },
+				base,
+			).registry.privateLink,
+			true,
+		);
+	});
+	it("takes a plan of the user's own", () => {
+		const { plan } = parseStackConfig(
+			{
+				vnetAddressSpace: "172.20.0.0/16",
+				nodeSubnet: "172.20.0.0/22",
+				endpointSubnet: "172.20.4.0/28",
+				podCidr: "192.168.0.0/16",
+				serviceCidr: "172.21.0.0/16",
+			},
+			base,
+		).network;
+		assert.deepEqual(plan, {
+			addressSpace: "172.20.0.0/16",
+			nodeSubnet: "172.20.0.0/22",
+			endpointSubnet: "172.20.4.0/28",
+			podCidr: "192.168.0.0/16",
+			serviceCidr: "172.21.0.0/16",
+		});
+	});
+	it("rejects a VNet that overlaps the pod or the Service range, naming both keys and values", () => {
+		rejects(
+			{ vnetAddressSpace: "10.0.0.0/8", nodeSubnet: "10.1.0.0/20", endpointSubnet: "10.2.0.0/24" },
+			"vnetAddressSpace",
+			"10.0.0.0/8",
+			/overlaps .*:podCidr = 10\.244\.0\.0\/16: expected separate blocks/,
+		);
+		rejects(
+			{ serviceCidr: "10.224.128.0/20" },
+			"serviceCidr",
+			"10.224.128.0/20",
+			/vnetAddressSpace = 10\.224\.0\.0\/16 overlaps .*serviceCidr/,
+		);
+		rejects(
+			{ podCidr: "10.0.0.0/15" },
+			"podCidr",
+			"10.0.0.0/15",
+			/podCidr = 10\.0\.0\.0\/15 overlaps .*serviceCidr = 10\.0\.0\.0\/16/,
+		);
+	});
+	it("rejects subnets outside the VNet, overlapping each other, or too small for the pools", () => {
+		rejects(
+			{ endpointSubnet: "10.225.0.0/24" },
+			"endpointSubnet",
+			"10.225.0.0/24",
+			/is not inside .*vnetAddressSpace = 10\.224\.0\.0\/16/,
+		);
+		rejects(
+			{ endpointSubnet: "10.224.8.0/24" },
+			"endpointSubnet",
+			"10.224.8.0/24",
+			/nodeSubnet = 10\.224\.0\.0\/20 overlaps .*endpointSubnet/,
+		);
+		rejects({ nodeSubnet: "10.224.0.0/30" }, "nodeSubnet", "10.224.0.0/30", /smaller than Azure's smallest subnet, a \/29/);
+		// prod: System 3 + user 5 nodes at most, and a third more while surging, plus 5 Azure keeps: 16 > 8.
+		rejects({ nodeSubnet: "10.224.0.0/29" }, "nodeSubnet", "10.224.0.0/29", /grow to 8 nodes.*needs 16/, prod);
+		rejects({ nodeSubnet: "10.224.0.1/24" }, "nodeSubnet", "10.224.0.1/24", /host bits set/);
+		rejects(
+			{ vnetAddressSpace: "20.0.0.0/16", nodeSubnet: "20.0.0.0/20", endpointSubnet: "20.0.16.0/24" },
+			"vnetAddressSpace",
+			"20.0.0.0/16",
+			/not a private range/,
+		);
+	});
+	it("refuses an address plan where AKS manages the network, and Private Link without Premium, a VNet, or promotion", () => {
+		const managed = parseStackConfig({ network: "aks-managed" }, base);
+		assert.deepEqual(managed.network, { mode: "aks-managed", plan: undefined });
+		rejects(
+			{ network: "aks-managed", nodeSubnet: "10.224.0.0/20" },
+			"nodeSubnet",
+			"10.224.0.0/20",
+			/does nothing while .*network is "aks-managed"/,
+		);
+		rejects({ network: "bring-your-own" }, "network", "bring-your-own", /vnet \| aks-managed/);
+		rejects(
+			{ registrySku: "Standard" },
+			"registryPrivateLink",
+			"true",
+			/needs the Premium registry SKU and .*registrySku is "Standard"/,
+			prod,
+		);
+		rejects({ registryPrivateLink: "true" }, "registryPrivateLink", "true", /Premium registry SKU and .*registrySku is "Basic"/);
+		rejects(
+			{ network: "aks-managed" },
+			"registryPrivateLink",
+			"true",
+			/lives in the stack's VNet and .*network is "aks-managed"/,
+			prod,
+		);
+		rejects(
+			{ imageSource: "build" },
+			"registryPrivateLink",
+			"true",
+			/takes no pushes from outside its VNet and .*imageSource is "build"/,
+			prod,
+		);
+		const asBefore = parseStackConfig({ network: "aks-managed", registryPrivateLink: "false" }, prod);
+		assert.deepEqual([asBefore.network.mode, asBefore.registry.privateLink], ["aks-managed", false]);
+	});
 });

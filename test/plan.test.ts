@@ -41,12 +41,36 @@ describe("offline plan", () => {
 	});
 
 	it("lists every resource with type, parent, provider, dependencies and inputs", () => {
-		assert.equal(dev.resources.length, 27, "the app, its namespace and its exposure are three components");
+		assert.equal(dev.resources.length, 30, "the app, its namespace and its exposure are three components");
 		const deployment = find(dev, "app-deployment");
 		assert.equal(deployment.parent, `${PROJECT}:app:App::app`);
 		assert.equal(deployment.provider, "pulumi:providers:kubernetes::cluster-access-k8s");
 		assert.ok(deployment.dependencies.includes("azure-native:authorization:RoleAssignment::registry-access-kubelet-pull"));
 		assert.ok(deployment.dependencies.includes("docker:index/image:Image::app-image"));
+	});
+
+	it("lists the network in both stacks and the registry's private endpoint in prod only", () => {
+		const network = [
+			"aks-acr-app:network:Network::network",
+			"azure-native:network:VirtualNetwork::network-vnet",
+			"azure-native:authorization:RoleAssignment::cluster-subnet",
+		].map((k) => k.replace("aks-acr-app", PROJECT));
+		const privateLink = [
+			"aks-acr-app:network:RegistryPrivateLink::registry",
+			"azure-native:network:PrivateEndpoint::registry-endpoint",
+			"azure-native:network:PrivateDnsZoneGroup::registry-dns",
+			"azure-native:privatedns:PrivateZone::registry-zone",
+			"azure-native:privatedns:VirtualNetworkLink::registry-zone-link",
+		].map((k) => k.replace("aks-acr-app", PROJECT));
+		const keys = (plan: Plan) => plan.resources.map((r) => r.key);
+		for (const k of network) assert.ok(keys(dev).includes(k) && keys(prod).includes(k), k);
+		for (const k of privateLink) assert.ok(keys(prod).includes(k) && !keys(dev).includes(k), k);
+		assert.equal(prod.resources.length, dev.resources.length + privateLink.length + 2, "plus the PDB and the HPA");
+		const endpoint = find(prod, "registry-endpoint").inputs;
+		assert.deepEqual(endpoint.privateLinkServiceConnections, [
+			{ groupIds: ["registry"], name: "registry", privateLinkServiceId: "<computed from registryacr>" },
+		]);
+		assert.equal(endpoint.subnet, "<computed from network-vnet>", "the subnet id is the VNet's id and the subnet's name");
 	});
 
 	it("shows secrets as [secret] and Azure-computed values as placeholders naming their source, never fake values", () => {

@@ -20,6 +20,9 @@ const T = {
 	pdb: "kubernetes:policy/v1:PodDisruptionBudget",
 	netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 	hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+	endpoint: "azure-native:network:PrivateEndpoint",
+	zoneGroup: "azure-native:network:PrivateDnsZoneGroup",
+	zoneLink: "azure-native:privatedns:VirtualNetworkLink",
 };
 
 let prod: EvaluatedResource[];
@@ -232,6 +235,47 @@ describe("policy pack", () => {
 			);
 		});
 
+		it("acr-private-endpoint-dns-linked: fails a private registry with no endpoint, the wrong zone, or an unlinked VNet", async () => {
+			const rule = "acr-private-endpoint-dns-linked";
+			assert.deepEqual(findingsOf(await evaluate(prod), rule), [], "prod's private registry is wired");
+			assert.deepEqual(findingsOf(await evaluate(dev), rule), [], "dev's registry is public: nothing to check");
+			const messages = async (rs: EvaluatedResource[]) => findingsOf(await evaluate(rs), rule).map((f) => f.message);
+
+			const privateDev = mutated(dev, T.registry, (p) => (p.publicNetworkAccess = "Disabled"));
+			assert.match((await messages(privateDev)).join(), /registryacr.*no private endpoint connects to it: nothing can pull/);
+
+			const otherRegistry = mutated(prod, T.endpoint, (p) => (p.privateLinkServiceConnections[0].privateLinkServiceId += "x"));
+			assert.match((await messages(otherRegistry)).join(), /no private endpoint connects to it/);
+
+			const regionalZone = mutated(prod, T.zoneGroup, (p) => {
+				p.privateDnsZoneConfigs[0].privateDnsZoneId = p.privateDnsZoneConfigs[0].privateDnsZoneId.replace(
+					/privatelink\.azurecr\.io$/,
+					"privatelink.westeurope.data.azurecr.io",
+				);
+			});
+			const wrong = await messages(regionalZone);
+			assert.match(
+				wrong.join(),
+				/writes into privatelink\.westeurope\.data\.azurecr\.io: login server and data endpoints belong in privatelink\.azurecr\.io/,
+			);
+			assert.match(wrong.join(), /no zone group writes its endpoint's addresses into privatelink\.azurecr\.io/);
+
+			const unlinked = mutated(
+				prod,
+				T.zoneLink,
+				(p) => (p.virtualNetwork.id = p.virtualNetwork.id.replace(/[^/]+$/, "other-vnet")),
+			);
+			assert.match(
+				(await messages(unlinked)).join(),
+				/cluster-aks.*privatelink\.azurecr\.io is not linked to its VNet .*pulls fail/,
+			);
+
+			const managedNetwork = mutated(prod, T.cluster, (p) => delete p.agentPoolProfiles[0].vnetSubnetID);
+			assert.match((await messages(managedNetwork)).join(), /its nodes are in the network AKS made/);
+			const level = findingsOf(await evaluate(managedNetwork), rule).map((f) => f.level);
+			assert.deepEqual([...new Set(level)], ["mandatory"]);
+		});
+
 		it("k8s-service-selects-pods: fails a selector that matches nothing", async () => {
 			assert.deepEqual(findingsOf(await evaluate(prod), "k8s-service-selects-pods"), []);
 			const broken = mutated(prod, T.service, (p) => (p.spec.selector = { "app.kubernetes.io/name": "typo" }));
@@ -265,6 +309,7 @@ describe("policy pack", () => {
 
 		it("every stack rule has a test above", () => {
 			assert.deepEqual(stackRules.map((r) => r.name).sort(), [
+				"acr-private-endpoint-dns-linked",
 				"k8s-network-policy-covers-pods",
 				"k8s-pdb-selects-workload",
 				"k8s-prod-replicas-and-pdb",
@@ -293,7 +338,7 @@ describe("policy pack", () => {
 								"aks-api-server-access-restricted",
 								"aks-paid-sku-tier",
 							]
-						: ["acr-public-network-access-disabled", "aks-api-server-access-restricted"];
+						: ["aks-api-server-access-restricted"];
 				assert.deepEqual([...new Set(advisory.map((f) => f.policy))].sort(), expected);
 				assert.ok(!findings.some((f) => f.unknown), "every policy could run");
 			});

@@ -28,6 +28,13 @@ describe("README: the configuration table says what config.ts does", () => {
 	it("states config.ts's dev and prod defaults", () => {
 		const simple = [
 			"registrySku",
+			"registryPrivateLink",
+			"network",
+			"vnetAddressSpace",
+			"nodeSubnet",
+			"endpointSubnet",
+			"podCidr",
+			"serviceCidr",
 			"imageSource",
 			"clusterTier",
 			"upgradeChannel",

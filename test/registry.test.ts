@@ -33,6 +33,16 @@ describe("Registry", () => {
 		assert.equal(r.protect, true);
 	});
 
+	it("Premium with Private Link: no public endpoint, dedicated data endpoints, trusted services (importImage) still let in", async () => {
+		const { mocks } = registryUp({ resourceGroupName: "rg-shop", sku: "Premium", privateLink: true });
+		await allRegistered();
+		const r = mocks.one(REGISTRY);
+		assert.deepEqual(
+			[r.plain.publicNetworkAccess, r.plain.dataEndpointEnabled, r.plain.networkRuleBypassOptions],
+			["Disabled", true, "AzureServices"],
+		);
+	});
+
 	it("Basic: asks for no Premium-only feature, even when told to, which Azure would refuse", async () => {
 		const { mocks } = registryUp({ resourceGroupName: "rg-shop", sku: "Basic", zoneRedundant: true, untaggedRetentionDays: 30 });
 		await allRegistered();
@@ -40,5 +50,7 @@ describe("Registry", () => {
 		assert.equal(r.plain.zoneRedundancy, "Disabled");
 		assert.equal(r.plain.policies, undefined);
 		assert.equal(r.protect, false, "not protected unless asked");
+		assert.equal(r.plain.publicNetworkAccess, "Enabled", "a public endpoint unless Private Link is asked for");
+		assert.equal(r.plain.dataEndpointEnabled, undefined);
 	});
 });

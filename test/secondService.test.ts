@@ -46,7 +46,7 @@ describe("a second service: a new directory and one line in index.ts", function 
 			const { evaluate } = require(${JSON.stringify(path.join(copy.dir, "policy", "evaluate"))});
 			const { buildPlan, checkManifests } = require(${JSON.stringify(path.join(copy.dir, "offline", "plan"))});
 			const result = await sim.runStack({ stack: "prod" });
-			const built = await sim.runStack({ stack: "prod", overrides: { [sim.PROJECT + ":imageSource"]: "build" } });
+			const built = await sim.runStack({ stack: "prod", overrides: { [sim.PROJECT + ":imageSource"]: "build", [sim.PROJECT + ":registryPrivateLink"]: "false" } });
 			const findings = await evaluate(sim.policyInputs(result.mocks));
 			const plan = await buildPlan("prod");
 			done({

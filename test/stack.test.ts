@@ -41,6 +41,11 @@ const T = {
 	netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 	pdb: "kubernetes:policy/v1:PodDisruptionBudget",
 	hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+	vnet: "azure-native:network:VirtualNetwork",
+	endpoint: "azure-native:network:PrivateEndpoint",
+	zoneGroup: "azure-native:network:PrivateDnsZoneGroup",
+	zone: "azure-native:privatedns:PrivateZone",
+	zoneLink: "azure-native:privatedns:VirtualNetworkLink",
 };
 /** The per-deployer assignments are named after the deployer's object id. */
 const PUSH = `registry-access-push-${DEPLOYER_OBJECT_ID}`;
@@ -122,7 +127,8 @@ for (const stack of ["dev", "prod"] as const) {
 				assert.equal(run.mocks.all(t).length, 1, t);
 			}
 			assert.equal(run.mocks.all(T.image).length, building ? 1 : 0, "docker builds only where images are built");
-			assert.equal(run.mocks.all(T.role).length, 3);
+			// AcrPull, a deployer's push or import grant, cluster admin, and the cluster identity's on its subnet
+			assert.equal(run.mocks.all(T.role).length, 4);
 			assert.deepEqual(
 				run.mocks
 					.all(T.gate)
@@ -223,6 +229,83 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(n.networkDataplane, "cilium");
 			assert.equal(n.networkPolicy, "cilium");
 		});
+
+		it("puts every node in the stack's own VNet, with the overlay ranges of its address plan", () => {
+			const plan = config.network.plan;
+			assert.ok(plan, "every stack file keeps the default network: a VNet of the stack's own");
+			const vnet = one(T.vnet);
+			assert.deepEqual(vnet.plain.addressSpace, { addressPrefixes: [plan.addressSpace] });
+			assert.deepEqual(
+				vnet.plain.subnets.map((s: Record<string, unknown>) => [s.name, s.addressPrefix, s.defaultOutboundAccess]),
+				[
+					["nodes", plan.nodeSubnet, false],
+					["endpoints", plan.endpointSubnet, false],
+				],
+			);
+			const nodeSubnet = `${vnet.id}/subnets/nodes`;
+			const cluster = one(T.cluster);
+			assert.equal(cluster.plain.agentPoolProfiles[0].vnetSubnetID, nodeSubnet);
+			for (const pool of run.mocks.all(T.pool)) assert.equal(pool.plain.vnetSubnetID, nodeSubnet, pool.name);
+			assert.deepEqual(
+				[
+					cluster.plain.networkProfile.podCidr,
+					cluster.plain.networkProfile.serviceCidr,
+					cluster.plain.networkProfile.dnsServiceIP,
+				],
+				[plan.podCidr, plan.serviceCidr, plan.serviceCidr.replace(/0\/\d+$/, "10")],
+			);
+			// AKS manages what it puts in a subnet it does not own with its own identity, scoped to that subnet.
+			const subnetGrant = role("cluster-subnet");
+			assert.equal(subnetGrant.plain.scope, nodeSubnet);
+			assert.equal(subnetGrant.plain.principalId, CONTROL_PLANE_PRINCIPAL_ID);
+			assert.equal(subnetGrant.plain.roleDefinitionId, roleDef(BuiltInRole.NetworkContributor));
+			assert.deepEqual(vnet.protect, config.protect);
+		});
+
+		if (stack === "prod") {
+			it("reaches its registry over Private Link only: endpoint, linked zone, zone group, no public access", () => {
+				const registry = one(T.registry);
+				assert.equal(registry.plain.publicNetworkAccess, "Disabled");
+				assert.equal(registry.plain.dataEndpointEnabled, true);
+				assert.equal(registry.plain.networkRuleBypassOptions, "AzureServices", "importImage still reaches it");
+				const vnet = one(T.vnet);
+				const endpoint = one(T.endpoint);
+				assert.equal(endpoint.plain.subnet.id, `${vnet.id}/subnets/endpoints`);
+				assert.deepEqual(endpoint.plain.privateLinkServiceConnections, [
+					{ name: "registry", privateLinkServiceId: registry.id, groupIds: ["registry"] },
+				]);
+				const zone = one(T.zone);
+				assert.equal(zone.plain.privateZoneName, "privatelink.azurecr.io", "login server and data endpoints share this zone");
+				assert.equal(zone.plain.location, "global");
+				const link = one(T.zoneLink);
+				assert.deepEqual(
+					[link.plain.privateZoneName, link.plain.virtualNetwork, link.plain.registrationEnabled],
+					[zone.state.name, { id: vnet.id }, false],
+				);
+				const group = one(T.zoneGroup);
+				assert.equal(group.plain.privateEndpointName, endpoint.state.name);
+				assert.deepEqual(group.plain.privateDnsZoneConfigs, [{ name: "privatelink-azurecr-io", privateDnsZoneId: zone.id }]);
+				// Turning the public endpoint off waits for the cluster: a cluster that cannot move into the
+				// VNet then fails the update before any node loses its way to the images.
+				assert.ok(registry.dependencies.includes(one(T.cluster).urn), "the private registry waits for the cluster");
+				assert.ok(registry.startedAt >= one(T.cluster).completedAt);
+				const deployment = one(T.deployment);
+				for (const r of [group, link]) {
+					assert.ok(deployment.dependencies.includes(r.urn), `the rollout waits for ${r.name}`);
+					assert.ok(
+						deployment.startedAt >= r.completedAt,
+						`deployment at ${deployment.startedAt} ms, ${r.name} at ${r.completedAt} ms`,
+					);
+				}
+			});
+		} else {
+			it("keeps the registry on its public endpoint, with no private endpoint or zone", () => {
+				assert.equal(one(T.registry).plain.publicNetworkAccess, "Enabled");
+				assert.equal(one(T.registry).plain.dataEndpointEnabled, undefined);
+				for (const t of [T.endpoint, T.zone, T.zoneLink, T.zoneGroup]) assert.equal(run.mocks.all(t).length, 0, t);
+				assert.ok(!one(T.registry).dependencies.includes(one(T.cluster).urn), "a public registry does not wait for the cluster");
+			});
+		}
 
 		it("has only a tainted System pool inline, and the configured user pools as AgentPools of their own", () => {
 			const profiles = one(T.cluster).plain.agentPoolProfiles;

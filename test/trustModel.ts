@@ -18,11 +18,18 @@ export const ROLE = {
 	AcrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
 	AksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
 	AcrImporter: "577a9874-89fd-4f24-9dbd-b5034d0ad23a",
+	NetworkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
 } as const;
 /** What the preview identity may hold: reading resources, the user kubeconfig, and Kubernetes objects. */
 export const READ_ONLY_ROLES: readonly string[] = [ROLE.Reader, ROLE.AksClusterUser, ROLE.AksRbacReader];
 /** The roles the stack itself assigns, and so the only ones a stack identity may assign. */
-export const STACK_ASSIGNED_ROLES: readonly string[] = [ROLE.AcrPull, ROLE.AcrPush, ROLE.AcrImporter, ROLE.AksRbacClusterAdmin];
+export const STACK_ASSIGNED_ROLES: readonly string[] = [
+	ROLE.AcrPull,
+	ROLE.AcrPush,
+	ROLE.AcrImporter,
+	ROLE.AksRbacClusterAdmin,
+	ROLE.NetworkContributor,
+];
 
 export interface Grant {
 	role: string;

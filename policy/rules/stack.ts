@@ -45,6 +45,81 @@ export const stackRules: StackRule[] = [
 		},
 	},
 	{
+		name: "acr-private-endpoint-dns-linked",
+		title:
+			"A registry without public access has a private endpoint whose privatelink.azurecr.io zone is linked to the cluster's VNet",
+		catalog: ["Azure Private Link DNS: privatelink.azurecr.io for Microsoft.ContainerRegistry/registries (registry)"],
+		level: "mandatory",
+		remediation:
+			"a private endpoint (groupIds [registry]) in the cluster's VNet, a zone group writing into the one zone privatelink.azurecr.io " +
+			"(data endpoints included), and that zone linked to the VNet of the cluster's node subnet",
+		// Only what Azure returns is read: outputs name neither a zone group's endpoint nor a link's
+		// zone, so endpoints are matched by the registry they connect to and links by their VNet.
+		check: (rs) => {
+			const problems: { resource: StackResource; problem: string }[] = [];
+			const endpoints = ofType(rs, "azure-native:network:PrivateEndpoint");
+			const zoneIds = ofType(rs, "azure-native:network:PrivateDnsZoneGroup").flatMap((g) =>
+				(g.props?.privateDnsZoneConfigs ?? []).map((c: any) => String(c?.privateDnsZoneId ?? "")),
+			);
+			const linkedVnets = ofType(rs, "azure-native:privatedns:VirtualNetworkLink").map((l) =>
+				String(l.props?.virtualNetwork?.id ?? "").toLowerCase(),
+			);
+			const nodeVnets = ofType(rs, "azure-native:containerservice:ManagedCluster").map((c) => ({
+				cluster: c,
+				vnet: String(c.props?.agentPoolProfiles?.[0]?.vnetSubnetID ?? "").replace(/\/subnets\/[^/]+$/i, ""),
+			}));
+			for (const registry of ofType(rs, "azure-native:containerregistry:Registry")) {
+				if (registry.props?.publicNetworkAccess !== "Disabled") continue;
+				const name = String(registry.props?.name ?? "").toLowerCase();
+				const endpoint = endpoints.some((e) =>
+					(e.props?.privateLinkServiceConnections ?? []).some(
+						(c: any) =>
+							String(c?.privateLinkServiceId ?? "")
+								.toLowerCase()
+								.endsWith(`/registries/${name}`) && (c?.groupIds ?? []).includes("registry"),
+					),
+				);
+				if (!endpoint) {
+					problems.push({
+						resource: registry,
+						problem: "public access is off and no private endpoint connects to it: nothing can pull",
+					});
+					continue;
+				}
+				const wrongZone = zoneIds.find(
+					(id) => /azurecr\.io$/i.test(id) && !/\/privateDnsZones\/privatelink\.azurecr\.io$/i.test(id),
+				);
+				if (wrongZone) {
+					problems.push({
+						resource: registry,
+						problem: `a zone group writes into ${wrongZone.split("/").pop()}: login server and data endpoints belong in privatelink.azurecr.io, and other names resolve to public addresses`,
+					});
+				}
+				if (!zoneIds.some((id) => /\/privateDnsZones\/privatelink\.azurecr\.io$/i.test(id))) {
+					problems.push({
+						resource: registry,
+						problem:
+							"no zone group writes its endpoint's addresses into privatelink.azurecr.io: its name resolves to nothing reachable",
+					});
+				}
+				for (const { cluster, vnet } of nodeVnets) {
+					if (vnet === "") {
+						problems.push({
+							resource: cluster,
+							problem: "its nodes are in the network AKS made, which no private DNS zone is linked to",
+						});
+					} else if (!linkedVnets.includes(vnet.toLowerCase())) {
+						problems.push({
+							resource: cluster,
+							problem: `privatelink.azurecr.io is not linked to its VNet ${vnet.split("/").pop()}: nodes resolve the registry to its public address, and pulls fail`,
+						});
+					}
+				}
+			}
+			return problems;
+		},
+	},
+	{
 		name: "k8s-service-selects-pods",
 		title: "Every Service selects pods of a workload in its namespace",
 		catalog: ["AKS reliability best practices: Services and their endpoints"],
