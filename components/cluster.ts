@@ -135,7 +135,8 @@ export function managedClusterProperties(
 			networkPolicy: "cilium",
 			loadBalancerSku: "standard",
 			outboundType: "loadBalancer",
-			// Only with a network of the stack's own: a cluster made before it keeps AKS's defaults, unsent.
+			// Unset without a network of the stack's own: azure-native's SDK then sends AKS's defaults,
+			// as it did for clusters made before the VNet (the default plan repeats them).
 			...(args.network && {
 				podCidr: args.network.podCidr,
 				serviceCidr: args.network.serviceCidr,
