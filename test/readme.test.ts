@@ -26,26 +26,12 @@ describe("README: the configuration table says what config.ts does", () => {
 	});
 
 	it("states config.ts's dev and prod defaults", () => {
-		const simple = [
-			"registrySku",
-			"registryPrivateLink",
-			"network",
-			"vnetAddressSpace",
-			"nodeSubnet",
-			"endpointSubnet",
-			"podCidr",
-			"serviceCidr",
-			"imageSource",
-			"clusterTier",
-			"upgradeChannel",
-			"nodeVmSize",
-			"systemNodeVmSize",
-			"minNodeCount",
-			"maxNodeCount",
-			"logRetentionDays",
-			"appReplicas",
-			"protect",
-		] as const;
+		// Every default that is one value and a key of its own (the zones, a list, are checked below).
+		const simple = (Object.keys(ENVIRONMENT_DEFAULTS.dev) as (keyof typeof ENVIRONMENT_DEFAULTS.dev)[]).filter(
+			(k): k is Exclude<typeof k, "availabilityZones"> =>
+				(CONFIG_KEYS as readonly string[]).includes(k) && !Array.isArray(ENVIRONMENT_DEFAULTS.dev[k]),
+		);
+		assert.ok(simple.length >= 18, `${simple.length} keys checked`);
 		for (const key of simple) {
 			const row = table.get(key);
 			for (const env of ["dev", "prod"] as const) {
