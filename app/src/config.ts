@@ -10,7 +10,29 @@ export interface AppConfig {
 	drainTimeoutMs: number;
 	version: string;
 	podName: string;
+	/** How long a client may take to send its request headers before the connection is closed. */
+	headersTimeoutMs: number;
+	/** How long a client may take to send its whole request, headers and body, before it gets 408. */
+	requestTimeoutMs: number;
+	/** How long an idle keep-alive connection is kept open for the next request. */
+	keepAliveTimeoutMs: number;
+	/** The largest request body accepted; a larger declared body is answered 413 and not read. */
+	maxBodyBytes: number;
 }
+
+/**
+ * The defaults, against what sits in front of the app:
+ * - headers 10 s, whole request 20 s: the app serves GETs of a few hundred bytes, and a proxy
+ *   (the Gateway's Envoy) or a browser sends them at once; a client that dribbles them is holding
+ *   a connection, not sending a request. Node's own defaults (60 s and 300 s) let one such client
+ *   pin a socket for minutes.
+ * - keep-alive 61 minutes: above the idle timeout of the Gateway's Envoy for upstream connections
+ *   (Istio's default, 1 hour), so the proxy closes pooled connections, never the app under a
+ *   request that is already on its way. Served directly by a LoadBalancer Service, idle connections
+ *   end earlier anyway: Azure Load Balancer's idle timeout is 4 minutes.
+ * - body 16 KiB: the app takes no bodies (GET and HEAD only); this bounds what it reads of one.
+ */
+export const TIMEOUT_DEFAULTS = { headersSeconds: 10, requestSeconds: 20, keepAliveSeconds: 3660, maxBodyBytes: 16 * 1024 };
 
 /** Thrown for invalid environment; lists every problem. */
 export class EnvError extends Error {
@@ -63,7 +85,17 @@ export function parseEnv(env: Record<string, string | undefined>): AppConfig {
 		drainTimeoutMs: seconds("DRAIN_TIMEOUT_SECONDS", 15, 600),
 		version: label("APP_VERSION", "dev"),
 		podName: label("POD_NAME", hostname()),
+		headersTimeoutMs: seconds("HEADERS_TIMEOUT_SECONDS", TIMEOUT_DEFAULTS.headersSeconds, 300),
+		requestTimeoutMs: seconds("REQUEST_TIMEOUT_SECONDS", TIMEOUT_DEFAULTS.requestSeconds, 600),
+		keepAliveTimeoutMs: seconds("KEEP_ALIVE_TIMEOUT_SECONDS", TIMEOUT_DEFAULTS.keepAliveSeconds, 7200),
+		maxBodyBytes: TIMEOUT_DEFAULTS.maxBodyBytes,
 	};
+	if (config.headersTimeoutMs === 0 || config.requestTimeoutMs === 0)
+		problems.push("HEADERS_TIMEOUT_SECONDS and REQUEST_TIMEOUT_SECONDS must be above 0: 0 turns the limit off");
+	if (config.requestTimeoutMs < config.headersTimeoutMs)
+		problems.push(
+			`REQUEST_TIMEOUT_SECONDS=${config.requestTimeoutMs / 1000} is below HEADERS_TIMEOUT_SECONDS=${config.headersTimeoutMs / 1000}: the whole request includes its headers`,
+		);
 	if (config.drainTimeoutMs === 0)
 		problems.push("DRAIN_TIMEOUT_SECONDS=0 is not accepted: in-flight requests need time to finish");
 	if (problems.length > 0) throw new EnvError(problems);

@@ -21,56 +21,64 @@ export function createService(config: AppConfig) {
 	const metrics = new Metrics();
 	const state = { phase: "starting" as Phase };
 
-	const server = http.createServer((req, res) => {
-		const started = process.hrtime.bigint();
-		const path = (req.url ?? "/").split("?")[0];
-		const route = ROUTES.has(path) ? path : "other";
-		const incoming = req.headers["x-request-id"];
-		const requestId = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-		res.setHeader("X-Request-Id", requestId);
-		// Past the shutdown delay, every response ends its connection so clients reconnect elsewhere.
-		if (state.phase === "closing") res.setHeader("Connection", "close");
+	// Node checks the header and request deadlines on this interval (default 30 s, which would let a
+	// stalled client outlive a 10 s deadline by 30 s).
+	const server = http.createServer(
+		{ headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: 1000 },
+		(req, res) => {
+			const started = process.hrtime.bigint();
+			const path = (req.url ?? "/").split("?")[0];
+			const route = ROUTES.has(path) ? path : "other";
+			const incoming = req.headers["x-request-id"];
+			const requestId = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+			res.setHeader("X-Request-Id", requestId);
+			// Past the shutdown delay, every response ends its connection so clients reconnect elsewhere.
+			if (state.phase === "closing") res.setHeader("Connection", "close");
 
-		const send = (status: number, body: unknown, contentType = "application/json") => {
-			const text = contentType === "application/json" ? JSON.stringify(body) : String(body);
-			res.writeHead(status, { "Content-Type": contentType, "Cache-Control": "no-store" });
-			res.end(req.method === "HEAD" ? undefined : text);
-		};
+			const send = (status: number, body: unknown, contentType = "application/json") => {
+				const text = contentType === "application/json" ? JSON.stringify(body) : String(body);
+				res.writeHead(status, { "Content-Type": contentType, "Cache-Control": "no-store" });
+				res.end(req.method === "HEAD" ? undefined : text);
+			};
 
-		res.on("finish", () => {
-			const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-			metrics.observe(route, req.method ?? "", res.statusCode, seconds);
-			log({
-				level: "info",
-				event: "request",
-				method: req.method,
-				path,
-				status: res.statusCode,
-				durationMs: Math.round(seconds * 1e4) / 10,
-				requestId,
+			res.on("finish", () => {
+				const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+				metrics.observe(route, req.method ?? "", res.statusCode, seconds);
+				log({
+					level: "info",
+					event: "request",
+					method: req.method,
+					path,
+					status: res.statusCode,
+					durationMs: Math.round(seconds * 1e4) / 10,
+					requestId,
+				});
 			});
-		});
 
-		if (route === "other") return send(404, { error: "not found", path, requestId });
-		if (req.method !== "GET" && req.method !== "HEAD") {
-			res.setHeader("Allow", "GET, HEAD");
-			return send(405, { error: "method not allowed", method: req.method, requestId });
-		}
-		switch (route) {
-			case "/":
-				return send(200, { app: config.appName, version: config.version, pod: config.podName, requestId });
-			case "/healthz":
-				return send(200, { status: "ok" });
-			case "/readyz":
-				return state.phase === "ready" ? send(200, { status: "ready" }) : send(503, { status: state.phase });
-			default:
-				return send(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
-		}
-	});
-	// Keep-alive connections outlive a load balancer's idle timeout (Azure LB: 4 minutes) by less than
-	// they would by default; headers must arrive promptly so a stalled client cannot pin a socket.
-	server.keepAliveTimeout = 65_000;
-	server.headersTimeout = 66_000;
+			// Answered before anything is read, and the connection closes, so the body is never read.
+			const declared = Number(req.headers["content-length"] ?? 0);
+			if (declared > config.maxBodyBytes) {
+				res.setHeader("Connection", "close");
+				return send(413, { error: "request body too large", maxBytes: config.maxBodyBytes, requestId });
+			}
+			if (route === "other") return send(404, { error: "not found", path, requestId });
+			if (req.method !== "GET" && req.method !== "HEAD") {
+				res.setHeader("Allow", "GET, HEAD");
+				return send(405, { error: "method not allowed", method: req.method, requestId });
+			}
+			switch (route) {
+				case "/":
+					return send(200, { app: config.appName, version: config.version, pod: config.podName, requestId });
+				case "/healthz":
+					return send(200, { status: "ok" });
+				case "/readyz":
+					return state.phase === "ready" ? send(200, { status: "ready" }) : send(503, { status: state.phase });
+				default:
+					return send(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+			}
+		},
+	);
+	server.keepAliveTimeout = config.keepAliveTimeoutMs;
 
 	return { server, state, metrics };
 }

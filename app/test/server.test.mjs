@@ -92,6 +92,15 @@ describe("configuration errors", () => {
 		[{ SHUTDOWN_DELAY_SECONDS: "-1" }, /SHUTDOWN_DELAY_SECONDS="-1" is not accepted: expected seconds from 0 to 300/],
 		[{ DRAIN_TIMEOUT_SECONDS: "0" }, /DRAIN_TIMEOUT_SECONDS=0 is not accepted/],
 		[{ APP_VERSION: "1.0 beta" }, /APP_VERSION="1.0 beta" is not accepted/],
+		[{ HEADERS_TIMEOUT_SECONDS: "0" }, /must be above 0: 0 turns the limit off/],
+		[
+			{ HEADERS_TIMEOUT_SECONDS: "30", REQUEST_TIMEOUT_SECONDS: "20" },
+			/REQUEST_TIMEOUT_SECONDS=20 is below HEADERS_TIMEOUT_SECONDS=30: the whole request includes its headers/,
+		],
+		[
+			{ KEEP_ALIVE_TIMEOUT_SECONDS: "a day" },
+			/KEEP_ALIVE_TIMEOUT_SECONDS="a day" is not accepted: expected seconds from 0 to 7200/,
+		],
 	]) {
 		it(`exits 2 with a clear message: ${JSON.stringify(env)}`, async () => {
 			const srv = await startServer(env);
@@ -205,5 +214,88 @@ describe("graceful shutdown", () => {
 		const { code } = await srv.exited;
 		assert.equal(code, 0);
 		assert.equal(srv.logs.find((l) => l.event === "shutdown").signal, "SIGINT");
+	});
+});
+
+/**
+ * A raw TCP client, as a slow or hostile one: writes `first` at once, then `slowly` one byte every
+ * `everyMs`, and reports when the server closed the connection, what it answered, and how many
+ * of the slow bytes got in.
+ */
+function dribble(port, { first = "", slowly = "", everyMs = 2000 }) {
+	const socket = net.connect(port, "127.0.0.1");
+	const started = Date.now();
+	let answer = "";
+	let sent = 0;
+	socket.setEncoding("utf8");
+	socket.on("data", (c) => {
+		answer += c;
+	});
+	socket.on("error", () => {});
+	socket.write(first);
+	const timer = setInterval(() => {
+		if (sent < slowly.length && !socket.destroyed) socket.write(slowly[sent++]);
+	}, everyMs);
+	return new Promise((resolve) =>
+		socket.on("close", () => {
+			clearInterval(timer);
+			resolve({ afterMs: Date.now() - started, answer, sent });
+		}),
+	);
+}
+
+describe("slow and hostile clients (defaults: headers 10 s, request 20 s, body 16 KiB)", { concurrency: true }, async () => {
+	const srv = await startServer();
+	after(() => srv.child.kill("SIGKILL"));
+
+	it("cuts a client that sends its headers one byte every two seconds within 20 s, serving others meanwhile", async () => {
+		const slow = dribble(srv.port, { slowly: `GET / HTTP/1.1\r\nHost: app\r\nX-Slow: ${"a".repeat(100)}` });
+		// Other clients are served normally while the slow one holds its connection.
+		const served = [];
+		for (let n = 0; n < 5; n++) {
+			await sleep(1500);
+			const t0 = Date.now();
+			const res = await request(`${srv.url}/`);
+			served.push([res.status, Date.now() - t0]);
+		}
+		const { afterMs, sent } = await slow;
+		assert.ok(afterMs >= 9000 && afterMs < 20_000, `closed after ${afterMs} ms`);
+		assert.ok(sent < 20, `the slow client got ${sent} bytes in`);
+		assert.deepEqual(
+			served.map(([status]) => status),
+			[200, 200, 200, 200, 200],
+		);
+		assert.ok(
+			served.every(([, ms]) => ms < 500),
+			`every other request answered promptly: ${served.map(([, ms]) => ms)}`,
+		);
+	});
+
+	it("cuts a body dribbled one byte every two seconds within 60 s (Node's default would hold it ~300 s)", async () => {
+		const { afterMs, answer } = await dribble(srv.port, {
+			first: "GET / HTTP/1.1\r\nHost: app\r\nContent-Length: 10000\r\n\r\n",
+			slowly: "x".repeat(10_000),
+		});
+		assert.ok(afterMs >= 19_000 && afterMs < 60_000, `closed after ${afterMs} ms`);
+		assert.match(answer, /^HTTP\/1\.1 200/, "the GET itself was answered; only the dribbled body was cut");
+		const res = await request(`${srv.url}/healthz`);
+		assert.equal(res.status, 200, "and the server still serves");
+	});
+
+	it("answers a declared body over 16 KiB with 413 at once, without reading it, and closes", async () => {
+		const { afterMs, answer, sent } = await dribble(srv.port, {
+			first: `POST / HTTP/1.1\r\nHost: app\r\nContent-Length: 100000\r\n\r\n${"x".repeat(100)}`,
+			slowly: "x".repeat(100),
+			everyMs: 10,
+		});
+		assert.ok(afterMs < 2000, `closed after ${afterMs} ms, with ${sent} more bytes sent`);
+		assert.match(answer, /^HTTP\/1\.1 413 /);
+		assert.match(answer, /connection: close/i);
+		assert.match(answer, /"maxBytes":16384/);
+	});
+
+	it("keeps an idle keep-alive connection longer than the Gateway's upstream idle timeout (1 h)", async () => {
+		const res = await request(`${srv.url}/healthz`, { headers: { Connection: "keep-alive" } });
+		assert.match(res.headers["keep-alive"] ?? "", /timeout=3660/);
 	});
 });
