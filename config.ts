@@ -10,6 +10,13 @@ import { cidrProblem } from "./lib/cidr";
 import { didYouMean } from "./lib/didYouMean";
 import { GUID, PRINCIPAL_TYPES, type Principal } from "./lib/principals";
 import { sourceInfo } from "./lib/sourceInfo";
+import {
+	hostnameProblem,
+	type KeyVaultCertificate,
+	parseCertificateUri,
+	parseDnsZoneId,
+	vaultIdProblem,
+} from "./lib/tlsEndpoint";
 import { vmSizeProblem } from "./lib/vmSizes";
 
 /** The two environment profiles; every default below depends on which one a stack uses. */
@@ -77,6 +84,18 @@ export interface StackConfig {
 		nodePools: NodePoolSpec[];
 		logRetentionDays: number;
 	};
+	/**
+	 * The app on a name of its own over HTTPS, through a Gateway whose listener serves a Key Vault
+	 * certificate; undefined without a `hostname` (the app is then exposed by `serviceType`).
+	 */
+	gateway?: {
+		hostname: string;
+		certificate: KeyVaultCertificate;
+		/** The resource id of the vault holding the certificate: where the reader role is granted. */
+		vaultId: string;
+		/** The Azure DNS zone the hostname is published in, when one is given. */
+		dnsZone?: { id: string; name: string };
+	};
 	app: {
 		name: string;
 		namespace: string;
@@ -123,6 +142,10 @@ export const CONFIG_KEYS = [
 	"appReplicas",
 	"appMaxReplicas",
 	"serviceType",
+	"hostname",
+	"tlsCertificate",
+	"tlsKeyVaultId",
+	"dnsZone",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -469,6 +492,15 @@ export function parseStackConfig(
 		if (because) bad("registryPrivateLink", "true", because);
 	}
 
+	const gateway = parseGateway(raw, key, bad, problems);
+	if (gateway && raw.serviceType === "LoadBalancer") {
+		bad(
+			"serviceType",
+			raw.serviceType,
+			`with ${key("hostname")} set the Gateway is the way in and the app's Service is ClusterIP; remove serviceType`,
+		);
+	}
+
 	const config: StackConfig = {
 		environment,
 		location: opts.location ?? "",
@@ -483,6 +515,7 @@ export function parseStackConfig(
 						"expected the name of an existing resource group: 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'",
 					) || undefined,
 		deployers,
+		gateway,
 		registry: { sku: registrySku, privateLink },
 		network: { mode: networkMode, plan },
 		images: { source: imageSource, promoteFrom },
@@ -507,12 +540,59 @@ export function parseStackConfig(
 			),
 			replicas,
 			maxReplicas,
-			serviceType: oneOf<ServiceType>("serviceType", ["LoadBalancer", "ClusterIP"], "LoadBalancer"),
+			serviceType: gateway ? "ClusterIP" : oneOf<ServiceType>("serviceType", ["LoadBalancer", "ClusterIP"], "LoadBalancer"),
 			resilience: d.resilience,
 		},
 	};
 	if (problems.length > 0) throw new ConfigError(problems);
 	return config;
+}
+
+/**
+ * The HTTPS settings, or undefined without a hostname. A hostname needs a certificate in every
+ * environment: a Gateway that serves a certificate nobody chose (self-signed, say) teaches users
+ * to click through warnings, and the README shows how to make one in a vault for dev.
+ */
+function parseGateway(
+	raw: Partial<Record<string, string>>,
+	key: (k: string) => string,
+	bad: (k: string, value: string, accepted: string) => void,
+	problems: string[],
+): StackConfig["gateway"] {
+	const { hostname, tlsCertificate, tlsKeyVaultId, dnsZone } = raw;
+	if (hostname === undefined) {
+		for (const k of ["tlsCertificate", "tlsKeyVaultId", "dnsZone"] as const) {
+			const v = raw[k];
+			if (v !== undefined) bad(k, v, `it does nothing without ${key("hostname")}, the name the app is served at`);
+		}
+		return undefined;
+	}
+	const hostProblem = hostnameProblem(hostname);
+	if (hostProblem) bad("hostname", hostname, hostProblem);
+	if (tlsCertificate === undefined) {
+		problems.push(
+			`${key("hostname")} = ${JSON.stringify(hostname)} needs ${key("tlsCertificate")}, the Key Vault certificate its listener serves ` +
+				"(https://<vault>.vault.azure.net/certificates/<name>), and tlsKeyVaultId, the vault's resource id",
+		);
+		return undefined;
+	}
+	const certificate = parseCertificateUri(tlsCertificate);
+	if (typeof certificate === "string") {
+		bad("tlsCertificate", tlsCertificate, certificate);
+		return undefined;
+	}
+	if (tlsKeyVaultId === undefined) {
+		problems.push(
+			`${key("tlsCertificate")} is set but ${key("tlsKeyVaultId")} is not: expected the resource id of vault ${certificate.vaultName}`,
+		);
+		return undefined;
+	}
+	const vaultProblem = vaultIdProblem(tlsKeyVaultId, certificate);
+	if (vaultProblem) bad("tlsKeyVaultId", tlsKeyVaultId, vaultProblem);
+	const zone = dnsZone === undefined ? undefined : parseDnsZoneId(dnsZone, hostname);
+	if (typeof zone === "string") bad("dnsZone", dnsZone ?? "", zone);
+	if (hostProblem || vaultProblem || typeof zone === "string") return undefined;
+	return { hostname, certificate, vaultId: tlsKeyVaultId, dnsZone: zone };
 }
 
 const STACK_NAME = /^[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*$/;

@@ -447,3 +447,66 @@ describe("config: the network and the registry's private endpoint", () => {
 		assert.deepEqual([asBefore.network.mode, asBefore.registry.privateLink], ["aks-managed", false]);
 	});
 });
+
+describe("config: serving the app on its own name", () => {
+	const SUB = "11111111-2222-3333-4444-555555555555";
+	const VAULT = `/subscriptions/${SUB}/resourceGroups/rg-certs/providers/Microsoft.KeyVault/vaults/shop-certs`;
+	const CERT = "https://shop-certs.vault.azure.net/certificates/app-tls";
+	const ZONE = `/subscriptions/${SUB}/resourceGroups/rg-dns/providers/Microsoft.Network/dnszones/example.com`;
+	const https = { hostname: "shop.example.com", tlsCertificate: CERT, tlsKeyVaultId: VAULT };
+
+	it("reads hostname, certificate, vault and zone, and makes the Service ClusterIP", () => {
+		const c = parseStackConfig({ ...https, dnsZone: ZONE }, base);
+		assert.deepEqual(c.gateway, {
+			hostname: "shop.example.com",
+			certificate: { uri: CERT, vaultName: "shop-certs", certificateName: "app-tls" },
+			vaultId: VAULT,
+			dnsZone: { id: ZONE, name: "example.com" },
+		});
+		assert.equal(c.app.serviceType, "ClusterIP");
+		const without = parseStackConfig({}, base);
+		assert.equal(without.gateway, undefined);
+		assert.equal(without.app.serviceType, "LoadBalancer", "without a hostname, today's exposure");
+	});
+
+	it("rejects each bad setting, naming key, value and what is accepted", () => {
+		rejects({ ...https, hostname: "shop_example" }, "hostname", "shop_example", /expected a DNS name such as app\.example\.com/);
+		rejects(
+			{ ...https, tlsCertificate: `${CERT}/abc123` },
+			"tlsCertificate",
+			`${CERT}/abc123`,
+			/versionless Key Vault certificate URI/,
+		);
+		rejects(
+			{ ...https, tlsCertificate: "https://shop-certs.vault.azure.net/secrets/app-tls" },
+			"tlsCertificate",
+			"/secrets/app-tls",
+			/versionless Key Vault certificate URI/,
+		);
+		rejects(
+			{ ...https, tlsKeyVaultId: VAULT.replace("shop-certs", "other-certs") },
+			"tlsKeyVaultId",
+			"other-certs",
+			/the certificate is in vault shop-certs/,
+		);
+		rejects(
+			{ ...https, dnsZone: ZONE.replace("example.com", "example.org") },
+			"dnsZone",
+			"example.org",
+			/does not contain the hostname shop\.example\.com/,
+		);
+		rejects({ ...https, serviceType: "LoadBalancer" }, "serviceType", "LoadBalancer", /the Gateway is the way in/);
+		rejects({ dnsZone: ZONE }, "dnsZone", "example.com", /does nothing without .*hostname/);
+	});
+
+	it("asks for a certificate with a hostname, and for the vault with a certificate", () => {
+		assert.throws(
+			() => parseStackConfig({ hostname: "shop.example.com" }, base),
+			/hostname = "shop\.example\.com" needs .*tlsCertificate/,
+		);
+		assert.throws(
+			() => parseStackConfig({ hostname: "shop.example.com", tlsCertificate: CERT }, base),
+			/tlsKeyVaultId is not: expected the resource id of vault shop-certs/,
+		);
+	});
+});
