@@ -16,6 +16,10 @@ export interface ArmActionRequest {
 	what: string;
 	/** The action's URL, `api-version` included. */
 	url: string;
+	/** POST for an action; PUT to write a resource. Default: POST. */
+	method?: "POST" | "PUT";
+	/** Extra request headers, e.g. `If-Match` with the ETag a PUT was computed from. */
+	headers?: Record<string, string>;
 	body: unknown;
 	/** Gives an ARM access token; asked before every request, so a long wait never outlives one. */
 	token: () => Promise<string>;
@@ -38,8 +42,9 @@ export function armErrorText(body: string): string {
 export type OperationHandle = { kind: "async-operation" | "location"; url: string } | undefined;
 
 /**
- * Classifies the answer to the action's POST. 200/204: done, nothing to follow. 201/202: accepted,
- * follow the handle. 401/403: not yet (a new role assignment propagates; Azure documents up to 10
+ * Classifies the answer to the action's POST or PUT. With an `Azure-AsyncOperation` header, follow
+ * it (a resource PUT answers 200 or 201 while still running); otherwise 200/204: done, nothing to
+ * follow; 201/202: accepted, follow `Location`. 401/403: not yet (a new role assignment propagates; Azure documents up to 10
  * minutes). 408/429/5xx: not yet. Anything else (400 bad request, 404 no such registry, 409
  * conflict): fail now with ARM's own message.
  */
@@ -49,11 +54,14 @@ export function classifyStart(
 	body: string,
 	what: string,
 ): Attempt<OperationHandle> {
+	const asyncOp = headers["azure-asyncoperation"];
+	// A resource PUT may answer 200 or 201 and still be running: the operation header says so.
+	if ((status === 200 || status === 201 || status === 202) && asyncOp) {
+		return { done: true, value: { kind: "async-operation", url: asyncOp } };
+	}
 	if (status === 200 || status === 204) return { done: true, value: undefined };
 	if (status === 201 || status === 202) {
-		const asyncOp = headers["azure-asyncoperation"];
 		const location = headers.location;
-		if (asyncOp) return { done: true, value: { kind: "async-operation", url: asyncOp } };
 		if (location) return { done: true, value: { kind: "location", url: location } };
 		throw permanentError(`${what}: ARM accepted the request (${status}) but named no operation to follow`);
 	}
@@ -92,12 +100,13 @@ export function classifyPoll(handle: NonNullable<OperationHandle>, status: numbe
 }
 
 /**
- * Runs one ARM action the way Azure's SDKs do: POST, then, when ARM accepts it for later, poll the
- * operation until it ends; both phases bounded by `retry`. Returns how many requests it made.
+ * Runs one ARM action the way Azure's SDKs do: POST (or PUT), then, when ARM accepts it for later,
+ * poll the operation until it ends; both phases bounded by `retry`. Returns how many requests it made.
+ * A PUT answered 200 or 201 with an operation header is followed too (AKS answers a cluster PUT so).
  */
 export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = ARM_ACTION_RETRY): Promise<number> {
 	let requests = 0;
-	const call = async (method: "GET" | "POST", url: string, body?: string) => {
+	const call = async (method: "GET" | "POST" | "PUT", url: string, body?: string) => {
 		requests++;
 		return httpRequest({
 			url,
@@ -105,7 +114,7 @@ export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = 
 			headers: {
 				Authorization: `Bearer ${await req.token()}`,
 				Accept: "application/json",
-				...(body === undefined ? {} : { "Content-Type": "application/json" }),
+				...(body === undefined ? {} : { "Content-Type": "application/json", ...req.headers }),
 			},
 			body,
 			timeoutMs: retry.requestTimeoutMs,
@@ -115,7 +124,7 @@ export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = 
 	const handle = await retryUntil(
 		req.what,
 		async () => {
-			const res = await call("POST", req.url, payload);
+			const res = await call(req.method ?? "POST", req.url, payload);
 			return classifyStart(res.status, res.headers, res.body, req.what);
 		},
 		retry,

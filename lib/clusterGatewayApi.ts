@@ -1,0 +1,226 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ARM_ACTION_RETRY, ARM_ENDPOINT, armErrorText, runArmAction } from "./armAction";
+import type { ExecSpec } from "./execCredential";
+import { httpRequest } from "./http";
+import { armTokens } from "./imageImport";
+import { permanentError, type RetryOptions, retryUntil } from "./retry";
+
+/**
+ * The first GA `managedClusters` API version with both switches the app routing Gateway API
+ * implementation needs (`gatewayAPIImplementations` was added in 2026-02-01; both went GA with
+ * AKS v20260428). azure-native 3.28 models the cluster at 2025-09-01, which has neither: see
+ * docs/decisions/0001-gateway-api-on-aks.md.
+ */
+export const GATEWAY_API_VERSION = "2026-04-01";
+
+/** The two switches, as `az aks update --enable-gateway-api --enable-app-routing-istio` sets them. */
+export interface GatewayApiState {
+	/** `ingressProfile.gatewayAPI.installation`: "Standard" installs the managed Gateway API CRDs. */
+	installation: string;
+	/** `ingressProfile.webAppRouting.gatewayAPIImplementations.appRoutingIstio.mode`: the `approuting-istio` GatewayClass. */
+	appRoutingIstio: string;
+}
+
+export const ENABLED: GatewayApiState = { installation: "Standard", appRoutingIstio: "Enabled" };
+export const DISABLED: GatewayApiState = { installation: "Disabled", appRoutingIstio: "Disabled" };
+
+export interface GatewayApiInputs {
+	/** ARM id of the AKS cluster. */
+	clusterId: string;
+	/**
+	 * Changes whenever azure-native writes the cluster (the cluster's declared inputs, hashed): the
+	 * switches are then written again after it, whatever AKS does with fields a 2025-09-01 PUT
+	 * does not know.
+	 */
+	clusterGeneration: string;
+	/** Exec credential plugin that hands out ARM tokens (run inside each operation, never stored). */
+	credential: ExecSpec;
+	/** ARM endpoint. Default: {@link ARM_ENDPOINT}; tests point it at loopback. */
+	armEndpoint?: string;
+	/** Budget for each request and ARM's operation. Default: {@link ARM_ACTION_RETRY}. */
+	retry?: RetryOptions;
+}
+
+export interface GatewayApiOutputs extends GatewayApiState {
+	clusterId: string;
+	clusterGeneration: string;
+	/** The plugin's command line, kept so a refresh can read the cluster: a command, not a credential. */
+	credential: ExecSpec;
+	armEndpoint?: string;
+	/** Requests the last write took (0: the cluster already had both switches). */
+	requests: number;
+}
+
+/** The switches a cluster's GET body shows ("Disabled" for what it does not mention). */
+export function gatewayApiState(cluster: unknown): GatewayApiState {
+	const ingress = (cluster as { properties?: { ingressProfile?: any } })?.properties?.ingressProfile;
+	return {
+		installation: ingress?.gatewayAPI?.installation ?? "Disabled",
+		appRoutingIstio: ingress?.webAppRouting?.gatewayAPIImplementations?.appRoutingIstio?.mode ?? "Disabled",
+	};
+}
+
+/** Properties AKS reports and never takes: dropped from the body written back. */
+const READ_ONLY = [
+	"provisioningState",
+	"powerState",
+	"fqdn",
+	"privateFQDN",
+	"azurePortalFQDN",
+	"maxAgentPools",
+	"currentKubernetesVersion",
+	"resourceUID",
+];
+const READ_ONLY_POOL = ["provisioningState", "currentOrchestratorVersion", "nodeImageVersion", "eTag"];
+
+/**
+ * The cluster as GET returned it, with the two switches set and what AKS reports but never takes
+ * left out: everything else is written back as it is, so nothing the cluster has is reset. The
+ * same read-modify-write `az aks update` and azapi's `azapi_update_resource` do.
+ */
+export function withGatewayApi(cluster: any, state: GatewayApiState): any {
+	const body = structuredClone(cluster);
+	delete body.systemData;
+	const props = body.properties ?? {};
+	for (const k of READ_ONLY) delete props[k];
+	for (const pool of props.agentPoolProfiles ?? []) for (const k of READ_ONLY_POOL) delete pool[k];
+	const ingress = props.ingressProfile ?? {};
+	const routing = ingress.webAppRouting ?? {};
+	props.ingressProfile = {
+		...ingress,
+		gatewayAPI: { ...ingress.gatewayAPI, installation: state.installation },
+		webAppRouting: {
+			...routing,
+			gatewayAPIImplementations: {
+				...routing.gatewayAPIImplementations,
+				appRoutingIstio: { ...routing.gatewayAPIImplementations?.appRoutingIstio, mode: state.appRoutingIstio },
+			},
+		},
+	};
+	body.properties = props;
+	return body;
+}
+
+const same = (a: GatewayApiState, b: GatewayApiState) =>
+	a.installation === b.installation && a.appRoutingIstio === b.appRoutingIstio;
+
+/** GET the cluster: its body, or undefined when it no longer exists; throttling and 5xx retried. */
+async function getCluster(
+	url: string,
+	token: () => Promise<string>,
+	retry: RetryOptions,
+	what: string,
+): Promise<any | undefined> {
+	return retryUntil(
+		what,
+		async () => {
+			const res = await httpRequest({
+				url,
+				headers: { Authorization: `Bearer ${await token()}`, Accept: "application/json" },
+				timeoutMs: retry.requestTimeoutMs,
+			});
+			if (res.status === 200) return { done: true, value: JSON.parse(res.body) };
+			if (res.status === 404) return { done: true, value: undefined };
+			if ([401, 403, 408, 429].includes(res.status) || res.status >= 500) {
+				return { done: false, reason: `${res.status} ${armErrorText(res.body)}` };
+			}
+			throw permanentError(`${what}: ARM answered ${res.status} ${armErrorText(res.body)}`);
+		},
+		retry,
+	);
+}
+
+/**
+ * Brings the cluster's switches to `state`: reads the cluster, and writes it back only when they
+ * differ, following AKS's long-running operation. A cluster that no longer exists is left alone.
+ */
+export async function ensureGatewayApi(
+	inputs: GatewayApiInputs,
+	state: GatewayApiState,
+): Promise<{ live: GatewayApiState | undefined; requests: number }> {
+	const arm = (inputs.armEndpoint ?? ARM_ENDPOINT).replace(/\/$/, "");
+	const url = `${arm}${inputs.clusterId}?api-version=${GATEWAY_API_VERSION}`;
+	const retry = inputs.retry ?? ARM_ACTION_RETRY;
+	const token = armTokens(inputs.credential);
+	const name = inputs.clusterId.split("/").pop();
+	const cluster = await getCluster(url, token, retry, `Reading AKS cluster ${name}`);
+	if (cluster === undefined) return { live: undefined, requests: 1 };
+	if (same(gatewayApiState(cluster), state)) return { live: state, requests: 1 };
+	const requests = await runArmAction(
+		{
+			what: `${state.installation === "Standard" ? "Enabling" : "Disabling"} Gateway API on AKS cluster ${name}`,
+			url,
+			method: "PUT",
+			body: withGatewayApi(cluster, state),
+			token,
+		},
+		retry,
+	);
+	return { live: state, requests: requests + 1 };
+}
+
+const outputs = (inputs: GatewayApiInputs, live: GatewayApiState, requests: number): GatewayApiOutputs => ({
+	clusterId: inputs.clusterId,
+	clusterGeneration: inputs.clusterGeneration,
+	credential: inputs.credential,
+	...(inputs.armEndpoint === undefined ? {} : { armEndpoint: inputs.armEndpoint }),
+	...live,
+	requests,
+});
+
+/**
+ * The dynamic provider behind {@link ClusterGatewayApi}. `create` and `update` switch the managed
+ * Gateway API CRDs and the `approuting-istio` implementation on; `read` reports what the cluster
+ * has, so a refresh after someone switched them off shows a change the next `up` repairs; `delete`
+ * switches them off (a cluster already gone is fine).
+ */
+export const clusterGatewayApiProvider: pulumi.dynamic.ResourceProvider<GatewayApiInputs, GatewayApiOutputs> = {
+	async create(inputs) {
+		const { live, requests } = await ensureGatewayApi(inputs, ENABLED);
+		if (!live) throw permanentError(`AKS cluster ${inputs.clusterId} does not exist`);
+		return { id: `${inputs.clusterId}/gatewayApi`, outs: outputs(inputs, live, requests) };
+	},
+	async read(id, props) {
+		const p = props as GatewayApiOutputs;
+		const arm = (p.armEndpoint ?? ARM_ENDPOINT).replace(/\/$/, "");
+		const cluster = await getCluster(
+			`${arm}${p.clusterId}?api-version=${GATEWAY_API_VERSION}`,
+			armTokens(p.credential),
+			ARM_ACTION_RETRY,
+			`Reading AKS cluster ${p.clusterId.split("/").pop()}`,
+		);
+		return { id, props: { ...p, ...(cluster ? gatewayApiState(cluster) : DISABLED) } };
+	},
+	async diff(_id, olds, news) {
+		const changed =
+			olds.clusterId !== news.clusterId ||
+			olds.clusterGeneration !== news.clusterGeneration ||
+			!same(olds as GatewayApiState, ENABLED);
+		return { changes: changed, replaces: olds.clusterId !== news.clusterId ? ["clusterId"] : [] };
+	},
+	async update(_id, _olds, news) {
+		const { live, requests } = await ensureGatewayApi(news, ENABLED);
+		if (!live) throw permanentError(`AKS cluster ${news.clusterId} does not exist`);
+		return { outs: outputs(news, live, requests) };
+	},
+	async delete(_id, props) {
+		await ensureGatewayApi(props as GatewayApiOutputs, DISABLED);
+	},
+};
+
+export type ClusterGatewayApiArgs = { [K in keyof Omit<GatewayApiInputs, "retry">]: pulumi.Input<GatewayApiInputs[K]> };
+
+/** The managed Gateway API CRDs and the app routing Istio implementation, switched on for one cluster. */
+export class ClusterGatewayApi extends pulumi.dynamic.Resource {
+	declare readonly installation: pulumi.Output<string>;
+	declare readonly appRoutingIstio: pulumi.Output<string>;
+
+	constructor(name: string, args: ClusterGatewayApiArgs, opts?: pulumi.CustomResourceOptions) {
+		super(
+			clusterGatewayApiProvider,
+			name,
+			{ ...args, installation: undefined, appRoutingIstio: undefined, requests: undefined },
+			opts,
+		);
+	}
+}

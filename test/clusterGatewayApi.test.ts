@@ -1,0 +1,260 @@
+import * as assert from "node:assert/strict";
+import {
+	ClusterGatewayApi,
+	clusterGatewayApiProvider,
+	DISABLED,
+	ENABLED,
+	GATEWAY_API_VERSION,
+	type GatewayApiInputs,
+	gatewayApiState,
+	withGatewayApi,
+} from "../lib/clusterGatewayApi";
+import { allRegistered, mockJwt, PROJECT, StackMocks, SUBSCRIPTION_ID, TENANT_ID } from "../simulator";
+import { execCredential, standInPlugin } from "./credentialPlugins";
+import { type Answer, fastRetry, scriptedServer } from "./loopback";
+import { runSerialized } from "./serialized";
+
+const CLUSTER = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-shop/providers/Microsoft.ContainerService/managedClusters/shop-aks`;
+const TOKEN_SIGNATURE = "ARMTOKENSIGNATURE";
+const armPlugin = () =>
+	standInPlugin(
+		execCredential(
+			`${mockJwt({ aud: "https://management.azure.com", tid: TENANT_ID, oid: "d0d0d0d0-0000-4000-8000-000000000001", exp: Math.floor(Date.now() / 1000) + 3600 }).replace(/\.[^.]*$/, "")}.${TOKEN_SIGNATURE}`,
+		),
+	);
+
+/** A cluster as AKS's GET returns it: what it was made with, what it reports, and the switches as given. */
+const cluster = (ingressProfile?: unknown) => ({
+	id: CLUSTER,
+	name: "shop-aks",
+	location: "westeurope",
+	identity: { type: "SystemAssigned", principalId: "p" },
+	systemData: { createdBy: "someone" },
+	properties: {
+		provisioningState: "Succeeded",
+		powerState: { code: "Running" },
+		fqdn: "shop-abc.hcp.westeurope.azmk8s.io",
+		currentKubernetesVersion: "1.35.3",
+		kubernetesVersion: "1.35",
+		dnsPrefix: "shop",
+		agentPoolProfiles: [
+			{
+				name: "system",
+				count: 3,
+				vmSize: "Standard_D4s_v5",
+				provisioningState: "Succeeded",
+				nodeImageVersion: "AKSAzureLinux-x",
+			},
+		],
+		networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", podCidr: "10.244.0.0/16" },
+		aadProfile: { managed: true, enableAzureRBAC: true },
+		...(ingressProfile === undefined ? {} : { ingressProfile }),
+	},
+});
+const enabledProfile = {
+	gatewayAPI: { installation: "Standard" },
+	webAppRouting: { gatewayAPIImplementations: { appRoutingIstio: { mode: "Enabled" } } },
+};
+const ok = (body: unknown): Answer => ({ status: 200, body: JSON.stringify(body) });
+const putAccepted: Answer = {
+	status: 200,
+	body: "{}",
+	headers: { "Azure-AsyncOperation": `{self}/operations/op-9?api-version=${GATEWAY_API_VERSION}` },
+};
+const inputs = (arm: string, over: Partial<GatewayApiInputs> = {}): GatewayApiInputs => ({
+	clusterId: CLUSTER,
+	clusterGeneration: "g1",
+	credential: armPlugin(),
+	armEndpoint: arm,
+	retry: fastRetry(),
+	...over,
+});
+
+describe("ClusterGatewayApi: the managed Gateway API switches, against a loopback ARM", () => {
+	it("writes the cluster back with both switches on, keeping everything else and dropping what AKS only reports", () => {
+		const body = withGatewayApi(cluster({ webAppRouting: { enabled: false, dnsZoneResourceIds: ["z"] } }), ENABLED);
+		assert.deepEqual(body.properties.ingressProfile, {
+			gatewayAPI: { installation: "Standard" },
+			webAppRouting: {
+				enabled: false,
+				dnsZoneResourceIds: ["z"],
+				gatewayAPIImplementations: { appRoutingIstio: { mode: "Enabled" } },
+			},
+		});
+		assert.deepEqual(body.properties.agentPoolProfiles, [{ name: "system", count: 3, vmSize: "Standard_D4s_v5" }]);
+		assert.deepEqual(body.properties.networkProfile, cluster().properties.networkProfile);
+		for (const k of ["provisioningState", "powerState", "fqdn", "currentKubernetesVersion"])
+			assert.equal(k in body.properties, false, k);
+		assert.equal("systemData" in body, false);
+		assert.deepEqual(gatewayApiState(body), ENABLED);
+		assert.deepEqual(gatewayApiState(cluster()), DISABLED);
+	});
+
+	it("enables: GET, PUT at the 2026-04-01 API, follows AKS's operation until it succeeds, and keeps no token", async () => {
+		const srv = await scriptedServer([ok(cluster()), putAccepted, ok({ status: "InProgress" }), ok({ status: "Succeeded" })]);
+		try {
+			const given = inputs(srv.url);
+			const result = await clusterGatewayApiProvider.create(given);
+			const outs = result.outs;
+			assert.ok(outs);
+			assert.equal(result.id, `${CLUSTER}/gatewayApi`);
+			assert.deepEqual([outs.installation, outs.appRoutingIstio, outs.requests], ["Standard", "Enabled", 4]);
+			const [get, put, ...polls] = srv.seen;
+			assert.deepEqual([get.method, get.url], ["GET", `${CLUSTER}?api-version=${GATEWAY_API_VERSION}`]);
+			assert.deepEqual([put.method, put.url], ["PUT", `${CLUSTER}?api-version=${GATEWAY_API_VERSION}`]);
+			assert.deepEqual(gatewayApiState(JSON.parse(put.body)), ENABLED);
+			assert.equal(
+				JSON.parse(put.body).properties.kubernetesVersion,
+				"1.35",
+				"the rest of the cluster is written back as it was",
+			);
+			assert.deepEqual(
+				polls.map((p) => p.method),
+				["GET", "GET"],
+			);
+			assert.match(String(put.headers.authorization), new RegExp(`\\.${TOKEN_SIGNATURE}$`));
+			// State keeps the plugin's command line (for refresh), which runs anew each time; the stand-in
+			// used here prints a fixed token, the real plugin holds none. Nothing the plugin printed is kept.
+			assert.deepEqual(outs.credential, given.credential);
+			assert.ok(!JSON.stringify({ ...outs, credential: undefined }).includes(TOKEN_SIGNATURE), "no token in what goes to state");
+		} finally {
+			await srv.close();
+		}
+	});
+
+	it("writes nothing when the cluster already has both switches (a second up, or az aks update did it)", async () => {
+		const srv = await scriptedServer([ok(cluster(enabledProfile))]);
+		try {
+			const result = await clusterGatewayApiProvider.create(inputs(srv.url));
+			assert.equal(result.outs?.requests, 1);
+			assert.deepEqual(
+				srv.seen.map((s) => s.method),
+				["GET"],
+			);
+		} finally {
+			await srv.close();
+		}
+	});
+
+	it("surfaces ARM's refusal, and an operation that fails, with ARM's own message", async () => {
+		const refused = await scriptedServer([
+			ok(cluster()),
+			{ status: 400, body: '{"error":{"code":"BadRequest","message":"Gateway API needs Kubernetes 1.31 or later"}}' },
+		]);
+		const failed = await scriptedServer([
+			ok(cluster()),
+			putAccepted,
+			ok({ status: "Failed", error: { code: "IstioInstallFailed", message: "istiod did not become ready" } }),
+		]);
+		try {
+			await assert.rejects(
+				clusterGatewayApiProvider.create(inputs(refused.url)),
+				/refused it with 400 BadRequest: Gateway API needs Kubernetes 1\.31 or later/,
+			);
+			await assert.rejects(
+				clusterGatewayApiProvider.create(inputs(failed.url)),
+				/ended Failed: IstioInstallFailed: istiod did not become ready/,
+			);
+		} finally {
+			await refused.close();
+			await failed.close();
+		}
+	});
+
+	it("gives up on an operation that never finishes, within its budget", async () => {
+		const srv = await scriptedServer([ok(cluster()), putAccepted, ok({ status: "InProgress" })]);
+		try {
+			const started = Date.now();
+			await assert.rejects(
+				clusterGatewayApiProvider.create(inputs(srv.url, { retry: fastRetry(500) })),
+				/waiting for ARM's operation/,
+			);
+			assert.ok(Date.now() - started < 3_000);
+		} finally {
+			await srv.close();
+		}
+	});
+
+	it("reads what the cluster has, so a refresh after someone switched it off shows a change to repair", async () => {
+		const srv = await scriptedServer([ok(cluster({ gatewayAPI: { installation: "Disabled" } }))]);
+		try {
+			const outs = {
+				clusterId: CLUSTER,
+				clusterGeneration: "g1",
+				credential: armPlugin(),
+				armEndpoint: srv.url,
+				...ENABLED,
+				requests: 4,
+			};
+			const read = await clusterGatewayApiProvider.read?.(`${CLUSTER}/gatewayApi`, outs);
+			const props = read?.props;
+			assert.ok(props);
+			assert.deepEqual([props.installation, props.appRoutingIstio], ["Disabled", "Disabled"]);
+			const diff = await clusterGatewayApiProvider.diff?.(`${CLUSTER}/gatewayApi`, props, inputs(srv.url));
+			assert.equal(diff?.changes, true);
+			const same = await clusterGatewayApiProvider.diff?.(`${CLUSTER}/gatewayApi`, outs, inputs(srv.url));
+			assert.equal(same?.changes, false, "nothing to do when the cluster has both and azure-native wrote nothing");
+			const rewritten = await clusterGatewayApiProvider.diff?.(
+				`${CLUSTER}/gatewayApi`,
+				outs,
+				inputs(srv.url, { clusterGeneration: "g2" }),
+			);
+			assert.deepEqual(
+				[rewritten?.changes, rewritten?.replaces],
+				[true, []],
+				"after azure-native writes the cluster, write the switches again",
+			);
+		} finally {
+			await srv.close();
+		}
+	});
+
+	it("switches both off on delete, and leaves a cluster that is already gone alone", async () => {
+		const srv = await scriptedServer([ok(cluster(enabledProfile)), putAccepted, ok({ status: "Succeeded" })]);
+		const gone = await scriptedServer([{ status: 404, body: '{"error":{"code":"ResourceNotFound","message":"gone"}}' }]);
+		try {
+			await clusterGatewayApiProvider.delete?.(`${CLUSTER}/gatewayApi`, { ...inputs(srv.url), ...ENABLED, requests: 1 });
+			assert.deepEqual(gatewayApiState(JSON.parse(srv.seen[1].body)), DISABLED);
+			await clusterGatewayApiProvider.delete?.(`${CLUSTER}/gatewayApi`, { ...inputs(gone.url), ...ENABLED, requests: 1 });
+			assert.deepEqual(
+				gone.seen.map((s) => s.method),
+				["GET"],
+			);
+		} finally {
+			await srv.close();
+			await gone.close();
+		}
+	});
+});
+
+describe("ClusterGatewayApi from its serialized form (as the Pulumi host loads it)", () => {
+	let provider: string;
+	before(async () => {
+		const mocks = new StackMocks();
+		mocks.install(PROJECT, "prod", true);
+		new ClusterGatewayApi("gateway-api", { clusterId: CLUSTER, clusterGeneration: "g1", credential: armPlugin() });
+		await allRegistered();
+		provider = mocks.one("pulumi-nodejs:dynamic:Resource", "gateway-api").plain.__provider;
+		assert.match(provider, /^exports\.handler = /);
+	});
+
+	it("enables and disables in a fresh process", async () => {
+		const srv = await scriptedServer([ok(cluster()), putAccepted, ok({ status: "Succeeded" })]);
+		try {
+			const created = await runSerialized(provider, "create", [{ ...inputs(srv.url), retry: fastRetry() }]);
+			assert.equal(created.error, undefined);
+			assert.deepEqual([created.ok.outs.installation, created.ok.outs.appRoutingIstio], ["Standard", "Enabled"]);
+			assert.deepEqual(gatewayApiState(JSON.parse(srv.seen[1].body)), ENABLED);
+		} finally {
+			await srv.close();
+		}
+		const again = await scriptedServer([ok(cluster(enabledProfile)), putAccepted, ok({ status: "Succeeded" })]);
+		try {
+			const deleted = await runSerialized(provider, "delete", [`${CLUSTER}/gatewayApi`, { ...inputs(again.url), ...ENABLED }]);
+			assert.equal(deleted.error, undefined);
+			assert.deepEqual(gatewayApiState(JSON.parse(again.seen[1].body)), DISABLED);
+		} finally {
+			await again.close();
+		}
+	});
+});
