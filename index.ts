@@ -6,6 +6,8 @@ import { AppImage } from "./components/appImage";
 import { AppNamespace } from "./components/appNamespace";
 import { Cluster } from "./components/cluster";
 import { ClusterAccess } from "./components/clusterAccess";
+import { certificateServiceAccountName, GatewayExposure, gatewayNamespaceFor } from "./components/gatewayExposure";
+import { HttpsEndpoint } from "./components/httpsEndpoint";
 import { Network } from "./components/network";
 import { NodePool } from "./components/nodePool";
 import { PromotedImage } from "./components/promotedImage";
@@ -15,7 +17,10 @@ import { RegistryPrivateLink } from "./components/registryPrivateLink";
 import { ServiceExposure, type ServiceType } from "./components/serviceExposure";
 import { componentType } from "./components/typeToken";
 import { readStackConfig } from "./config";
+import { ARM_ENDPOINT } from "./lib/armAction";
+import { ClusterGatewayApi } from "./lib/clusterGatewayApi";
 import { DeployerRecord } from "./lib/deployerRecord";
+import { aksExecCredential } from "./lib/execCredential";
 import { resolveDeployers } from "./lib/principals";
 import { promotedImage, readPromotionSource } from "./lib/promotion";
 import { existingResourceGroup } from "./lib/resourceGroup";
@@ -200,11 +205,56 @@ export = async () => {
 			k8sOpts,
 		);
 		images[name] = image.repoDigest;
-		return { image, url: exposure.url };
+		return { image, app, exposure, url: exposure.url };
 	};
 	/** Each service's deployed image by release name: what a promoting stack imports. */
 	const images: Record<string, pulumi.Output<string>> = {};
 	const app = release("app", APP_CONTEXT, config.app);
+
+	// 5. With a hostname, the app is served at it over HTTPS: AKS's managed Gateway API with its
+	//    app routing implementation switched on, a static address and the certificate's reader
+	//    identity in Azure, and a Gateway whose listener takes the certificate from Key Vault.
+	const gateway = config.gateway;
+	const https = gateway
+		? (() => {
+				const gatewayApi = new ClusterGatewayApi("cluster-gateway-api", {
+					clusterId: cluster.clusterId,
+					clusterGeneration: cluster.generation,
+					credential: aksExecCredential(ARM_ENDPOINT),
+				});
+				const endpoint = new HttpsEndpoint("app-https", {
+					resourceGroupName: groupName,
+					subscriptionId: signedIn.subscriptionId,
+					hostname: gateway.hostname,
+					vaultId: gateway.vaultId,
+					cluster: { oidcIssuerUrl: cluster.oidcIssuerUrl, identityPrincipalId: cluster.identityPrincipalId },
+					serviceAccount: {
+						namespace: gatewayNamespaceFor(config.app.namespace),
+						name: certificateServiceAccountName(config.app.name),
+					},
+					dnsZone: gateway.dnsZone,
+					zones: config.cluster.availabilityZones,
+					tags,
+				});
+				return {
+					endpoint,
+					exposure: new GatewayExposure(
+						"app",
+						{
+							app: app.app,
+							appNamespace: config.app.namespace,
+							service: app.exposure,
+							hostname: gateway.hostname,
+							certificateUri: gateway.certificate.uri,
+							certificateReaderClientId: endpoint.certificateReaderClientId,
+							publicIp: { name: endpoint.publicIpName, resourceGroupName: endpoint.publicIpResourceGroup },
+							dependsOn: [gatewayApi, ...endpoint.ready],
+						},
+						k8sOpts,
+					),
+				};
+			})()
+		: undefined;
 
 	return {
 		resourceGroupName: groupName,
@@ -214,6 +264,8 @@ export = async () => {
 		kubeconfig: clusterAccess.userKubeconfig,
 		appImage: app.image.repoDigest,
 		images,
-		appUrl: app.url,
+		appUrl: https ? https.exposure.url : app.url,
+		// Where the hostname must point when no dnsZone keeps the record.
+		...(https ? { gatewayAddress: https.endpoint.ipAddress } : {}),
 	};
 };

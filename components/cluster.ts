@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
@@ -200,6 +201,13 @@ export class Cluster extends pulumi.ComponentResource {
 	/** Object id of the kubelet managed identity, the identity that pulls images. */
 	readonly kubeletObjectId: pulumi.Output<string>;
 	readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
+	/** Object id of the cluster's own (control plane) identity, which manages what AKS puts in Azure for it. */
+	readonly identityPrincipalId: pulumi.Output<string>;
+	/**
+	 * A hash of everything declared for the cluster: it changes exactly when azure-native writes the
+	 * cluster again, so settings written beside azure-native (ClusterGatewayApi) can follow.
+	 */
+	readonly generation: pulumi.Output<string>;
 
 	constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
 		super(componentType("cluster", "Cluster"), name, {}, opts);
@@ -214,14 +222,15 @@ export class Cluster extends pulumi.ComponentResource {
 			},
 			{ parent: this, protect },
 		);
+		const declared = {
+			resourceGroupName: args.resourceGroupName,
+			dnsPrefix: dnsPrefixFrom(args.dnsPrefix ?? name),
+			tags: args.tags,
+			...managedClusterProperties(args, workspace.id),
+		};
 		const cluster = new containerservice.ManagedCluster(
 			`${name}-aks`,
-			{
-				resourceGroupName: args.resourceGroupName,
-				dnsPrefix: dnsPrefixFrom(args.dnsPrefix ?? name),
-				tags: args.tags,
-				...managedClusterProperties(args, workspace.id),
-			},
+			declared,
 			{ parent: this, protect, ignoreChanges: clusterIgnoreChanges(args.kubernetesVersion !== undefined) },
 		);
 		const rule = new monitor.DataCollectionRule(
@@ -245,6 +254,15 @@ export class Cluster extends pulumi.ComponentResource {
 			},
 			{ parent: this },
 		);
+		this.identityPrincipalId = cluster.identity.apply((identity) => {
+			if (identity?.principalId) return identity.principalId;
+			// A preview of a new cluster knows the identity's type (an input), not its principal (Azure's).
+			if (pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string;
+			throw new Error(`AKS cluster ${name} reported no identity.principalId; the grants to it need it`);
+		});
+		this.generation = pulumi
+			.output(declared)
+			.apply((d) => createHash("sha256").update(JSON.stringify(d)).digest("hex").slice(0, 16));
 		if (args.network) {
 			// AKS's documented step for a cluster created outside the Azure CLI in a subnet it does not
 			// own: its identity manages what it puts there (load balancers, node NICs on scale-out).
@@ -254,12 +272,7 @@ export class Cluster extends pulumi.ComponentResource {
 				`${name}-subnet`,
 				{
 					scope: subnetId,
-					principalId: cluster.identity.apply((identity) => {
-						if (identity?.principalId) return identity.principalId;
-						// A preview of a new cluster knows the identity's type (an input), not its principal (Azure's).
-						if (pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string;
-						throw new Error(`AKS cluster ${name} reported no identity.principalId; the subnet grant needs it`);
-					}),
+					principalId: this.identityPrincipalId,
 					principalType: "ServicePrincipal",
 					roleId: BuiltInRole.NetworkContributor,
 					subscriptionId: subnetId.apply((id) => id.split("/")[2]),

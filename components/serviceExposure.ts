@@ -23,10 +23,15 @@ export interface ServiceExposureArgs {
 export class ServiceExposure extends pulumi.ComponentResource {
 	/** The load balancer's address, or the in-cluster DNS name for ClusterIP. */
 	readonly url: pulumi.Output<string>;
+	/** The Service, for what routes to it (a Gateway's HTTPRoute). */
+	readonly service: k8s.core.v1.Service;
+	/** The port it answers on. */
+	readonly port: number;
 
 	constructor(name: string, args: ServiceExposureArgs, opts?: pulumi.ComponentResourceOptions) {
 		super(componentType("app", "ServiceExposure"), name, {}, opts);
 		const type = args.type ?? "LoadBalancer";
+		this.port = args.port ?? 80;
 		const service = new k8s.core.v1.Service(
 			`${name}-svc`,
 			{
@@ -34,11 +39,12 @@ export class ServiceExposure extends pulumi.ComponentResource {
 				spec: {
 					type,
 					selector: args.app.selector,
-					ports: [{ name: "http", port: args.port ?? 80, targetPort: "http", protocol: "TCP" }],
+					ports: [{ name: "http", port: this.port, targetPort: "http", protocol: "TCP" }],
 				},
 			},
 			{ parent: this, aliases: args.movedFrom ? [{ parent: args.movedFrom }] : [] },
 		);
+		this.service = service;
 		this.url =
 			type === "LoadBalancer"
 				? service.status.apply((st) => {

@@ -15,6 +15,8 @@ export const BuiltInRole = {
 	AksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
 	/** Manage networks; what an AKS cluster identity needs on a subnet it does not own (nodes join it, load balancers read it). */
 	NetworkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
+	/** Read a Key Vault certificate, its private key included (through the secret that backs it); nothing else in the vault. */
+	KeyVaultCertificateUser: "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
 } as const;
 
 /** Full resource id of a built-in role in a subscription, the form Azure returns. */

@@ -12,6 +12,10 @@ export const KUBELET_OBJECT_ID = "c1c1c1c1-0000-4000-8000-000000000002";
 export const KUBELET_CLIENT_ID = "c2c2c2c2-0000-4000-8000-000000000003";
 export const CONTROL_PLANE_PRINCIPAL_ID = "c3c3c3c3-0000-4000-8000-000000000004";
 export const LB_IP = "20.61.0.10";
+/** The static address a Gateway's load balancer takes. */
+export const GATEWAY_IP = "20.61.0.20";
+export const CERT_READER_CLIENT_ID = "c4c4c4c4-0000-4000-8000-000000000005";
+export const CERT_READER_PRINCIPAL_ID = "c5c5c5c5-0000-4000-8000-000000000006";
 /** A resource group name the mocks answer as missing, as ARM does for a group that does not exist. */
 export const MISSING_RESOURCE_GROUP = "rg-that-does-not-exist";
 
@@ -165,6 +169,40 @@ export function outputsFor(
 			return {
 				id: `${rg}/providers/Microsoft.Network/privateDnsZones/${inputs.privateZoneName}/virtualNetworkLinks/${n}`,
 				state: { ...inputs, name: n },
+			};
+		}
+		case "azure-native:network:PublicIPAddress": {
+			const n = inputs.publicIpAddressName ?? autoName(name);
+			return {
+				id: `${rg}/providers/Microsoft.Network/publicIPAddresses/${n}`,
+				state: { ...inputs, name: n, ipAddress: GATEWAY_IP },
+			};
+		}
+		case "azure-native:managedidentity:UserAssignedIdentity": {
+			const n = inputs.resourceName ?? autoName(name);
+			return {
+				id: `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${n}`,
+				state: {
+					...inputs,
+					name: n,
+					clientId: CERT_READER_CLIENT_ID,
+					principalId: CERT_READER_PRINCIPAL_ID,
+					tenantId: TENANT_ID,
+				},
+			};
+		}
+		case "azure-native:managedidentity:FederatedIdentityCredential": {
+			const n = inputs.federatedIdentityCredentialResourceName ?? autoName(name);
+			return {
+				id: `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${inputs.resourceName}/federatedIdentityCredentials/${n}`,
+				state: { ...inputs, name: n },
+			};
+		}
+		case "azure-native:dns:RecordSet": {
+			const n = inputs.relativeRecordSetName ?? autoName(name);
+			return {
+				id: `${rg}/providers/Microsoft.Network/dnszones/${inputs.zoneName}/${inputs.recordType}/${n}`,
+				state: { ...inputs, name: n, fqdn: `${n === "@" ? "" : `${n}.`}${inputs.zoneName}.` },
 			};
 		}
 		case "azure-native:monitor:DataCollectionRule": {

@@ -1,0 +1,134 @@
+import * as dns from "@pulumi/azure-native/dns";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as network from "@pulumi/azure-native/network";
+import * as pulumi from "@pulumi/pulumi";
+import { BuiltInRole } from "../lib/roleAssignments";
+import { grantRole } from "./roleAssignment";
+import { componentType } from "./typeToken";
+
+/** The audience Entra expects in a Kubernetes service account token exchanged for a workload identity. */
+export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+
+export interface HttpsEndpointArgs {
+	/** Resource group for the address and the identity. */
+	resourceGroupName: pulumi.Input<string>;
+	subscriptionId: pulumi.Input<string>;
+	/** The name the app is served at. */
+	hostname: string;
+	/** Resource id of the Key Vault holding the listener's certificate: the only scope of the reader role. */
+	vaultId: string;
+	/** The cluster: its OIDC issuer (workload identity) and its own identity, which attaches the address to its load balancer. */
+	cluster: { oidcIssuerUrl: pulumi.Input<string | undefined>; identityPrincipalId: pulumi.Input<string> };
+	/** The Kubernetes service account the Gateway's certificate sync signs in as: `<namespace>/<name>`. */
+	serviceAccount: { namespace: pulumi.Input<string>; name: string };
+	/** An Azure DNS zone whose name ends `hostname`: an alias A record for it is kept there. Default: none. */
+	dnsZone?: { id: string; name: string };
+	/** Availability zones of the address (those of the cluster). Default: none. */
+	zones?: string[];
+	tags?: Record<string, string>;
+}
+
+/** The record's name inside its zone: `@` for the apex. */
+export function relativeRecordName(hostname: string, zone: string): string {
+	return hostname === zone ? "@" : hostname.slice(0, -(zone.length + 1));
+}
+
+/**
+ * What Azure provides for serving the app at its own name: a static public address the Gateway's
+ * load balancer takes (so the name can point at it before the Gateway exists, and keeps pointing
+ * at it when the Gateway is re-created), the identity that reads the listener's certificate from
+ * Key Vault (a user-assigned identity federated with the Gateway's service account, allowed to
+ * read certificates in that one vault and nothing else), and, with a DNS zone, the name itself as
+ * an alias record that follows the address.
+ */
+export class HttpsEndpoint extends pulumi.ComponentResource {
+	/** The static address the Gateway answers on. */
+	readonly ipAddress: pulumi.Output<string>;
+	/** Its name and group, as the Gateway's load balancer Service names it. */
+	readonly publicIpName: pulumi.Output<string>;
+	readonly publicIpResourceGroup: pulumi.Output<string>;
+	/** Client id of the identity that reads the certificate, for the service account's annotation. */
+	readonly certificateReaderClientId: pulumi.Output<string>;
+	/** What the Gateway needs in place before it is declared: the certificate grant and the address grant. */
+	readonly ready: pulumi.Resource[];
+
+	constructor(name: string, args: HttpsEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
+		super(componentType("network", "HttpsEndpoint"), name, {}, opts);
+		const ip = new network.PublicIPAddress(
+			`${name}-ip`,
+			{
+				resourceGroupName: args.resourceGroupName,
+				sku: { name: "Standard", tier: "Regional" },
+				publicIPAllocationMethod: "Static",
+				publicIPAddressVersion: "IPv4",
+				zones: args.zones && args.zones.length > 0 ? args.zones : undefined,
+				tags: args.tags,
+			},
+			{ parent: this },
+		);
+		// The cloud provider attaches the address to the cluster's load balancer with the cluster's
+		// identity; granted on the address alone (AKS's docs grant the address's whole group).
+		const ipGrant = grantRole(
+			`${name}-ip-join`,
+			{
+				scope: ip.id,
+				principalId: args.cluster.identityPrincipalId,
+				principalType: "ServicePrincipal",
+				roleId: BuiltInRole.NetworkContributor,
+				subscriptionId: args.subscriptionId,
+				description: "Lets the AKS cluster identity put the Gateway's static address on its load balancer.",
+			},
+			{ parent: this },
+		);
+		const reader = new managedidentity.UserAssignedIdentity(
+			`${name}-cert-reader`,
+			{ resourceGroupName: args.resourceGroupName, tags: args.tags },
+			{ parent: this },
+		);
+		new managedidentity.FederatedIdentityCredential(
+			`${name}-cert-reader`,
+			{
+				resourceGroupName: args.resourceGroupName,
+				resourceName: reader.name,
+				issuer: pulumi.output(args.cluster.oidcIssuerUrl).apply((issuer) => issuer ?? ""),
+				subject: pulumi.interpolate`system:serviceaccount:${args.serviceAccount.namespace}:${args.serviceAccount.name}`,
+				audiences: [TOKEN_EXCHANGE_AUDIENCE],
+			},
+			{ parent: this },
+		);
+		const certGrant = grantRole(
+			`${name}-cert-read`,
+			{
+				scope: args.vaultId,
+				principalId: reader.principalId,
+				principalType: "ServicePrincipal",
+				roleId: BuiltInRole.KeyVaultCertificateUser,
+				subscriptionId: args.vaultId.split("/")[2],
+				description: "Lets the Gateway's certificate sync read the listener certificate from this vault only.",
+			},
+			{ parent: this },
+		);
+		if (args.dnsZone) {
+			const zoneGroup = args.dnsZone.id.split("/")[4];
+			new dns.RecordSet(
+				`${name}-dns`,
+				{
+					resourceGroupName: zoneGroup,
+					zoneName: args.dnsZone.name,
+					relativeRecordSetName: relativeRecordName(args.hostname, args.dnsZone.name),
+					recordType: "A",
+					// An alias: the record follows the address, and no IP is written twice.
+					targetResource: { id: ip.id },
+					ttl: 300,
+				},
+				{ parent: this },
+			);
+		}
+		this.ipAddress = ip.ipAddress.apply((a) => a ?? "");
+		this.publicIpName = ip.name;
+		this.publicIpResourceGroup = pulumi.output(args.resourceGroupName);
+		this.certificateReaderClientId = reader.clientId;
+		this.ready = [ipGrant, certGrant];
+		this.registerOutputs({ ipAddress: this.ipAddress, certificateReaderClientId: this.certificateReaderClientId });
+	}
+}

@@ -1,0 +1,174 @@
+import * as assert from "node:assert/strict";
+import { BuiltInRole } from "../lib/roleAssignments";
+import {
+	CERT_READER_CLIENT_ID,
+	CERT_READER_PRINCIPAL_ID,
+	CONTROL_PLANE_PRINCIPAL_ID,
+	GATEWAY_IP,
+	PROJECT,
+	type RunResult,
+	runStack,
+	SUBSCRIPTION_ID,
+} from "../simulator";
+
+const VAULT = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-certs/providers/Microsoft.KeyVault/vaults/shop-certs`;
+const CERT = "https://shop-certs.vault.azure.net/certificates/app-tls";
+const ZONE = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-dns/providers/Microsoft.Network/dnszones/example.com`;
+const HTTPS = {
+	[`${PROJECT}:hostname`]: "shop.example.com",
+	[`${PROJECT}:tlsCertificate`]: CERT,
+	[`${PROJECT}:tlsKeyVaultId`]: VAULT,
+	[`${PROJECT}:dnsZone`]: ZONE,
+};
+const T = {
+	gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+	route: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+	service: "kubernetes:core/v1:Service",
+	namespace: "kubernetes:core/v1:Namespace",
+	serviceAccount: "kubernetes:core/v1:ServiceAccount",
+	dynamic: "pulumi-nodejs:dynamic:Resource",
+	cluster: "azure-native:containerservice:ManagedCluster",
+	role: "azure-native:authorization:RoleAssignment",
+	ip: "azure-native:network:PublicIPAddress",
+	identity: "azure-native:managedidentity:UserAssignedIdentity",
+	federated: "azure-native:managedidentity:FederatedIdentityCredential",
+	record: "azure-native:dns:RecordSet",
+};
+const roleDef = (id: string) => `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
+
+describe("HTTPS on a hostname: prod with hostname, tlsCertificate and dnsZone (whole stack)", () => {
+	let run: RunResult;
+	before(async () => {
+		run = await runStack({ stack: "prod", overrides: HTTPS });
+	});
+	const one = (type: string, name?: string) => run.mocks.one(type, name);
+
+	it("switches on AKS's managed Gateway API for this cluster, and again whenever azure-native writes the cluster", () => {
+		const api = one(T.dynamic, "cluster-gateway-api");
+		assert.equal(api.plain.clusterId, one(T.cluster).id);
+		assert.match(api.plain.clusterGeneration, /^[0-9a-f]{16}$/);
+		assert.deepEqual(
+			api.plain.credential.args.slice(-1),
+			["https://management.azure.com"],
+			"an ARM token, from the exec plugin, at run time",
+		);
+	});
+
+	it("serves HTTPS at the hostname with the Key Vault certificate, and redirects HTTP with 301", () => {
+		const gw = one(T.gateway).plain;
+		assert.equal(gw.spec.gatewayClassName, "approuting-istio");
+		assert.equal(gw.metadata.namespace, "app-gw");
+		const [https, http] = gw.spec.listeners;
+		assert.deepEqual([https.name, https.port, https.protocol, https.hostname], ["https", 443, "HTTPS", "shop.example.com"]);
+		assert.deepEqual(https.tls, {
+			mode: "Terminate",
+			options: {
+				"kubernetes.azure.com/tls-cert-keyvault-uri": CERT,
+				"kubernetes.azure.com/tls-cert-service-account": "app-gateway-tls",
+			},
+		});
+		assert.deepEqual(https.allowedRoutes.namespaces, {
+			from: "Selector",
+			selector: { matchLabels: { "kubernetes.io/metadata.name": "app" } },
+		});
+		assert.deepEqual([http.name, http.port, http.protocol], ["http", 80, "HTTP"]);
+		const routes = run.mocks.all(T.route).map((r) => r.plain);
+		const redirect = routes.find((r) => r.metadata.name === "app-https-redirect");
+		assert.deepEqual(redirect?.spec.parentRefs, [{ name: "app", namespace: "app-gw", sectionName: "http" }]);
+		assert.deepEqual(redirect?.spec.rules, [
+			{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] },
+		]);
+		const route = routes.find((r) => r.metadata.name === "app");
+		assert.equal(route?.metadata.namespace, "app");
+		assert.deepEqual(route?.spec.parentRefs, [{ name: "app", namespace: "app-gw", sectionName: "https" }]);
+		assert.deepEqual(route?.spec.hostnames, ["shop.example.com"]);
+		assert.deepEqual(route?.spec.rules, [{ backendRefs: [{ name: "app", port: 80 }] }]);
+	});
+
+	it("makes the app's Service ClusterIP: the Gateway is the only way in", () => {
+		assert.deepEqual(
+			run.mocks.all(T.service).map((s) => s.plain.spec.type),
+			["ClusterIP"],
+		);
+	});
+
+	it("runs the Gateway's proxies in a namespace of their own, baseline enforced and restricted reported", () => {
+		const ns = run.mocks.all(T.namespace).find((n) => n.plain.metadata.name === "app-gw");
+		assert.equal(ns?.plain.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+		assert.equal(ns?.plain.metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
+	});
+
+	it("reads the certificate with an identity federated to the Gateway's service account, allowed on that vault only", () => {
+		const sa = one(T.serviceAccount).plain;
+		assert.deepEqual([sa.metadata.namespace, sa.metadata.name], ["app-gw", "app-gateway-tls"]);
+		assert.equal(sa.metadata.annotations["azure.workload.identity/client-id"], CERT_READER_CLIENT_ID);
+		const fic = one(T.federated).plain;
+		assert.equal(fic.subject, "system:serviceaccount:app-gw:app-gateway-tls");
+		assert.equal(fic.issuer, (one(T.cluster).state as any).oidcIssuerProfile.issuerURL);
+		assert.deepEqual(fic.audiences, ["api://AzureADTokenExchange"]);
+		assert.equal(fic.resourceName, one(T.identity).state.name);
+		const grant = one(T.role, "app-https-cert-read").plain;
+		assert.deepEqual(
+			[grant.scope, grant.principalId, grant.principalType, grant.roleDefinitionId],
+			[VAULT, CERT_READER_PRINCIPAL_ID, "ServicePrincipal", roleDef(BuiltInRole.KeyVaultCertificateUser)],
+		);
+		// The cluster's own CA (public, in the kubeconfig) is the one certificate in state; the listener's is not.
+		const text = JSON.stringify(run.mocks.resources.map((r) => r.plain)).replaceAll("MIIBmockCA", "");
+		assert.ok(!text.includes("PRIVATE KEY"), "no private key passes through Pulumi");
+		assert.ok(!/BEGIN CERTIFICATE-----(\\n)?[A-Za-z0-9+/]/.test(text), "no certificate but the cluster CA passes through Pulumi");
+	});
+
+	it("gives the Gateway a static address the cluster may attach, publishes the name as an alias to it, and reports https", () => {
+		const ip = one(T.ip);
+		assert.deepEqual(
+			[ip.plain.sku, ip.plain.publicIPAllocationMethod, ip.plain.zones],
+			[{ name: "Standard", tier: "Regional" }, "Static", ["1", "2", "3"]],
+		);
+		const gw = one(T.gateway).plain;
+		assert.deepEqual(gw.spec.infrastructure.annotations, {
+			"service.beta.kubernetes.io/azure-pip-name": ip.state.name,
+			"service.beta.kubernetes.io/azure-load-balancer-resource-group": one(T.cluster).plain.resourceGroupName,
+		});
+		const join = one(T.role, "app-https-ip-join").plain;
+		assert.deepEqual(
+			[join.scope, join.principalId, join.roleDefinitionId],
+			[ip.id, CONTROL_PLANE_PRINCIPAL_ID, roleDef(BuiltInRole.NetworkContributor)],
+		);
+		const record = one(T.record).plain;
+		assert.deepEqual(
+			[record.resourceGroupName, record.zoneName, record.relativeRecordSetName, record.recordType, record.targetResource],
+			["rg-dns", "example.com", "shop", "A", { id: ip.id }],
+		);
+		assert.equal(run.outputs.appUrl, "https://shop.example.com/");
+		assert.equal(run.outputs.gatewayAddress, GATEWAY_IP);
+	});
+
+	it("declares the Gateway and routes only once the Gateway API, the certificate grant and the address grant exist", () => {
+		const gw = one(T.gateway);
+		for (const dep of [
+			one(T.dynamic, "cluster-gateway-api"),
+			one(T.role, "app-https-cert-read"),
+			one(T.role, "app-https-ip-join"),
+		]) {
+			assert.ok(gw.dependencies.includes(dep.urn), dep.name);
+			for (const route of run.mocks.all(T.route))
+				assert.ok(route.dependencies.includes(dep.urn), `${route.name} after ${dep.name}`);
+		}
+	});
+});
+
+describe("HTTPS on a hostname: without one, nothing of it exists", () => {
+	for (const stack of ["dev", "prod"]) {
+		it(`${stack}: no Gateway, route, address, identity or Gateway API switch; the app's LoadBalancer Service as before`, async () => {
+			const run = await runStack({ stack });
+			for (const t of [T.gateway, T.route, T.ip, T.identity, T.federated, T.record, T.serviceAccount])
+				assert.equal(run.mocks.all(t).length, 0, t);
+			assert.ok(!run.mocks.all(T.dynamic).some((r) => r.name === "cluster-gateway-api"));
+			assert.deepEqual(
+				run.mocks.all(T.service).map((s) => s.plain.spec.type),
+				["LoadBalancer"],
+			);
+			assert.equal("gatewayAddress" in run.outputs, false);
+		});
+	}
+});
