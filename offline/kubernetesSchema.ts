@@ -1,7 +1,9 @@
 /**
  * Validates Kubernetes objects against the OpenAPI schemas that `kubernetes-models` ships as
- * precompiled validators (offline), and rejects fields no schema defines: those validators accept
- * unknown fields, which is how a typo like `imagee` slips through.
+ * precompiled validators (offline), and Gateway API objects against the CRD schemas that
+ * `@kubernetes-models/gateway-api` compiles the same way (its exact version pinned in
+ * package.json), and rejects fields no schema defines: those validators accept unknown fields,
+ * which is how a typo like `imagee` slips through.
  */
 import * as path from "node:path";
 
@@ -9,24 +11,33 @@ type Validator = ((data: unknown) => boolean) & {
 	errors?: { instancePath: string; message?: string; keyword: string; params?: unknown }[] | null;
 };
 
-/** `apps/v1` + `Deployment` → `IoK8sApiAppsV1Deployment`, the name of its schema module. */
-export function schemaName(apiVersion: string, kind: string): string {
+/** The Gateway API's group, whose kinds come from the CRD schemas rather than Kubernetes' own. */
+const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
+
+/**
+ * `apps/v1` + `Deployment` → `kubernetes-models`' `IoK8sApiAppsV1Deployment`;
+ * `gateway.networking.k8s.io/v1` + `Gateway` → `@kubernetes-models/gateway-api`'s
+ * `IoK8sSigsGatewayApiApisV1Gateway`: the package and the name of the object's schema module.
+ */
+export function schemaModule(apiVersion: string, kind: string): { pkg: string; name: string } {
 	const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["core", apiVersion];
 	const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-	return `IoK8sApi${cap(group.split(".")[0])}${cap(version)}${kind}`;
+	if (group === GATEWAY_API_GROUP)
+		return { pkg: "@kubernetes-models/gateway-api", name: `IoK8sSigsGatewayApiApis${cap(version)}${kind}` };
+	return { pkg: "kubernetes-models", name: `IoK8sApi${cap(group.split(".")[0])}${cap(version)}${kind}` };
 }
 
 const validators = new Map<string, Promise<Validator | undefined>>();
-function loadValidator(name: string): Promise<Validator | undefined> {
-	let v = validators.get(name);
+function loadValidator({ pkg, name }: { pkg: string; name: string }): Promise<Validator | undefined> {
+	let v = validators.get(`${pkg}/${name}`);
 	if (!v) {
-		const file = path.join(path.dirname(require.resolve("kubernetes-models/package.json")), "_schemas", `${name}.js`);
+		const file = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), "_schemas", `${name}.js`);
 		// The package is ESM-only; a dynamic import loads it from CommonJS.
 		v = import(file).then(
 			(m: { validate: Validator }) => m.validate,
 			() => undefined,
 		);
-		validators.set(name, v);
+		validators.set(`${pkg}/${name}`, v);
 	}
 	return v;
 }
@@ -86,8 +97,7 @@ function describeError(e: NonNullable<Validator["errors"]>[number]): string {
 /** Problems with one object: schema errors and unknown fields, each with its JSON path. Empty when valid. */
 export async function validateManifest(obj: { apiVersion?: string; kind?: string }): Promise<string[]> {
 	if (!obj.apiVersion || !obj.kind) return ["missing apiVersion or kind"];
-	const name = schemaName(obj.apiVersion, obj.kind);
-	const validate = await loadValidator(name);
+	const validate = await loadValidator(schemaModule(obj.apiVersion, obj.kind));
 	if (!validate) return [`no Kubernetes schema for ${obj.apiVersion} ${obj.kind}`];
 	const seen = new Map<object, Set<PropertyKey>>();
 	const problems: string[] = [];
@@ -95,5 +105,6 @@ export async function validateManifest(obj: { apiVersion?: string; kind?: string
 		for (const e of validate.errors ?? []) problems.push(`${e.instancePath || "/"}: ${describeError(e)}`);
 	}
 	unreadFields(obj, seen, "", problems);
-	return problems;
+	// A compiled CRD schema can report one fault under two of its rules (type and range, say).
+	return [...new Set(problems)];
 }

@@ -106,6 +106,37 @@ describe("offline plan", () => {
 		assert.deepEqual(await checkManifests([...dev.manifests, ...prod.manifests]), []);
 	});
 
+	it("with a hostname: the Gateway and its routes pass the Gateway API schemas, and no mandatory finding", async () => {
+		const vault =
+			"/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-certs/providers/Microsoft.KeyVault/vaults/shop-certs";
+		const https = await buildPlan("prod", {
+			[`${PROJECT}:hostname`]: "shop.example.com",
+			[`${PROJECT}:tlsCertificate`]: "https://shop-certs.vault.azure.net/certificates/app-tls",
+			[`${PROJECT}:tlsKeyVaultId`]: vault,
+		});
+		const kinds = https.manifests.map((m) => `${m.object.kind}/${(m.object.metadata as { name: string }).name}`).sort();
+		for (const k of [
+			"Gateway/app",
+			"HTTPRoute/app",
+			"HTTPRoute/app-https-redirect",
+			"ServiceAccount/app-gateway-tls",
+			"Namespace/app-gw",
+		])
+			assert.ok(kinds.includes(k), k);
+		assert.deepEqual(await checkManifests(https.manifests), []);
+		assert.deepEqual(
+			https.findings.filter((f) => f.level === "mandatory").map((f) => f.policy),
+			[],
+		);
+		const gateway = https.manifests.find((m) => m.object.kind === "Gateway")?.object as any;
+		gateway.spec.listeners[0].protocl = "HTTPS";
+		gateway.spec.listeners[1].port = "eighty";
+		assert.deepEqual(await checkManifests([{ file: "app-gateway.yaml", object: gateway }]), [
+			"app-gateway.yaml: /spec/listeners/1/port: must be integer",
+			'app-gateway.yaml: /spec/listeners/0/protocl: unknown field "protocl"',
+		]);
+	});
+
 	it("rejects a misspelled field and a wrong type, which the plain schemas let through", async () => {
 		const deployment = structuredClone(dev.manifests.find((m) => m.file === "app-deployment.yaml")?.object) as any;
 		deployment.spec.template.spec.containers[0].imagee = deployment.spec.template.spec.containers[0].image;
