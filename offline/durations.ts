@@ -35,6 +35,16 @@ export const DURATIONS: Record<string, Duration> = {
 	},
 	"azure-native:privatedns:PrivateZone": { seconds: 30, source: "a private DNS zone (global): ~30 s typical" },
 	"azure-native:privatedns:VirtualNetworkLink": { seconds: 30, source: "linking a zone to a VNet: ~30 s typical" },
+	"azure-native:network:PublicIPAddress": { seconds: 10, source: "a static Standard public IP: ~10 s typical" },
+	"azure-native:managedidentity:UserAssignedIdentity": { seconds: 5, source: "typical ARM PUT" },
+	"azure-native:managedidentity:FederatedIdentityCredential": { seconds: 5, source: "typical ARM PUT" },
+	"azure-native:dns:RecordSet": { seconds: 5, source: "typical Azure DNS record PUT" },
+	"kubernetes:gateway.networking.k8s.io/v1:Gateway": {
+		seconds: 1,
+		source: "API server round trip; the provider does not wait for the proxies, which take about a minute more",
+	},
+	"kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": { seconds: 1, source: "API server round trip" },
+	"kubernetes:core/v1:ServiceAccount": { seconds: 1, source: "API server round trip" },
 	"azure-native:monitor:DataCollectionRule": { seconds: 5, source: "typical ARM PUT" },
 	"azure-native:monitor:DataCollectionRuleAssociation": { seconds: 5, source: "typical ARM PUT" },
 	"azure-native:authorization:RoleAssignment": { seconds: 10, source: "typical ARM role assignment PUT (~10 s)" },
@@ -56,6 +66,10 @@ export const NAMED_DURATIONS: Record<string, Duration> = {
 	"pulumi-nodejs:dynamic:Resource::deployers": {
 		seconds: 0,
 		source: "a record in state; its provider makes no call",
+	},
+	"pulumi-nodejs:dynamic:Resource::cluster-gateway-api": {
+		seconds: 240,
+		source: "an AKS cluster update that installs the Gateway API CRDs and istiod (az aks update): minutes",
 	},
 	"pulumi-nodejs:dynamic:Resource::app-import": {
 		seconds: 15,

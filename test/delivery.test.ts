@@ -265,10 +265,16 @@ describe("delivery: shell scripts", () => {
 			assert.equal(rbac?.scope, "/subscriptions/sub-1/resourceGroups/rg-shop-dev");
 		});
 
-		it("lets a stack identity assign exactly the roles dev's and prod's programs assign", async () => {
+		it("lets a stack identity assign exactly the roles dev's and prod's programs assign (with a hostname too)", async () => {
 			const assigned = new Set<string>();
-			for (const stack of STACKS) {
-				const run = await runStack({ stack });
+			const https = {
+				[`${PROJECT}:hostname`]: "shop.example.com",
+				[`${PROJECT}:tlsCertificate`]: "https://shop-certs.vault.azure.net/certificates/app-tls",
+				[`${PROJECT}:tlsKeyVaultId`]:
+					"/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-certs/providers/Microsoft.KeyVault/vaults/shop-certs",
+			};
+			for (const [stack, overrides] of [...STACKS.map((s) => [s, {}] as const), ["prod", https] as const]) {
+				const run = await runStack({ stack, overrides });
 				for (const r of run.mocks.all("azure-native:authorization:RoleAssignment")) {
 					assigned.add(String(r.plain.roleDefinitionId).split("/").pop() ?? "");
 				}

@@ -6,7 +6,7 @@ import { type EvaluatedResource, evaluate, type Finding } from "../policy/evalua
 import { resourceRules, stackRules } from "../policy/policies";
 import { appliesTo, EXEMPTION_SCHEMA } from "../policy/rule";
 import { withRuleTable } from "../policy/ruleTable";
-import { policyInputs, ROOT, runStack } from "../simulator";
+import { PROJECT, policyInputs, ROOT, runStack } from "../simulator";
 
 type Mutate = (props: any) => void;
 const T = {
@@ -27,6 +27,8 @@ const T = {
 
 let prod: EvaluatedResource[];
 let dev: EvaluatedResource[];
+/** Prod served at a hostname through a Gateway. */
+let prodHttps: EvaluatedResource[];
 const one = (rs: EvaluatedResource[], type: string) => {
 	const found = rs.filter((r) => r.type === type);
 	assert.equal(found.length, 1, type);
@@ -62,6 +64,17 @@ describe("policy pack", () => {
 		const [p, d] = [await runStack({ stack: "prod" }), await runStack({ stack: "dev" })];
 		prod = policyInputs(p.mocks);
 		dev = policyInputs(d.mocks);
+		const vault =
+			"/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-certs/providers/Microsoft.KeyVault/vaults/shop-certs";
+		const h = await runStack({
+			stack: "prod",
+			overrides: {
+				[`${PROJECT}:hostname`]: "shop.example.com",
+				[`${PROJECT}:tlsCertificate`]: "https://shop-certs.vault.azure.net/certificates/app-tls",
+				[`${PROJECT}:tlsKeyVaultId`]: vault,
+			},
+		});
+		prodHttps = policyInputs(h.mocks);
 	});
 
 	describe("every resource rule passes a compliant input and fails a broken one", () => {
@@ -276,6 +289,42 @@ describe("policy pack", () => {
 			assert.deepEqual([...new Set(level)], ["mandatory"]);
 		});
 
+		it("gateway-https-only: fails a route that serves plain HTTP, and a LoadBalancer beside the Gateway", async () => {
+			const rule = "gateway-https-only";
+			assert.deepEqual(findingsOf(await evaluate(prodHttps), rule), []);
+			assert.deepEqual(findingsOf(await evaluate(prod), rule), [], "no Gateway: nothing to check");
+			const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
+			const serving = prodHttps.map((r) => {
+				if (r.type !== ROUTE || r.name !== "app-redirect") return r;
+				const copy = structuredClone(r);
+				for (const props of [copy.inputs, copy.outputs] as any[])
+					props.spec.rules = [{ backendRefs: [{ name: "app", port: 80 }] }];
+				return copy;
+			});
+			const [f] = findingsOf(await evaluate(serving), rule);
+			assert.equal(f?.level, "mandatory");
+			assert.match(
+				f?.message ?? "",
+				/app-redirect.*serves traffic on HTTP listener http of Gateway app: only a redirect to https belongs there/,
+			);
+			const exposed = mutated(prodHttps, T.service, (p) => (p.spec.type = "LoadBalancer"));
+			assert.match(
+				findingsOf(await evaluate(exposed), rule)
+					.map((x) => x.message)
+					.join(),
+				/is a LoadBalancer beside the Gateway: a way in around HTTPS/,
+			);
+		});
+
+		it("prod-served-over-https: an advisory finding for prod on a plain-HTTP load balancer, none with a hostname or in dev", async () => {
+			const rule = "prod-served-over-https";
+			const [f] = findingsOf(await evaluate(prod), rule);
+			assert.equal(f?.level, "advisory");
+			assert.match(f?.message ?? "", /serves plain HTTP on a load balancer address/);
+			assert.deepEqual(findingsOf(await evaluate(prodHttps), rule), []);
+			assert.deepEqual(findingsOf(await evaluate(dev), rule), []);
+		});
+
 		it("k8s-service-selects-pods: fails a selector that matches nothing", async () => {
 			assert.deepEqual(findingsOf(await evaluate(prod), "k8s-service-selects-pods"), []);
 			const broken = mutated(prod, T.service, (p) => (p.spec.selector = { "app.kubernetes.io/name": "typo" }));
@@ -310,11 +359,13 @@ describe("policy pack", () => {
 		it("every stack rule has a test above", () => {
 			assert.deepEqual(stackRules.map((r) => r.name).sort(), [
 				"acr-private-endpoint-dns-linked",
+				"gateway-https-only",
 				"k8s-network-policy-covers-pods",
 				"k8s-pdb-selects-workload",
 				"k8s-prod-replicas-and-pdb",
 				"k8s-service-selects-pods",
 				"kubelet-acr-pull-only",
+				"prod-served-over-https",
 			]);
 		});
 	});
@@ -338,7 +389,7 @@ describe("policy pack", () => {
 								"aks-api-server-access-restricted",
 								"aks-paid-sku-tier",
 							]
-						: ["aks-api-server-access-restricted"];
+						: ["aks-api-server-access-restricted", "prod-served-over-https"];
 				assert.deepEqual([...new Set(advisory.map((f) => f.policy))].sort(), expected);
 				assert.ok(!findings.some((f) => f.unknown), "every policy could run");
 			});

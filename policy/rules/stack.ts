@@ -120,6 +120,65 @@ export const stackRules: StackRule[] = [
 		},
 	},
 	{
+		name: "gateway-https-only",
+		title: "With a Gateway, traffic arrives over HTTPS only: plain HTTP only redirects, and no app Service is a LoadBalancer",
+		catalog: ["AKS baseline: TLS at the ingress"],
+		level: "mandatory",
+		remediation:
+			"give every HTTP listener only an HTTPRoute whose rules redirect to https (RequestRedirect, no backendRefs), and make the app's Service ClusterIP",
+		check: (rs) => {
+			const gateways = ofType(rs, "kubernetes:gateway.networking.k8s.io/v1:Gateway");
+			if (gateways.length === 0) return [];
+			const problems: { resource: StackResource; problem: string }[] = [];
+			for (const svc of ofType(rs, "kubernetes:core/v1:Service").filter((s) => s.props?.spec?.type === "LoadBalancer")) {
+				problems.push({ resource: svc, problem: "is a LoadBalancer beside the Gateway: a way in around HTTPS" });
+			}
+			const routes = ofType(rs, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute");
+			for (const gw of gateways) {
+				const gwName = gw.props?.metadata?.name;
+				const gwNs = namespaceOf(gw.props);
+				for (const listener of gw.props?.spec?.listeners ?? []) {
+					if (listener?.protocol === "HTTPS" || listener?.protocol === "TLS") continue;
+					const attached = routes.filter((r) =>
+						(r.props?.spec?.parentRefs ?? []).some(
+							(p: any) =>
+								p?.name === gwName &&
+								(p?.namespace ?? namespaceOf(r.props)) === gwNs &&
+								(p?.sectionName === undefined || p?.sectionName === listener.name),
+						),
+					);
+					for (const r of attached) {
+						const serves = (r.props?.spec?.rules ?? []).some(
+							(rule: any) =>
+								(rule?.backendRefs ?? []).length > 0 ||
+								!(rule?.filters ?? []).some((f: any) => f?.type === "RequestRedirect" && f?.requestRedirect?.scheme === "https"),
+						);
+						if (serves) {
+							problems.push({
+								resource: r,
+								problem: `serves traffic on ${listener.protocol} listener ${listener.name} of Gateway ${gwName}: only a redirect to https belongs there`,
+							});
+						}
+					}
+				}
+			}
+			return problems;
+		},
+	},
+	{
+		name: "prod-served-over-https",
+		title: "Prod is served on a name of its own over HTTPS",
+		catalog: ["AKS baseline: TLS at the ingress"],
+		level: "advisory",
+		remediation: "set hostname, tlsCertificate and tlsKeyVaultId (README: Serve it on your domain)",
+		check: (rs) =>
+			environmentOf(rs) !== "prod" || ofType(rs, "kubernetes:gateway.networking.k8s.io/v1:Gateway").length > 0
+				? []
+				: ofType(rs, "kubernetes:core/v1:Service")
+						.filter((s) => s.props?.spec?.type === "LoadBalancer")
+						.map((s) => ({ resource: s, problem: "serves plain HTTP on a load balancer address: users get no TLS" })),
+	},
+	{
 		name: "k8s-service-selects-pods",
 		title: "Every Service selects pods of a workload in its namespace",
 		catalog: ["AKS reliability best practices: Services and their endpoints"],
