@@ -21,6 +21,7 @@ import { ARM_ENDPOINT } from "./lib/armAction";
 import { ClusterGatewayApi } from "./lib/clusterGatewayApi";
 import { DeployerRecord } from "./lib/deployerRecord";
 import { aksExecCredential } from "./lib/execCredential";
+import { checkVault } from "./lib/keyVault";
 import { resolveDeployers } from "./lib/principals";
 import { promotedImage, readPromotionSource } from "./lib/promotion";
 import { existingResourceGroup } from "./lib/resourceGroup";
@@ -65,6 +66,8 @@ export = async () => {
 	}
 	// A promoting stack reads what it promotes now: a source stack without images stops the run here.
 	const promotion = config.images.promoteFrom ? await readPromotionSource(config.images.promoteFrom) : undefined;
+	// So does a vault that cannot hold the listener's certificate (access policies, no purge protection in prod).
+	if (config.gateway) await checkVault(config.gateway.vaultId, config.environment, `${pulumi.getProject()}:tlsKeyVaultId`);
 
 	const record = new DeployerRecord("deployers", deployers, deployersKey);
 	const afterRecord = { dependsOn: [record] };

@@ -228,11 +228,11 @@ export class Cluster extends pulumi.ComponentResource {
 			tags: args.tags,
 			...managedClusterProperties(args, workspace.id),
 		};
-		const cluster = new containerservice.ManagedCluster(
-			`${name}-aks`,
-			declared,
-			{ parent: this, protect, ignoreChanges: clusterIgnoreChanges(args.kubernetesVersion !== undefined) },
-		);
+		const cluster = new containerservice.ManagedCluster(`${name}-aks`, declared, {
+			parent: this,
+			protect,
+			ignoreChanges: clusterIgnoreChanges(args.kubernetesVersion !== undefined),
+		});
 		const rule = new monitor.DataCollectionRule(
 			`${name}-insights`,
 			{

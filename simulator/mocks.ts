@@ -92,6 +92,11 @@ export class StackMocks implements pulumi.runtime.Mocks {
 	 * {@link sourceStackOutputs}. `null`: no such stack, and the read fails as the engine's does.
 	 */
 	readonly stackOutputs: Record<string, Record<string, unknown> | null> = {};
+	/**
+	 * Key Vaults' properties by name, as getVault reads them; default an RBAC vault with soft delete
+	 * and purge protection. `null`: no such vault.
+	 */
+	readonly vaults: Record<string, Record<string, unknown> | null> = {};
 
 	constructor(
 		private readonly delays: Delays = {},
@@ -143,6 +148,11 @@ export class StackMocks implements pulumi.runtime.Mocks {
 					};
 				case "azure-native:resources:getResourceGroup":
 					return { name: args.inputs.resourceGroupName, location: "<computed: the group's location>" };
+				case "azure-native:keyvault:getVault":
+					return {
+						name: args.inputs.vaultName,
+						properties: { enableRbacAuthorization: true, enableSoftDelete: true, enablePurgeProtection: true },
+					};
 				default:
 					throw new Error(`no placeholder for invoke ${args.token}`);
 			}
@@ -169,6 +179,19 @@ export class StackMocks implements pulumi.runtime.Mocks {
 					name,
 					location: "westeurope",
 					properties: { provisioningState: "Succeeded" },
+				};
+			}
+			case "azure-native:keyvault:getVault": {
+				const name = String(args.inputs.vaultName);
+				const props = this.vaults[name];
+				if (props === null) {
+					const details = `invocation of ${args.token} returned an error: ResourceNotFound: The Resource 'Microsoft.KeyVault/vaults/${name}' was not found.`;
+					throw Object.assign(new Error(details), { details });
+				}
+				return {
+					id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${args.inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${name}`,
+					name,
+					properties: props ?? { enableRbacAuthorization: true, enableSoftDelete: true, enablePurgeProtection: true },
 				};
 			}
 			case "azure-native:containerservice:listManagedClusterUserCredentials":

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { vaultProblems } from "../lib/keyVault";
 import { BuiltInRole } from "../lib/roleAssignments";
 import {
 	CERT_READER_CLIENT_ID,
@@ -8,6 +9,7 @@ import {
 	PROJECT,
 	type RunResult,
 	runStack,
+	type StackMocks,
 	SUBSCRIPTION_ID,
 } from "../simulator";
 
@@ -169,6 +171,64 @@ describe("HTTPS on a hostname: without one, nothing of it exists", () => {
 				["LoadBalancer"],
 			);
 			assert.equal("gatewayAddress" in run.outputs, false);
+		});
+	}
+});
+
+describe("HTTPS on a hostname: the certificate's vault is checked before anything is created", () => {
+	it("reads the vault's settings", () => {
+		assert.deepEqual(
+			vaultProblems({ enableRbacAuthorization: true, enableSoftDelete: true, enablePurgeProtection: true }, "prod"),
+			[],
+		);
+		assert.deepEqual(
+			vaultProblems({ enableRbacAuthorization: true, enableSoftDelete: true }, "dev"),
+			[],
+			"dev does without purge protection",
+		);
+		const problems = vaultProblems({ enableRbacAuthorization: false, enableSoftDelete: false }, "prod");
+		assert.equal(problems.length, 3);
+		assert.match(
+			problems.join(";"),
+			/access policies, not Azure RBAC.*soft delete is off.*purge protection is off, which prod requires/,
+		);
+	});
+
+	for (const [what, props, message] of [
+		[
+			"an access-policy vault",
+			{ enableRbacAuthorization: false, enableSoftDelete: true, enablePurgeProtection: true },
+			/uses access policies, not Azure RBAC/,
+		],
+		[
+			"a prod vault without purge protection",
+			{ enableRbacAuthorization: true, enableSoftDelete: true },
+			/purge protection is off, which prod requires/,
+		],
+		["a vault that cannot be read", null, /the vault cannot be read \(.*ResourceNotFound/],
+	] as const) {
+		it(`stops at ${what}, naming the key, and declares nothing`, async () => {
+			let seen: StackMocks | undefined;
+			await assert.rejects(
+				runStack({
+					stack: "prod",
+					overrides: HTTPS,
+					onMocks: (m) => {
+						seen = m;
+						m.vaults["shop-certs"] = props;
+					},
+				}),
+				(err: Error) => {
+					assert.match(err.message, new RegExp(`${PROJECT}:tlsKeyVaultId = "${VAULT.replaceAll("/", "\\/")}"`));
+					assert.match(err.message, message);
+					return true;
+				},
+			);
+			assert.deepEqual(
+				seen?.resources.filter((r) => !r.type.startsWith("pulumi:")).map((r) => r.type),
+				[],
+				"nothing declared",
+			);
 		});
 	}
 });
