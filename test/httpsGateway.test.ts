@@ -12,16 +12,11 @@ import {
 	type StackMocks,
 	SUBSCRIPTION_ID,
 } from "../simulator";
+import { CERTIFICATE_URI, httpsOverrides, VAULT_ID } from "./httpsFixtures";
 
-const VAULT = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-certs/providers/Microsoft.KeyVault/vaults/shop-certs`;
-const CERT = "https://shop-certs.vault.azure.net/certificates/app-tls";
-const ZONE = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-dns/providers/Microsoft.Network/dnszones/example.com`;
-const HTTPS = {
-	[`${PROJECT}:hostname`]: "shop.example.com",
-	[`${PROJECT}:tlsCertificate`]: CERT,
-	[`${PROJECT}:tlsKeyVaultId`]: VAULT,
-	[`${PROJECT}:dnsZone`]: ZONE,
-};
+const VAULT = VAULT_ID;
+const CERT = CERTIFICATE_URI;
+const HTTPS = httpsOverrides(true);
 const T = {
 	gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
 	route: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",

@@ -9,6 +9,7 @@ import { criticalPath, type GraphNode } from "../offline/graph";
 import { validateManifest } from "../offline/kubernetesSchema";
 import { buildPlan, checkManifests, type Plan, parseOverrides } from "../offline/plan";
 import { PROJECT, ROOT, SUBSCRIPTION_ID, TENANT_ID } from "../simulator";
+import { httpsOverrides } from "./httpsFixtures";
 
 const find = (plan: Plan, name: string) => {
 	const r = plan.resources.find((x) => x.name === name);
@@ -107,13 +108,7 @@ describe("offline plan", () => {
 	});
 
 	it("with a hostname: the Gateway and its routes pass the Gateway API schemas, and no mandatory finding", async () => {
-		const vault =
-			"/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-certs/providers/Microsoft.KeyVault/vaults/shop-certs";
-		const https = await buildPlan("prod", {
-			[`${PROJECT}:hostname`]: "shop.example.com",
-			[`${PROJECT}:tlsCertificate`]: "https://shop-certs.vault.azure.net/certificates/app-tls",
-			[`${PROJECT}:tlsKeyVaultId`]: vault,
-		});
+		const https = await buildPlan("prod", httpsOverrides());
 		const kinds = https.manifests.map((m) => `${m.object.kind}/${(m.object.metadata as { name: string }).name}`).sort();
 		for (const k of [
 			"Gateway/app",

@@ -6,7 +6,8 @@ import { type EvaluatedResource, evaluate, type Finding } from "../policy/evalua
 import { resourceRules, stackRules } from "../policy/policies";
 import { appliesTo, EXEMPTION_SCHEMA } from "../policy/rule";
 import { withRuleTable } from "../policy/ruleTable";
-import { PROJECT, policyInputs, ROOT, runStack } from "../simulator";
+import { policyInputs, ROOT, runStack } from "../simulator";
+import { httpsOverrides } from "./httpsFixtures";
 
 type Mutate = (props: any) => void;
 const T = {
@@ -64,16 +65,7 @@ describe("policy pack", () => {
 		const [p, d] = [await runStack({ stack: "prod" }), await runStack({ stack: "dev" })];
 		prod = policyInputs(p.mocks);
 		dev = policyInputs(d.mocks);
-		const vault =
-			"/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-certs/providers/Microsoft.KeyVault/vaults/shop-certs";
-		const h = await runStack({
-			stack: "prod",
-			overrides: {
-				[`${PROJECT}:hostname`]: "shop.example.com",
-				[`${PROJECT}:tlsCertificate`]: "https://shop-certs.vault.azure.net/certificates/app-tls",
-				[`${PROJECT}:tlsKeyVaultId`]: vault,
-			},
-		});
+		const h = await runStack({ stack: "prod", overrides: httpsOverrides() });
 		prodHttps = policyInputs(h.mocks);
 	});
 
