@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { type Recorded, ROOT, TOKEN_MARK } from "../simulator";
 import { inFreshProcess, sameCheckoutElsewhere } from "./checkout";
+import { httpsOverrides } from "./httpsFixtures";
 
 /** What a run in another process reports: enough to compare it with this one. */
 interface RemoteRun {
@@ -15,7 +16,7 @@ interface RemoteRun {
 /**
  * The program evaluated in a fresh process inside checkout `dir`, with the wall clock `shiftMs` ahead.
  */
-function runInProcess(dir: string, stack: string, shiftMs: number): Promise<RemoteRun> {
+function runInProcess(dir: string, stack: string, shiftMs: number, overrides: Record<string, string>): Promise<RemoteRun> {
 	return inFreshProcess<RemoteRun>(
 		dir,
 		`const RealDate = Date;
@@ -23,7 +24,7 @@ function runInProcess(dir: string, stack: string, shiftMs: number): Promise<Remo
 			constructor(...a) { if (a.length === 0) super(RealDate.now() + ${shiftMs}); else super(...a); }
 			static now() { return RealDate.now() + ${shiftMs}; }
 		};
-		const run = await require(${JSON.stringify(path.join(dir, "simulator"))}).runStack({ stack: ${JSON.stringify(stack)} });
+		const run = await require(${JSON.stringify(path.join(dir, "simulator"))}).runStack({ stack: ${JSON.stringify(stack)}, overrides: ${JSON.stringify(overrides)} });
 		done({
 			resources: run.mocks.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, state: r.state,
 				protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace, ignoreChanges: r.ignoreChanges })),
@@ -35,8 +36,13 @@ function runInProcess(dir: string, stack: string, shiftMs: number): Promise<Remo
 
 const key = (r: Pick<Recorded, "type" | "name">) => `${r.type}::${r.name}`;
 
-for (const stack of ["dev", "prod"] as const) {
-	describe(`lifecycle (${stack}): a second pulumi up, hours later, from another checkout and with fresh tokens`, function () {
+const CASES: [string, string, Record<string, string>][] = [
+	["dev", "dev", {}],
+	["prod", "prod", {}],
+	["prod served at a hostname", "prod", httpsOverrides(true)],
+];
+for (const [label, stack, overrides] of CASES) {
+	describe(`lifecycle (${label}): a second pulumi up, hours later, from another checkout and with fresh tokens`, function () {
 		this.timeout(120_000);
 		let first: RemoteRun;
 		let second: RemoteRun;
@@ -44,7 +50,10 @@ for (const stack of ["dev", "prod"] as const) {
 
 		before(async () => {
 			elsewhere = sameCheckoutElsewhere();
-			[first, second] = await Promise.all([runInProcess(ROOT, stack, 0), runInProcess(elsewhere.dir, stack, 2 * 3600_000)]);
+			[first, second] = await Promise.all([
+				runInProcess(ROOT, stack, 0, overrides),
+				runInProcess(elsewhere.dir, stack, 2 * 3600_000, overrides),
+			]);
 		});
 		after(() => elsewhere?.remove());
 
