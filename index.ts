@@ -217,47 +217,44 @@ export = async () => {
 	// 5. With a hostname, the app is served at it over HTTPS: AKS's managed Gateway API with its
 	//    app routing implementation switched on, a static address and the certificate's reader
 	//    identity in Azure, and a Gateway whose listener takes the certificate from Key Vault.
-	const gateway = config.gateway;
-	const https = gateway
-		? (() => {
-				const gatewayApi = new ClusterGatewayApi("cluster-gateway-api", {
-					clusterId: cluster.clusterId,
-					clusterGeneration: cluster.generation,
-					credential: aksExecCredential(ARM_ENDPOINT),
-				});
-				const endpoint = new HttpsEndpoint("app-https", {
-					resourceGroupName: groupName,
-					subscriptionId: signedIn.subscriptionId,
-					hostname: gateway.hostname,
-					vaultId: gateway.vaultId,
-					cluster: { oidcIssuerUrl: cluster.oidcIssuerUrl, identityPrincipalId: cluster.identityPrincipalId },
-					serviceAccount: {
-						namespace: gatewayNamespaceFor(config.app.namespace),
-						name: certificateServiceAccountName(config.app.name),
-					},
-					dnsZone: gateway.dnsZone,
-					zones: config.cluster.availabilityZones,
-					tags,
-				});
-				return {
-					endpoint,
-					exposure: new GatewayExposure(
-						"app",
-						{
-							app: app.app,
-							appNamespace: config.app.namespace,
-							service: app.exposure,
-							hostname: gateway.hostname,
-							certificateUri: gateway.certificate.uri,
-							certificateReaderClientId: endpoint.certificateReaderClientId,
-							publicIp: { name: endpoint.publicIpName, resourceGroupName: endpoint.publicIpResourceGroup },
-							dependsOn: [gatewayApi, ...endpoint.ready],
-						},
-						k8sOpts,
-					),
-				};
-			})()
-		: undefined;
+	/** The app at `gateway.hostname`: the cluster's Gateway API, its Azure side, and the Gateway itself. */
+	const serveOnHostname = (gateway: NonNullable<typeof config.gateway>) => {
+		const gatewayApi = new ClusterGatewayApi("cluster-gateway-api", {
+			clusterId: cluster.clusterId,
+			clusterGeneration: cluster.generation,
+			credential: aksExecCredential(ARM_ENDPOINT),
+		});
+		const endpoint = new HttpsEndpoint("app-https", {
+			resourceGroupName: groupName,
+			subscriptionId: signedIn.subscriptionId,
+			hostname: gateway.hostname,
+			vaultId: gateway.vaultId,
+			cluster: { oidcIssuerUrl: cluster.oidcIssuerUrl, identityPrincipalId: cluster.identityPrincipalId },
+			serviceAccount: {
+				namespace: gatewayNamespaceFor(config.app.namespace),
+				name: certificateServiceAccountName(config.app.name),
+			},
+			dnsZone: gateway.dnsZone,
+			zones: config.cluster.availabilityZones,
+			tags,
+		});
+		const exposure = new GatewayExposure(
+			"app",
+			{
+				app: app.app,
+				appNamespace: config.app.namespace,
+				service: app.exposure,
+				hostname: gateway.hostname,
+				certificateUri: gateway.certificate.uri,
+				certificateReaderClientId: endpoint.certificateReaderClientId,
+				publicIp: { name: endpoint.publicIpName, resourceGroupName: endpoint.publicIpResourceGroup },
+				dependsOn: [gatewayApi, ...endpoint.ready],
+			},
+			k8sOpts,
+		);
+		return { url: exposure.url, address: endpoint.ipAddress };
+	};
+	const https = config.gateway ? serveOnHostname(config.gateway) : undefined;
 
 	return {
 		resourceGroupName: groupName,
@@ -267,8 +264,8 @@ export = async () => {
 		kubeconfig: clusterAccess.userKubeconfig,
 		appImage: app.image.repoDigest,
 		images,
-		appUrl: https ? https.exposure.url : app.url,
+		appUrl: https ? https.url : app.url,
 		// Where the hostname must point when no dnsZone keeps the record.
-		...(https ? { gatewayAddress: https.endpoint.ipAddress } : {}),
+		...(https ? { gatewayAddress: https.address } : {}),
 	};
 };
