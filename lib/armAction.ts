@@ -18,8 +18,6 @@ export interface ArmActionRequest {
 	url: string;
 	/** POST for an action; PUT to write a resource. Default: POST. */
 	method?: "POST" | "PUT";
-	/** Extra request headers, e.g. `If-Match` with the ETag a PUT was computed from. */
-	headers?: Record<string, string>;
 	body: unknown;
 	/** Gives an ARM access token; asked before every request, so a long wait never outlives one. */
 	token: () => Promise<string>;
@@ -44,8 +42,8 @@ export type OperationHandle = { kind: "async-operation" | "location"; url: strin
 /**
  * Classifies the answer to the action's POST or PUT. With an `Azure-AsyncOperation` header, follow
  * it (a resource PUT answers 200 or 201 while still running); otherwise 200/204: done, nothing to
- * follow; 201/202: accepted, follow `Location`. 401/403: not yet (a new role assignment propagates; Azure documents up to 10
- * minutes). 408/429/5xx: not yet. Anything else (400 bad request, 404 no such registry, 409
+ * follow; 201/202: accepted, follow `Location`. 401/403: not yet (a new role assignment
+ * propagates; Azure documents up to 10 minutes). 408/429/5xx: not yet. Anything else (400 bad request, 404 no such registry, 409
  * conflict): fail now with ARM's own message.
  */
 export function classifyStart(
@@ -114,7 +112,7 @@ export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = 
 			headers: {
 				Authorization: `Bearer ${await req.token()}`,
 				Accept: "application/json",
-				...(body === undefined ? {} : { "Content-Type": "application/json", ...req.headers }),
+				...(body === undefined ? {} : { "Content-Type": "application/json" }),
 			},
 			body,
 			timeoutMs: retry.requestTimeoutMs,
