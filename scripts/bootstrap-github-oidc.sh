@@ -214,6 +214,8 @@ for i in "${!stack_list[@]}"; do
 	github gh api --method POST "repos/$repo/environments/$stack/deployment-branch-policies" -f name=main -f type=branch ||
 		echo "(environment $stack: the branch policy for main exists already)"
 	github gh variable set AZURE_CLIENT_ID --repo "$repo" --env "$stack" --body "${stack_client[$i]}"
+	# The group the identity may write: where the end-to-end run (e2e.yml, in dev) deploys its stack.
+	github gh variable set AZURE_RESOURCE_GROUP --repo "$repo" --env "$stack" --body "$(stack_group "$stack")"
 done
 github gh variable set AZURE_PREVIEW_CLIENT_ID --repo "$repo" --body "$preview_client"
 github gh variable set AZURE_TENANT_ID --repo "$repo" --body "$tenant_id"

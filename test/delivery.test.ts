@@ -112,10 +112,15 @@ describe("delivery: GitHub Actions workflows", () => {
 				// The Kubernetes credential plugin exchanges GitHub's OIDC token for exactly this client in exactly this tenant.
 				assert.equal(job.env.ARM_CLIENT_ID, login.with["client-id"], `${f} ${name}`);
 				assert.equal(job.env.ARM_TENANT_ID, login.with["tenant-id"], `${f} ${name}`);
+				const pulumi = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
+				if (!pulumi?.with?.command) {
+					// Installs the CLI only (the end-to-end run): state in a temporary file backend, no Pulumi Cloud token at all.
+					assert.ok(!JSON.stringify(job).includes("PULUMI_ACCESS_TOKEN"), `${f} ${name}: no Pulumi Cloud token`);
+					continue;
+				}
 				// Pulumi Cloud by OIDC too: a short-lived token handed to the pulumi step only.
 				const auth = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/auth-actions@"));
 				assert.equal(auth?.with["export-environment-variables"], false, `${f} ${name}: Pulumi Cloud sign-in by OIDC`);
-				const pulumi = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
 				assert.equal(pulumi.env.PULUMI_ACCESS_TOKEN, `\${{ steps.${auth.id}.outputs.pulumi-access-token }}`);
 			}
 		}
@@ -184,7 +189,12 @@ describe("delivery: GitHub Actions workflows", () => {
 		assert.deepEqual(workflowViolations(jobs), []);
 		const signsIn = (id: string) => jobs.filter((j) => j.clientIds.includes(id)).map((j) => `${j.file} ${j.job}`);
 		assert.deepEqual(signsIn("AZURE_PREVIEW_CLIENT_ID"), ["pull-request.yml preview"]);
-		assert.deepEqual(signsIn("AZURE_CLIENT_ID"), ["deploy-stack.yml up"], "the deployer identities, each in its environment");
+		assert.deepEqual(
+			signsIn("AZURE_CLIENT_ID").sort(),
+			["deploy-stack.yml up", "e2e.yml e2e"],
+			"the deployer identities, each in its environment",
+		);
+		assert.equal(jobs.find((j) => j.file === "e2e.yml")?.environment, "dev", "the end-to-end run signs in as dev's deployer");
 		assert.deepEqual(
 			jobs.filter((j) => j.calls).map((j) => [j.file, j.calls?.file, j.calls?.with.stack]),
 			STACKS.map((s) => ["deploy.yml", "deploy-stack.yml", s]),
@@ -206,6 +216,28 @@ describe("delivery: GitHub Actions workflows", () => {
 			jobs.map((j) => (j.file === "deploy.yml" ? { ...j, pushBranches: ["main", "feature/*"] } : j)),
 		);
 		assert.match(fromBranch.join("\n"), /can write to Azure but runs on workflow_call beyond main/);
+	});
+
+	it("prove the promises on Azure weekly and on demand: one run at a time, bounded, in dev, never on pull requests", () => {
+		const e2e = load("e2e.yml");
+		assert.deepEqual(Object.keys(e2e.on).sort(), ["schedule", "workflow_dispatch"]);
+		assert.match(e2e.on.schedule[0].cron, /^\d+ \d+ \* \* \d$/, "weekly");
+		const job = e2e.jobs.e2e;
+		assert.equal(job.environment, "dev");
+		assert.ok(job["timeout-minutes"] > 0 && job["timeout-minutes"] <= 120);
+		assert.deepEqual(job.concurrency, { group: "e2e", "cancel-in-progress": false });
+		assert.ok(job.steps.some((s: any) => s.run === "npm run e2e"));
+		const upload = job.steps.find((s: any) => String(s.uses).startsWith("actions/upload-artifact@"));
+		assert.deepEqual(
+			[upload?.if, upload?.with.path],
+			["always()", job.env.E2E_REPORT],
+			"the JSON report kept, whatever happened",
+		);
+		assert.equal(
+			job.env.E2E_RESOURCE_GROUP,
+			`\${{ vars.AZURE_RESOURCE_GROUP }}`,
+			"into dev's group, the one its identity may write",
+		);
 	});
 
 	it("take the Node version from .nvmrc", () => {

@@ -222,6 +222,8 @@ export function workflowViolations(jobs: JobTrust[]): string[] {
 			(t) =>
 				(t === "push" && JSON.stringify(j.pushBranches) === JSON.stringify(["main"])) ||
 				t === "workflow_dispatch" ||
+				// GitHub runs scheduled workflows on the default branch only.
+				t === "schedule" ||
 				(t === "workflow_call" && callersOf(j.file).length > 0 && callersOf(j.file).every(onlyMain)),
 		);
 	for (const j of jobs) {

@@ -1,0 +1,65 @@
+/**
+ * `npm run e2e`: the promises proven on a real subscription (e2e/run.ts). Without Azure
+ * credentials it says so and exits 0 at once, so it can sit in any CI; it is not part of npm test.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { automationStack } from "../e2e/automation";
+import { armFootprint } from "../e2e/azure";
+import { reportJson, summaryTable } from "../e2e/report";
+import { runE2e } from "../e2e/run";
+import { budgetLines, CREDENTIAL_VARIABLES, credentialSource, e2eConfig, e2eSettings } from "../e2e/settings";
+import { ARM_ENDPOINT } from "../lib/armAction";
+import { aksExecCredential } from "../lib/execCredential";
+import { httpRequest } from "../lib/http";
+import { armTokens } from "../lib/imageImport";
+import { PROJECT, ROOT } from "../simulator/project";
+
+async function main(): Promise<number> {
+	const log = (line: string) => process.stderr.write(`${line}\n`);
+	const source = credentialSource(process.env);
+	if (!source) {
+		log(`e2e: no Azure credentials: skipped (looked for ${CREDENTIAL_VARIABLES})`);
+		return 0;
+	}
+	if (spawnSync("pulumi", ["version"], { stdio: "ignore" }).status !== 0) {
+		log(
+			"e2e: Azure credentials found, but no Pulumi CLI on PATH: the Automation API drives it (https://www.pulumi.com/docs/install/)",
+		);
+		return 1;
+	}
+	const settings = e2eSettings(process.env);
+	for (const line of budgetLines(settings)) log(line);
+	const stack = await automationStack(ROOT, settings, e2eConfig(PROJECT, settings), log);
+	const started = new Date().toISOString();
+	const report = await runE2e(
+		stack,
+		async (url) => {
+			const res = await httpRequest({ url, timeoutMs: 10_000 });
+			return { status: res.status, body: res.body };
+		},
+		armFootprint({
+			subscriptionId: settings.subscriptionId,
+			existingGroup: settings.resourceGroup,
+			stack: settings.stack,
+			token: armTokens(aksExecCredential(ARM_ENDPOINT)),
+		}),
+		{ keep: settings.keep, newVersion: settings.versions[1], log },
+	);
+	fs.writeFileSync(
+		settings.reportFile,
+		reportJson(report, { stack: settings.stack, location: settings.location, credential: source, started }),
+	);
+	log(summaryTable(report));
+	log(`e2e: report written to ${settings.reportFile}`);
+	if (report.ok || report.steps.some((s) => s.step === "cleanup" && s.ok)) await stack.remove();
+	return report.ok ? 0 : 1;
+}
+
+main().then(
+	(code) => process.exit(code),
+	(err: Error) => {
+		process.stderr.write(`e2e: ${err.message}\n`);
+		process.exit(1);
+	},
+);

@@ -1,0 +1,316 @@
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseStackConfig } from "../config";
+import { armFootprint } from "../e2e/azure";
+import { reportJson, summaryTable } from "../e2e/report";
+import { type E2eAzure, type E2eStack, type HttpGet, runE2e, STEPS, type StepName } from "../e2e/run";
+import { credentialSource, e2eConfig, e2eSettings } from "../e2e/settings";
+import { httpRequest } from "../lib/http";
+import { PROJECT, ROOT } from "../simulator";
+import { scriptedServer } from "./loopback";
+
+const APP_URL = "http://20.61.0.10/";
+
+/** A stack that records what is asked of it, and fails where told. */
+function fakeStack(failAt?: "up" | "second-up" | "preview" | "refresh" | "destroy") {
+	const calls: string[] = [];
+	let ups = 0;
+	const stack: E2eStack = {
+		async up() {
+			ups++;
+			calls.push(`up#${ups}`);
+			if ((failAt === "up" && ups === 1) || (failAt === "second-up" && ups === 2)) throw new Error("ARM said no");
+			return { outputs: { appUrl: APP_URL, resourceGroupName: "rg-e2e", clusterName: "aks-e2e" }, changes: ups === 3 ? 0 : 5 };
+		},
+		async preview() {
+			calls.push("preview");
+			return failAt === "preview" ? 2 : 0;
+		},
+		async refresh() {
+			calls.push("refresh");
+			return failAt === "refresh" ? 1 : 0;
+		},
+		async setConfig(k, v) {
+			calls.push(`config ${k}=${v}`);
+		},
+		async destroy() {
+			calls.push("destroy");
+			if (failAt === "destroy") throw new Error("a lock on the group");
+		},
+	};
+	return { stack, calls };
+}
+
+/** The app: healthy, and reporting the version the last up deployed. */
+function fakeApp(calls: string[]): HttpGet {
+	return async (url) => {
+		const version = calls.includes("config appVersion=v2") && calls.includes("up#2") ? "v2" : "v1";
+		return url.endsWith("/") ? { status: 200, body: JSON.stringify({ version }) } : { status: 200, body: "{}" };
+	};
+}
+
+const azure = (left: string[] = []): E2eAzure & { remembered: unknown[] } => {
+	const remembered: unknown[] = [];
+	return { remembered, remember: async (o) => void remembered.push(o), leftovers: async () => left };
+};
+const opts = { newVersion: "v2", log: () => {}, retryEveryMs: 1, requestEveryMs: 1, answerWithinMs: 200 };
+
+describe("e2e: the steps, with a fake stack and app", () => {
+	it("runs the six steps in order, and reports each with its duration and what it showed", async () => {
+		const { stack, calls } = fakeStack();
+		const az = azure();
+		const report = await runE2e(stack, fakeApp(calls), az, opts);
+		assert.equal(report.ok, true);
+		assert.deepEqual(
+			report.steps.map((s) => [s.step, s.ok]),
+			STEPS.map((s) => [s, true]),
+		);
+		assert.deepEqual(calls, ["up#1", "config appVersion=v2", "up#2", "preview", "refresh", "up#3", "destroy"]);
+		assert.deepEqual(az.remembered, [{ appUrl: APP_URL, resourceGroupName: "rg-e2e", clusterName: "aks-e2e" }]);
+		assert.ok(report.steps.every((s) => typeof s.ms === "number" && s.ms >= 0 && s.detail.length > 0));
+		assert.equal(report.rollout?.failed, 0);
+		const json = JSON.parse(reportJson(report, { stack: "e2e-1" }));
+		assert.deepEqual(Object.keys(json.steps[0]).sort(), ["detail", "ms", "ok", "step"]);
+		assert.equal(json.stack, "e2e-1");
+		assert.match(summaryTable(report), /every promise held/);
+	});
+
+	const failures: [string, Parameters<typeof fakeStack>[0] | "leftovers" | "no-answer" | "old-version", StepName, RegExp][] = [
+		["the first up", "up", "up", /ARM said no/],
+		["the app never answering", "no-answer", "app-answers", /did not answer 200 within 0 s: 503/],
+		["the rollout's up", "second-up", "rollout", /ARM said no/],
+		["a rollout that leaves the old version", "old-version", "rollout", /reports version v1 after the rollout, not v2/],
+		["a repeated up with changes", "preview", "no-op-up", /found 2 change\(s\) on a repeated up/],
+		["a refresh with drift", "refresh", "refresh", /refresh --expect-no-changes found 1 change/],
+		["a destroy that leaves a group", "leftovers", "destroy", /destroy left resource group MC_rg-e2e/],
+	];
+	for (const [what, failAt, step, message] of failures) {
+		it(`fails at ${step} on ${what}, names it, and destroys the stack`, async () => {
+			const { stack, calls } = fakeStack(
+				failAt === "leftovers" || failAt === "no-answer" || failAt === "old-version" ? undefined : failAt,
+			);
+			const app: HttpGet =
+				failAt === "no-answer"
+					? async () => ({ status: 503, body: "no healthy upstream" })
+					: failAt === "old-version"
+						? async () => ({ status: 200, body: JSON.stringify({ version: "v1" }) })
+						: fakeApp(calls);
+			const report = await runE2e(stack, app, azure(failAt === "leftovers" ? ["resource group MC_rg-e2e"] : []), {
+				...opts,
+				answerWithinMs: 0,
+			});
+			assert.equal(report.ok, false);
+			assert.equal(report.failedStep, step);
+			const failed = report.steps.find((s) => !s.ok);
+			assert.equal(failed?.step, step);
+			assert.match(failed?.detail ?? "", message);
+			assert.deepEqual(report.steps.at(-1)?.step, "cleanup");
+			assert.equal(calls.at(-1), "destroy", "the stack is destroyed after the failure");
+			assert.match(summaryTable(report), new RegExp(`failed at ${step}`));
+		});
+	}
+
+	it("keeps the stack after a failure with E2E_KEEP=1", async () => {
+		const { stack, calls } = fakeStack("preview");
+		const report = await runE2e(stack, fakeApp(calls), azure(), { ...opts, keep: true });
+		assert.deepEqual([report.ok, report.failedStep, report.kept], [false, "no-op-up", true]);
+		assert.ok(!calls.includes("destroy"));
+		assert.ok(!report.steps.some((s) => s.step === "cleanup"));
+	});
+
+	it("reports a clean-up that fails too", async () => {
+		const { stack, calls } = fakeStack("destroy");
+		const report = await runE2e(stack, fakeApp(calls), azure(), opts);
+		assert.equal(report.failedStep, "destroy");
+		assert.deepEqual(report.steps.at(-1), { ...report.steps.at(-1), step: "cleanup", ok: false });
+		assert.match(report.steps.at(-1)?.detail ?? "", /destroying the stack after the failure failed too: a lock on the group/);
+	});
+});
+
+describe("e2e: the rollout step against a loopback app that drops requests while it rolls", () => {
+	it("counts every failed request, and fails the step naming how many", async () => {
+		let rolling = false;
+		let served = 0;
+		const server = http.createServer((_req, res) => {
+			served++;
+			// While the rollout runs, every third request finds no ready pod.
+			if (rolling && served % 3 === 0) {
+				res.writeHead(503).end("no healthy upstream");
+				return;
+			}
+			res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ version: rolling ? "v1" : "v2" }));
+		});
+		await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+		const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+		try {
+			const { stack } = fakeStack();
+			let ups = 0;
+			stack.up = async () => {
+				ups++;
+				if (ups === 2) {
+					rolling = true;
+					await new Promise((r) => setTimeout(r, 300));
+					rolling = false;
+				}
+				return { outputs: { appUrl: url }, changes: 1 };
+			};
+			const get: HttpGet = async (u) => {
+				const res = await httpRequest({ url: u, timeoutMs: 2_000 });
+				return { status: res.status, body: res.body };
+			};
+			const report = await runE2e(stack, get, azure(), { ...opts, requestEveryMs: 5 });
+			assert.equal(report.failedStep, "rollout");
+			const seen = report.rollout;
+			assert.ok(seen && seen.failed > 0 && seen.sent > seen.failed, JSON.stringify(seen));
+			assert.match(
+				report.steps.find((s) => s.step === "rollout")?.detail ?? "",
+				new RegExp(`${seen?.failed} of ${seen?.sent} requests failed during the rollout: 503 no healthy upstream`),
+			);
+		} finally {
+			await new Promise((r) => server.close(r));
+		}
+	});
+});
+
+describe("e2e: what it reads from its environment", () => {
+	it("finds a credential, or none", () => {
+		assert.equal(credentialSource({}), undefined);
+		assert.equal(credentialSource({ ARM_SUBSCRIPTION_ID: "s" }), undefined);
+		assert.equal(
+			credentialSource({ ARM_SUBSCRIPTION_ID: "s", ARM_CLIENT_ID: "c", ARM_TENANT_ID: "t", ARM_USE_OIDC: "true" }),
+			"oidc",
+		);
+		assert.equal(
+			credentialSource({ ARM_SUBSCRIPTION_ID: "s", ARM_CLIENT_ID: "c", ARM_TENANT_ID: "t", ARM_CLIENT_SECRET: "x" }),
+			"client-secret",
+		);
+		assert.equal(credentialSource({ ARM_SUBSCRIPTION_ID: "s", E2E_USE_AZURE_CLI: "1" }), "azure-cli");
+		assert.equal(
+			credentialSource({ ARM_CLIENT_ID: "c", ARM_TENANT_ID: "t", ARM_USE_OIDC: "true" }),
+			undefined,
+			"no subscription",
+		);
+	});
+
+	it("deploys a stack of its own with a configuration the program accepts", () => {
+		const s = e2eSettings(
+			{ E2E_RESOURCE_GROUP: "rg-shop-dev", E2E_KEEP: "1", ARM_SUBSCRIPTION_ID: "s" },
+			new Date("2026-11-30T05:07:00Z"),
+			"ab12",
+		);
+		assert.equal(s.stack, "e2e-202611300507-ab12");
+		assert.deepEqual(
+			[s.resourceGroup, s.keep, s.backend, s.versions],
+			["rg-shop-dev", true, "temporary-file", ["202611300507-a", "202611300507-b"]],
+		);
+		assert.equal(e2eSettings({ PULUMI_ACCESS_TOKEN: "x" }).backend, "configured");
+		const config = e2eConfig(PROJECT, s);
+		const raw = Object.fromEntries(
+			Object.entries(config)
+				.filter(([k]) => k.startsWith(`${PROJECT}:`))
+				.map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
+		);
+		const parsed = parseStackConfig(raw, {
+			project: PROJECT,
+			stack: s.stack,
+			location: config["azure-native:location"],
+			defaultAppVersion: "1.0.0",
+		});
+		assert.deepEqual(
+			[
+				parsed.environment,
+				parsed.images.source,
+				parsed.resourceGroup,
+				parsed.app.version,
+				parsed.cluster.nodePools.map((p) => [p.vmSize, p.minCount, p.maxCount]),
+			],
+			["dev", "build", "rg-shop-dev", "202611300507-a", [["Standard_D2s_v5", 1, 1]]],
+		);
+		assert.ok(
+			parseStackConfig(
+				{ ...raw, appVersion: s.versions[1] },
+				{ project: PROJECT, stack: s.stack, location: "westeurope", defaultAppVersion: "1" },
+			),
+		);
+	});
+});
+
+describe("e2e: what is left in Azure after destroy, read over a loopback ARM", () => {
+	const SUB = "11111111-2222-3333-4444-555555555555";
+	const cluster = { status: 200, body: JSON.stringify({ properties: { nodeResourceGroup: "MC_rg-e2e_aks-e2e_westeurope" } }) };
+	const gone = { status: 404, body: '{"error":{"code":"ResourceGroupNotFound","message":"gone"}}' };
+	const outputs = { resourceGroupName: "rg-e2e", clusterName: "aks-e2e" };
+
+	it("expects the node group and the stack's own group gone", async () => {
+		const srv = await scriptedServer([cluster, gone, gone]);
+		try {
+			const az = armFootprint({ subscriptionId: SUB, stack: "e2e-1", token: async () => "t", armEndpoint: srv.url });
+			await az.remember(outputs);
+			assert.deepEqual(await az.leftovers(), []);
+			assert.deepEqual(
+				srv.seen.map((s) => s.url.split("?")[0]),
+				[
+					`/subscriptions/${SUB}/resourceGroups/rg-e2e/providers/Microsoft.ContainerService/managedClusters/aks-e2e`,
+					`/subscriptions/${SUB}/resourceGroups/MC_rg-e2e_aks-e2e_westeurope`,
+					`/subscriptions/${SUB}/resourceGroups/rg-e2e`,
+				],
+			);
+		} finally {
+			await srv.close();
+		}
+	});
+
+	it("names a group that outlived destroy, and the stack's resources left in a group it did not make", async () => {
+		const left = await scriptedServer([cluster, { status: 200, body: "{}" }, { status: 200, body: "{}" }]);
+		const shared = await scriptedServer([
+			cluster,
+			gone,
+			{
+				status: 200,
+				body: JSON.stringify({ value: [{ type: "Microsoft.Network/publicIPAddresses", name: "app-https-ip1a2b" }] }),
+			},
+		]);
+		try {
+			const az = armFootprint({ subscriptionId: SUB, stack: "e2e-1", token: async () => "t", armEndpoint: left.url });
+			await az.remember(outputs);
+			assert.deepEqual(await az.leftovers(), ["resource group MC_rg-e2e_aks-e2e_westeurope", "resource group rg-e2e"]);
+			const inShared = armFootprint({
+				subscriptionId: SUB,
+				stack: "e2e-1",
+				existingGroup: "rg-shop-dev",
+				token: async () => "t",
+				armEndpoint: shared.url,
+			});
+			await inShared.remember({ ...outputs, resourceGroupName: "rg-shop-dev" });
+			assert.deepEqual(await inShared.leftovers(), ["Microsoft.Network/publicIPAddresses app-https-ip1a2b"]);
+			assert.match(decodeURIComponent(shared.seen[2].url), /resources\?\$filter=tagName eq 'stack' and tagValue eq 'e2e-1'/);
+		} finally {
+			await left.close();
+			await shared.close();
+		}
+	});
+});
+
+describe("e2e: npm run e2e without Azure credentials", () => {
+	it("says it skips, naming the variables it looks for, and exits 0 in under 5 s", async () => {
+		const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ARM_") && !k.startsWith("E2E_")));
+		const started = Date.now();
+		const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
+			const child = execFile(
+				process.execPath,
+				["-r", "tsx/cjs", "scripts/e2e.ts"],
+				{ cwd: ROOT, env, timeout: 20_000 },
+				(err, _o, e) => resolve({ code: err ? Number(err.code ?? 1) : 0, stderr: e }),
+			);
+			child.stdin?.end();
+		});
+		assert.equal(code, 0);
+		assert.match(
+			stderr,
+			/e2e: no Azure credentials: skipped \(looked for ARM_SUBSCRIPTION_ID with ARM_CLIENT_ID and ARM_TENANT_ID/,
+		);
+		assert.ok(Date.now() - started < 5_000, `${Date.now() - started} ms`);
+	});
+});
