@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseStackConfig } from "../config";
+import { changesIn } from "../e2e/automation";
 import { armFootprint } from "../e2e/azure";
 import { reportJson, summaryTable } from "../e2e/report";
 import { type E2eAzure, type E2eStack, type HttpGet, runE2e, STEPS, type StepName } from "../e2e/run";
@@ -171,6 +172,14 @@ describe("e2e: the rollout step against a loopback app that drops requests while
 		} finally {
 			await new Promise((r) => server.close(r));
 		}
+	});
+});
+
+describe("e2e: counting changes from the Automation API's summaries", () => {
+	it("counts every operation but same", () => {
+		assert.equal(changesIn({ same: 40 }), 0);
+		assert.equal(changesIn({ same: 38, update: 1, replace: 1 }), 2);
+		assert.equal(changesIn(undefined), 0);
 	});
 });
 
