@@ -1,8 +1,29 @@
+import { type ExecSpec, renewingTokens } from "./execCredential";
 import { httpRequest } from "./http";
 import { type Attempt, permanentError, type RetryOptions, retryUntil } from "./retry";
 
 /** Azure Resource Manager, for the public cloud. */
 export const ARM_ENDPOINT = "https://management.azure.com";
+
+/** Audiences Entra puts in ARM tokens (`az` asks for the first; older clients get the last). */
+const ARM_AUDIENCES = ["https://management.azure.com", "https://management.azure.com/", "https://management.core.windows.net/"];
+
+/**
+ * ARM tokens from an exec credential plugin, renewed before they expire; a token that is not for
+ * ARM fails at once. What the image import, the Gateway API switches and the end-to-end run use.
+ */
+export function armTokens(credential: ExecSpec, now: () => number = Date.now): () => Promise<string> {
+	return renewingTokens(
+		credential,
+		"ARM credential",
+		(claims) => {
+			if (!ARM_AUDIENCES.includes(String(claims.aud))) {
+				throw permanentError(`the ARM credential's token is for ${JSON.stringify(claims.aud)}, not Azure Resource Manager`);
+			}
+		},
+		now,
+	);
+}
 
 /**
  * Budget for one ARM action: starting it (a role granted moments ago may take minutes to reach

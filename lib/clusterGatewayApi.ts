@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ARM_ACTION_RETRY, ARM_ENDPOINT, armErrorText, runArmAction } from "./armAction";
+import { ARM_ACTION_RETRY, ARM_ENDPOINT, armErrorText, armTokens, runArmAction } from "./armAction";
 import type { ExecSpec } from "./execCredential";
 import { httpRequest } from "./http";
-import { armTokens } from "./imageImport";
 import { permanentError, type RetryOptions, retryUntil } from "./retry";
 
 /**
@@ -101,6 +100,10 @@ export function withGatewayApi(cluster: any, state: GatewayApiState): any {
 	return body;
 }
 
+/** The cluster's ARM URL at the Gateway API version. */
+const clusterUrl = (p: { clusterId: string; armEndpoint?: string }) =>
+	`${(p.armEndpoint ?? ARM_ENDPOINT).replace(/\/$/, "")}${p.clusterId}?api-version=${GATEWAY_API_VERSION}`;
+
 const same = (a: GatewayApiState, b: GatewayApiState) =>
 	a.installation === b.installation && a.appRoutingIstio === b.appRoutingIstio;
 
@@ -138,8 +141,7 @@ export async function ensureGatewayApi(
 	inputs: GatewayApiInputs,
 	state: GatewayApiState,
 ): Promise<{ live: GatewayApiState | undefined; requests: number }> {
-	const arm = (inputs.armEndpoint ?? ARM_ENDPOINT).replace(/\/$/, "");
-	const url = `${arm}${inputs.clusterId}?api-version=${GATEWAY_API_VERSION}`;
+	const url = clusterUrl(inputs);
 	const retry = inputs.retry ?? ARM_ACTION_RETRY;
 	const token = armTokens(inputs.credential);
 	const name = inputs.clusterId.split("/").pop();
@@ -182,9 +184,8 @@ export const clusterGatewayApiProvider: pulumi.dynamic.ResourceProvider<GatewayA
 	},
 	async read(id, props) {
 		const p = props as GatewayApiOutputs;
-		const arm = (p.armEndpoint ?? ARM_ENDPOINT).replace(/\/$/, "");
 		const cluster = await getCluster(
-			`${arm}${p.clusterId}?api-version=${GATEWAY_API_VERSION}`,
+			clusterUrl(p),
 			armTokens(p.credential),
 			ARM_ACTION_RETRY,
 			`Reading AKS cluster ${p.clusterId.split("/").pop()}`,

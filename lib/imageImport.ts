@@ -1,13 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ARM_ACTION_RETRY, ARM_ENDPOINT, runArmAction } from "./armAction";
-import { type ExecSpec, renewingTokens } from "./execCredential";
+import { ARM_ACTION_RETRY, ARM_ENDPOINT, armTokens, runArmAction } from "./armAction";
+import type { ExecSpec } from "./execCredential";
 import { permanentError, type RetryOptions } from "./retry";
 
 /** The registry API version of the import action (GA; the one azure-native's Registry uses). */
 export const IMPORT_API_VERSION = "2023-07-01";
-
-/** Audiences Entra puts in ARM tokens (`az` asks for the first; older clients get the last). */
-const ARM_AUDIENCES = ["https://management.azure.com", "https://management.azure.com/", "https://management.core.windows.net/"];
 
 /** `<repository>@sha256:<64 hex>`: the only form imported, so what runs is exactly what was tested. */
 export const DIGEST_REFERENCE = /^([a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)@(sha256:[0-9a-f]{64})$/;
@@ -47,22 +44,6 @@ export function digestOf(sourceImage: string): { repository: string; digest: str
 	const m = DIGEST_REFERENCE.exec(sourceImage);
 	if (!m) throw permanentError(`image import: ${JSON.stringify(sourceImage)} is not <repository>@sha256:<64 hex digits>`);
 	return { repository: m[1], digest: m[2] };
-}
-
-/** ARM tokens from the plugin, renewed before they expire; a token that is not for ARM fails at once. */
-export function armTokens(credential: ExecSpec, now: () => number = Date.now): () => Promise<string> {
-	return renewingTokens(
-		credential,
-		"ARM credential",
-		(claims) => {
-			if (!ARM_AUDIENCES.includes(String(claims.aud))) {
-				throw permanentError(
-					`image import: the credential's token is for ${JSON.stringify(claims.aud)}, not Azure Resource Manager`,
-				);
-			}
-		},
-		now,
-	);
 }
 
 /** The body of ACR's `importImage` action: that digest, tagged, overwriting a tag that points elsewhere. */

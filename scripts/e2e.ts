@@ -9,10 +9,9 @@ import { armFootprint } from "../e2e/azure";
 import { reportJson, summaryTable } from "../e2e/report";
 import { runE2e } from "../e2e/run";
 import { budgetLines, CREDENTIAL_VARIABLES, credentialSource, e2eConfig, e2eSettings } from "../e2e/settings";
-import { ARM_ENDPOINT } from "../lib/armAction";
+import { ARM_ENDPOINT, armTokens } from "../lib/armAction";
 import { aksExecCredential } from "../lib/execCredential";
 import { httpRequest } from "../lib/http";
-import { armTokens } from "../lib/imageImport";
 import { PROJECT, ROOT } from "../simulator/project";
 
 async function main(): Promise<number> {
