@@ -642,10 +642,8 @@ const DEPLOYERS_ACCEPTED =
 /** The `deployers` list, or [] when unset; reports the first problem through `bad`. */
 function parseDeployers(value: string | undefined, bad: (accepted: string) => void): Principal[] {
 	if (value === undefined) return [];
-	let parsed: unknown;
-	try {
-		parsed = JSON.parse(value);
-	} catch {
+	const parsed = jsonOrUndefined(value);
+	if (parsed === undefined) {
 		bad(`${DEPLOYERS_ACCEPTED} (it is not JSON)`);
 		return [];
 	}
@@ -689,10 +687,8 @@ const NODE_POOLS_ACCEPTED =
  * cluster's availability zones.
  */
 function parseNodePools(value: string, clusterZones: string[], bad: (accepted: string) => void): NodePoolSpec[] {
-	let parsed: unknown;
-	try {
-		parsed = JSON.parse(value);
-	} catch {
+	const parsed = jsonOrUndefined(value);
+	if (parsed === undefined) {
 		bad(`${NODE_POOLS_ACCEPTED} (it is not JSON)`);
 		return [];
 	}

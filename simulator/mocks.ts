@@ -70,6 +70,9 @@ export interface RecordedCall {
 /** Delays (ms) for the mocked creation, keyed by `type::name` or by type, to observe what waits for what. */
 export type Delays = Partial<Record<string, number>>;
 
+/** A vault fit for a listener certificate: RBAC, soft delete, purge protection. */
+const FIT_VAULT = { enableRbacAuthorization: true, enableSoftDelete: true, enablePurgeProtection: true };
+
 export class StackMocks implements pulumi.runtime.Mocks {
 	readonly resources: Recorded[] = [];
 	readonly calls: RecordedCall[] = [];
@@ -151,7 +154,7 @@ export class StackMocks implements pulumi.runtime.Mocks {
 				case "azure-native:keyvault:getVault":
 					return {
 						name: args.inputs.vaultName,
-						properties: { enableRbacAuthorization: true, enableSoftDelete: true, enablePurgeProtection: true },
+						properties: FIT_VAULT,
 					};
 				default:
 					throw new Error(`no placeholder for invoke ${args.token}`);
@@ -191,7 +194,7 @@ export class StackMocks implements pulumi.runtime.Mocks {
 				return {
 					id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${args.inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${name}`,
 					name,
-					properties: props ?? { enableRbacAuthorization: true, enableSoftDelete: true, enablePurgeProtection: true },
+					properties: props ?? FIT_VAULT,
 				};
 			}
 			case "azure-native:containerservice:listManagedClusterUserCredentials":
