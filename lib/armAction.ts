@@ -40,6 +40,8 @@ export interface ArmActionRequest {
 	/** POST for an action; PUT to write a resource. Default: POST. */
 	method?: "POST" | "PUT";
 	body: unknown;
+	/** Extra request headers, e.g. `If-Match` for a write that must not overwrite what it did not read. */
+	headers?: Record<string, string>;
 	/** Gives an ARM access token; asked before every request, so a long wait never outlives one. */
 	token: () => Promise<string>;
 }
@@ -56,6 +58,27 @@ export function armErrorText(body: string): string {
 	}
 	return body.trim() === "" ? "(empty body)" : excerpt(body);
 }
+
+/**
+ * Whether ARM refused a write because the resource moved on under it: 412 (the `If-Match` eTag no
+ * longer matches) or AKS's 409 OperationNotAllowed for another operation in progress ("Another
+ * operation (Updating) is in progress, please wait for it to finish before starting a new
+ * operation", https://aka.ms/aks-pending-operation). Reading the resource again and writing once
+ * it is idle can succeed; every other 409 cannot.
+ */
+export function isBusyOrStale(status: number, body: string): boolean {
+	if (status === 412) return true;
+	if (status !== 409) return false;
+	try {
+		const e = (JSON.parse(body) as { error?: { code?: unknown; message?: unknown } }).error;
+		return e?.code === "OperationNotAllowed" && /in progress/i.test(String(e.message ?? ""));
+	} catch {
+		return false;
+	}
+}
+
+/** An error from {@link classifyStart} that reading the resource again may cure (see {@link isBusyOrStale}). */
+export const isStaleWrite = (err: unknown): err is Error => err instanceof Error && (err as { stale?: unknown }).stale === true;
 
 /** Where to follow an accepted operation: `Azure-AsyncOperation` when given, else `Location`. */
 export type OperationHandle = { kind: "async-operation" | "location"; url: string } | undefined;
@@ -88,7 +111,10 @@ export function classifyStart(
 		return { done: false, reason: `${status} ${armErrorText(body)} (a role granted just now may still be propagating)` };
 	}
 	if (status === 408 || status === 429 || status >= 500) return { done: false, reason: `${status} ${armErrorText(body)}` };
-	throw permanentError(`${what}: ARM refused it with ${status} ${armErrorText(body)}`);
+	const refused = permanentError(`${what}: ARM refused it with ${status} ${armErrorText(body)}`);
+	// Permanent for this request (the same body would meet the same answer); the caller may read again.
+	if (isBusyOrStale(status, body)) Object.assign(refused, { stale: true });
+	throw refused;
 }
 
 /**
@@ -133,36 +159,46 @@ export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = 
 			headers: {
 				Authorization: `Bearer ${await req.token()}`,
 				Accept: "application/json",
-				...(body === undefined ? {} : { "Content-Type": "application/json" }),
+				...(body === undefined ? {} : { "Content-Type": "application/json", ...req.headers }),
 			},
 			body,
 			timeoutMs: retry.requestTimeoutMs,
 		});
 	};
 	const payload = JSON.stringify(req.body);
-	const handle = await retryUntil(
-		req.what,
-		async () => {
-			const res = await call(req.method ?? "POST", req.url, payload);
-			return classifyStart(res.status, res.headers, res.body, req.what);
-		},
-		retry,
-	);
-	if (handle) {
-		// The bearer token goes only where the action went: an operation URL elsewhere is refused.
-		if (new URL(handle.url).origin !== new URL(req.url).origin) {
-			throw permanentError(
-				`${req.what}: ARM named an operation at ${new URL(handle.url).origin}, not ${new URL(req.url).origin}`,
-			);
-		}
-		await retryUntil(
-			`${req.what} (waiting for ARM's operation)`,
+	try {
+		return await follow();
+	} catch (err) {
+		// How many requests went out before it failed, for a caller that goes on (see isStaleWrite).
+		if (err instanceof Error) Object.assign(err, { requests });
+		throw err;
+	}
+
+	async function follow(): Promise<number> {
+		const handle = await retryUntil(
+			req.what,
 			async () => {
-				const res = await call("GET", handle.url);
-				return classifyPoll(handle, res.status, res.body, req.what);
+				const res = await call(req.method ?? "POST", req.url, payload);
+				return classifyStart(res.status, res.headers, res.body, req.what);
 			},
 			retry,
 		);
+		if (handle) {
+			// The bearer token goes only where the action went: an operation URL elsewhere is refused.
+			if (new URL(handle.url).origin !== new URL(req.url).origin) {
+				throw permanentError(
+					`${req.what}: ARM named an operation at ${new URL(handle.url).origin}, not ${new URL(req.url).origin}`,
+				);
+			}
+			await retryUntil(
+				`${req.what} (waiting for ARM's operation)`,
+				async () => {
+					const res = await call("GET", handle.url);
+					return classifyPoll(handle, res.status, res.body, req.what);
+				},
+				retry,
+			);
+		}
+		return requests;
 	}
-	return requests;
 }

@@ -1,14 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ARM_ACTION_RETRY, ARM_ENDPOINT, armErrorText, armTokens, runArmAction } from "./armAction";
+import { ARM_ACTION_RETRY, ARM_ENDPOINT, armErrorText, armTokens, isStaleWrite, runArmAction } from "./armAction";
 import type { ExecSpec } from "./execCredential";
 import { httpRequest } from "./http";
-import { permanentError, type RetryOptions, retryUntil } from "./retry";
+import { type Attempt, permanentError, type RetryOptions, retryUntil } from "./retry";
 
 /**
- * The first GA `managedClusters` API version with both switches the app routing Gateway API
- * implementation needs (`gatewayAPIImplementations` was added in 2026-02-01; both went GA with
- * AKS v20260428). azure-native 3.28 models the cluster at 2025-09-01, which has neither: see
- * docs/decisions/0001-gateway-api-on-aks.md.
+ * The `managedClusters` API version the switches are written at. 2026-02-01 is the first stable
+ * version with both `ingressProfile.gatewayAPI` and `webAppRouting.gatewayAPIImplementations`
+ * (2026-01-01 has neither); 2026-04-01 is the newest stable one, and its spec is the one
+ * test/contracts/ holds and checks every request against. azure-native 3.28 models the cluster at
+ * 2025-09-01, which has neither: see docs/decisions/0001-gateway-api-on-aks.md.
  */
 export const GATEWAY_API_VERSION = "2026-04-01";
 
@@ -59,18 +60,56 @@ export function gatewayApiState(cluster: unknown): GatewayApiState {
 	};
 }
 
-/** Properties AKS reports and never takes: dropped from the body written back. */
-const READ_ONLY = [
-	"provisioningState",
-	"powerState",
-	"fqdn",
-	"privateFQDN",
-	"azurePortalFQDN",
-	"maxAgentPools",
-	"currentKubernetesVersion",
-	"resourceUID",
-];
-const READ_ONLY_POOL = ["provisioningState", "currentOrchestratorVersion", "nodeImageVersion", "eTag"];
+/**
+ * What the 2026-04-01 spec marks `readOnly` in a cluster's GET body, as paths (`*` for every
+ * array element or map value): AKS reports them and a write must not carry them back
+ * (managedClusters.json; test/contracts/ holds the spec and checks this list against it).
+ */
+export const READ_ONLY_PATHS = [
+	"id",
+	"name",
+	"type",
+	"systemData",
+	"eTag",
+	"identity.principalId",
+	"identity.tenantId",
+	"identity.userAssignedIdentities.*.principalId",
+	"identity.userAssignedIdentities.*.clientId",
+	"properties.provisioningState",
+	"properties.powerState",
+	"properties.maxAgentPools",
+	"properties.currentKubernetesVersion",
+	"properties.fqdn",
+	"properties.privateFQDN",
+	"properties.azurePortalFQDN",
+	"properties.resourceUID",
+	"properties.status",
+	"properties.oidcIssuerProfile.issuerURL",
+	"properties.ingressProfile.webAppRouting.identity",
+	"properties.addonProfiles.*.identity",
+	"properties.networkProfile.loadBalancerProfile.effectiveOutboundIPs",
+	"properties.networkProfile.natGatewayProfile.effectiveOutboundIPs",
+	"properties.agentPoolProfiles.*.provisioningState",
+	"properties.agentPoolProfiles.*.currentOrchestratorVersion",
+	"properties.agentPoolProfiles.*.nodeImageVersion",
+	"properties.agentPoolProfiles.*.eTag",
+	"properties.agentPoolProfiles.*.status",
+	"properties.privateLinkResources.*.privateLinkServiceID",
+] as const;
+
+/** Deletes `path` (dot-separated, `*` for every element) from `value`, in place. */
+function deletePath(value: unknown, path: string[]): void {
+	if (value === null || typeof value !== "object" || path.length === 0) return;
+	const [head, ...rest] = path;
+	const node = value as Record<string, unknown>;
+	if (head === "*") {
+		for (const child of Object.values(node)) deletePath(child, rest);
+	} else if (rest.length === 0) {
+		delete node[head];
+	} else {
+		deletePath(node[head], rest);
+	}
+}
 
 /**
  * The cluster as GET returned it, with the two switches set and what AKS reports but never takes
@@ -79,10 +118,8 @@ const READ_ONLY_POOL = ["provisioningState", "currentOrchestratorVersion", "node
  */
 export function withGatewayApi(cluster: any, state: GatewayApiState): any {
 	const body = structuredClone(cluster);
-	delete body.systemData;
+	for (const path of READ_ONLY_PATHS) deletePath(body, path.split("."));
 	const props = body.properties ?? {};
-	for (const k of READ_ONLY) delete props[k];
-	for (const pool of props.agentPoolProfiles ?? []) for (const k of READ_ONLY_POOL) delete pool[k];
 	const ingress = props.ingressProfile ?? {};
 	const routing = ingress.webAppRouting ?? {};
 	props.ingressProfile = {
@@ -135,7 +172,11 @@ async function getCluster(
 
 /**
  * Brings the cluster's switches to `state`: reads the cluster, and writes it back only when they
- * differ, following AKS's long-running operation. A cluster that no longer exists is left alone.
+ * differ, following AKS's long-running operation. The write carries the eTag it read as
+ * `If-Match`, so it never overwrites a change it did not see; when AKS answers that the cluster
+ * moved on (412) or is busy with another operation (409 OperationNotAllowed, e.g. a node pool being
+ * added), it reads the cluster again and writes once more, within the same budget. A cluster that
+ * no longer exists is left alone.
  */
 export async function ensureGatewayApi(
 	inputs: GatewayApiInputs,
@@ -145,20 +186,31 @@ export async function ensureGatewayApi(
 	const retry = inputs.retry ?? ARM_ACTION_RETRY;
 	const token = armTokens(inputs.credential);
 	const name = inputs.clusterId.split("/").pop();
-	const cluster = await getCluster(url, token, retry, `Reading AKS cluster ${name}`);
-	if (cluster === undefined) return { live: undefined, requests: 1 };
-	if (same(gatewayApiState(cluster), state)) return { live: state, requests: 1 };
-	const requests = await runArmAction(
-		{
-			what: `${state.installation === "Standard" ? "Enabling" : "Disabling"} Gateway API on AKS cluster ${name}`,
-			url,
-			method: "PUT",
-			body: withGatewayApi(cluster, state),
-			token,
+	const what = `${state.installation === "Standard" ? "Enabling" : "Disabling"} Gateway API on AKS cluster ${name}`;
+	let requests = 0;
+	const live = await retryUntil(
+		what,
+		async (): Promise<Attempt<GatewayApiState | undefined>> => {
+			const cluster = await getCluster(url, token, retry, `Reading AKS cluster ${name}`);
+			requests++;
+			if (cluster === undefined) return { done: true, value: undefined };
+			if (same(gatewayApiState(cluster), state)) return { done: true, value: state };
+			const eTag = typeof cluster.eTag === "string" ? cluster.eTag : undefined;
+			try {
+				requests += await runArmAction(
+					{ what, url, method: "PUT", body: withGatewayApi(cluster, state), token, headers: eTag ? { "If-Match": eTag } : {} },
+					retry,
+				);
+			} catch (err) {
+				if (!isStaleWrite(err)) throw err;
+				requests += (err as { requests?: number }).requests ?? 1;
+				return { done: false, reason: `${err.message}; reading the cluster again` };
+			}
+			return { done: true, value: state };
 		},
 		retry,
 	);
-	return { live: state, requests: requests + 1 };
+	return { live, requests };
 }
 
 const outputs = (inputs: GatewayApiInputs, live: GatewayApiState, requests: number): GatewayApiOutputs => ({

@@ -23,17 +23,30 @@ const armPlugin = () =>
 		),
 	);
 
-/** A cluster as AKS's GET returns it: what it was made with, what it reports, and the switches as given. */
-const cluster = (ingressProfile?: unknown) => ({
+const IDENTITY = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-shop/providers/Microsoft.ManagedIdentity/userAssignedIdentities/shop-identity`;
+/**
+ * A cluster as AKS's GET returns it: what it was made with, what it reports (read-only in the
+ * managedClusters spec: eTag, identity principals, issuer URL, the add-ons' own identities…), and
+ * the switches as given.
+ */
+const cluster = (ingressProfile?: Record<string, unknown>, eTag = "etag-1") => ({
 	id: CLUSTER,
 	name: "shop-aks",
+	type: "Microsoft.ContainerService/ManagedClusters",
 	location: "westeurope",
-	identity: { type: "SystemAssigned", principalId: "p" },
+	eTag,
+	identity: {
+		type: "UserAssigned",
+		userAssignedIdentities: { [IDENTITY]: { principalId: "p", clientId: "c" } },
+	},
 	systemData: { createdBy: "someone" },
 	properties: {
 		provisioningState: "Succeeded",
 		powerState: { code: "Running" },
 		fqdn: "shop-abc.hcp.westeurope.azmk8s.io",
+		azurePortalFQDN: "shop-abc.portal.hcp.westeurope.azmk8s.io",
+		maxAgentPools: 100,
+		resourceUID: "0123456789abcdef01234567",
 		currentKubernetesVersion: "1.35.3",
 		kubernetesVersion: "1.35",
 		dnsPrefix: "shop",
@@ -42,13 +55,42 @@ const cluster = (ingressProfile?: unknown) => ({
 				name: "system",
 				count: 3,
 				vmSize: "Standard_D4s_v5",
+				mode: "System",
 				provisioningState: "Succeeded",
+				currentOrchestratorVersion: "1.35.3",
 				nodeImageVersion: "AKSAzureLinux-x",
+				eTag: "pool-etag",
 			},
 		],
-		networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", podCidr: "10.244.0.0/16" },
+		networkProfile: {
+			networkPlugin: "azure",
+			networkPluginMode: "overlay",
+			podCidr: "10.244.0.0/16",
+			loadBalancerProfile: {
+				managedOutboundIPs: { count: 1 },
+				effectiveOutboundIPs: [{ id: "/subscriptions/x/resourceGroups/MC_rg/providers/Microsoft.Network/publicIPAddresses/out" }],
+			},
+		},
 		aadProfile: { managed: true, enableAzureRBAC: true },
-		...(ingressProfile === undefined ? {} : { ingressProfile }),
+		oidcIssuerProfile: { enabled: true, issuerURL: "https://westeurope.oic.prod-aks.azure.com/t/c/" },
+		addonProfiles: {
+			azureKeyvaultSecretsProvider: {
+				enabled: true,
+				config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
+				identity: { resourceId: "/subscriptions/x/kv-identity", clientId: "kc", objectId: "ko" },
+			},
+		},
+		...(ingressProfile === undefined
+			? {}
+			: {
+					ingressProfile: {
+						...ingressProfile,
+						webAppRouting: {
+							...(ingressProfile.webAppRouting as object),
+							identity: { resourceId: "/subscriptions/x/webapprouting", clientId: "wc", objectId: "wo" },
+						},
+					},
+				}),
 	},
 });
 const enabledProfile = {
@@ -72,22 +114,137 @@ const inputs = (arm: string, over: Partial<GatewayApiInputs> = {}): GatewayApiIn
 
 describe("ClusterGatewayApi: the managed Gateway API switches, against a loopback ARM", () => {
 	it("writes the cluster back with both switches on, keeping everything else and dropping what AKS only reports", () => {
-		const body = withGatewayApi(cluster({ webAppRouting: { enabled: false, dnsZoneResourceIds: ["z"] } }), ENABLED);
+		const body = withGatewayApi(cluster({ webAppRouting: { enabled: true, dnsZoneResourceIds: ["z"] } }), ENABLED);
 		assert.deepEqual(body.properties.ingressProfile, {
 			gatewayAPI: { installation: "Standard" },
 			webAppRouting: {
-				enabled: false,
+				enabled: true,
 				dnsZoneResourceIds: ["z"],
 				gatewayAPIImplementations: { appRoutingIstio: { mode: "Enabled" } },
 			},
 		});
-		assert.deepEqual(body.properties.agentPoolProfiles, [{ name: "system", count: 3, vmSize: "Standard_D4s_v5" }]);
-		assert.deepEqual(body.properties.networkProfile, cluster().properties.networkProfile);
-		for (const k of ["provisioningState", "powerState", "fqdn", "currentKubernetesVersion"])
+		assert.deepEqual(body.properties.agentPoolProfiles, [
+			{ name: "system", count: 3, vmSize: "Standard_D4s_v5", mode: "System" },
+		]);
+		assert.deepEqual(body.properties.networkProfile.loadBalancerProfile, { managedOutboundIPs: { count: 1 } });
+		assert.deepEqual(body.identity, { type: "UserAssigned", userAssignedIdentities: { [IDENTITY]: {} } });
+		assert.deepEqual(body.properties.oidcIssuerProfile, { enabled: true });
+		assert.deepEqual(body.properties.addonProfiles.azureKeyvaultSecretsProvider, {
+			enabled: true,
+			config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
+		});
+		for (const k of [
+			"provisioningState",
+			"powerState",
+			"fqdn",
+			"azurePortalFQDN",
+			"maxAgentPools",
+			"resourceUID",
+			"currentKubernetesVersion",
+		])
 			assert.equal(k in body.properties, false, k);
-		assert.equal("systemData" in body, false);
+		for (const k of ["id", "name", "type", "systemData", "eTag"]) assert.equal(k in body, false, k);
+		assert.equal(body.location, "westeurope");
 		assert.deepEqual(gatewayApiState(body), ENABLED);
 		assert.deepEqual(gatewayApiState(cluster()), DISABLED);
+	});
+
+	it("writes with the eTag it read as If-Match, so a change it did not see is never overwritten", async () => {
+		const srv = await scriptedServer([ok(cluster(undefined, '"etag-7"')), putAccepted, ok({ status: "Succeeded" })]);
+		try {
+			await clusterGatewayApiProvider.create(inputs(srv.url));
+			assert.equal(srv.seen[1].method, "PUT");
+			assert.equal(srv.seen[1].headers["if-match"], '"etag-7"');
+		} finally {
+			await srv.close();
+		}
+	});
+
+	it("waits out AKS's 409 for another operation in progress (a pool being added): reads the cluster again and writes with its new eTag", async () => {
+		const busy: Answer = {
+			status: 409,
+			body: JSON.stringify({
+				error: {
+					code: "OperationNotAllowed",
+					message:
+						"Operation is not allowed: Another agentpool operation (user - Creating) is in progress, please wait for it to finish before starting a new operation. See https://aka.ms/aks-pending-operation for more details",
+				},
+			}),
+		};
+		const srv = await scriptedServer([
+			ok(cluster(undefined, "e1")),
+			busy,
+			ok(cluster(undefined, "e2")),
+			putAccepted,
+			ok({ status: "Succeeded" }),
+		]);
+		try {
+			const result = await clusterGatewayApiProvider.create(inputs(srv.url));
+			assert.deepEqual(
+				srv.seen.map((r) => [r.method, r.headers["if-match"]]),
+				[
+					["GET", undefined],
+					["PUT", "e1"],
+					["GET", undefined],
+					["PUT", "e2"],
+					["GET", undefined],
+				],
+			);
+			assert.equal(result.outs?.requests, 5);
+		} finally {
+			await srv.close();
+		}
+	});
+
+	it("reads again after 412 (the cluster changed between read and write), and gives up within its budget when AKS stays busy", async () => {
+		const stale: Answer = { status: 412, body: '{"error":{"code":"PreconditionFailed","message":"eTag mismatch"}}' };
+		const srv = await scriptedServer([
+			ok(cluster(undefined, "e1")),
+			stale,
+			ok(cluster(undefined, "e2")),
+			putAccepted,
+			ok({ status: "Succeeded" }),
+		]);
+		const stuck = await scriptedServer((req) =>
+			req.method === "GET"
+				? ok(cluster())
+				: {
+						status: 409,
+						body: '{"error":{"code":"OperationNotAllowed","message":"Another operation (Upgrading) is in progress"}}',
+					},
+		);
+		try {
+			await clusterGatewayApiProvider.create(inputs(srv.url));
+			assert.deepEqual(
+				srv.seen.filter((r) => r.method === "PUT").map((r) => r.headers["if-match"]),
+				["e1", "e2"],
+			);
+			const started = Date.now();
+			await assert.rejects(
+				clusterGatewayApiProvider.create(inputs(stuck.url, { retry: fastRetry(400) })),
+				/gave up after .*OperationNotAllowed: Another operation \(Upgrading\) is in progress/,
+			);
+			assert.ok(Date.now() - started < 3_000);
+		} finally {
+			await srv.close();
+			await stuck.close();
+		}
+	});
+
+	it("fails at once, with ARM's message, on any other 409", async () => {
+		const srv = await scriptedServer([
+			ok(cluster()),
+			{ status: 409, body: '{"error":{"code":"IstioAndAppRoutingConflict","message":"disable the Istio add-on first"}}' },
+		]);
+		try {
+			await assert.rejects(
+				clusterGatewayApiProvider.create(inputs(srv.url)),
+				/refused it with 409 IstioAndAppRoutingConflict: disable the Istio add-on first/,
+			);
+			assert.equal(srv.seen.length, 2, "no second read or write");
+		} finally {
+			await srv.close();
+		}
 	});
 
 	it("enables: GET, PUT at the 2026-04-01 API, follows AKS's operation until it succeeds, and keeps no token", async () => {

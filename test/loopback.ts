@@ -22,9 +22,10 @@ export type Answer = { status: number; body: string; headers?: Record<string, st
 
 /**
  * A real HTTP server on 127.0.0.1 that plays back scripted answers in order (the last one repeats),
- * standing in for an Azure endpoint. Close it in `after`/`finally`.
+ * or answers each request as a function of it, standing in for an Azure endpoint. Close it in
+ * `after`/`finally`.
  */
-export async function scriptedServer(answers: Answer[], opts: { tls?: boolean } = {}) {
+export async function scriptedServer(answers: Answer[] | ((req: Seen) => Answer), opts: { tls?: boolean } = {}) {
 	const seen: Seen[] = [];
 	let self = "";
 	const handler: http.RequestListener = (req, res) => {
@@ -38,7 +39,8 @@ export async function scriptedServer(answers: Answer[], opts: { tls?: boolean } 
 				body: Buffer.concat(chunks).toString(),
 				at: Date.now(),
 			});
-			const answer = answers[Math.min(seen.length - 1, answers.length - 1)];
+			const answer =
+				typeof answers === "function" ? answers(seen[seen.length - 1]) : answers[Math.min(seen.length - 1, answers.length - 1)];
 			if (answer === "hang") return;
 			const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, v.replaceAll("{self}", self)]));
 			res.writeHead(answer.status, { "Content-Type": "application/json", ...headers });
