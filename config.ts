@@ -195,8 +195,10 @@ export const ENVIRONMENT_DEFAULTS = {
 		upgradeChannel: "patch",
 		availabilityZones: ["1", "2", "3"],
 		systemNodeVmSize: "Standard_D4s_v5",
-		systemMinNodeCount: 2,
-		systemMaxNodeCount: 3,
+		// AKS: a production cluster's single system pool "must contain at least two nodes", and three
+		// are recommended (use-system-pools.md): one per zone.
+		systemMinNodeCount: 3,
+		systemMaxNodeCount: 4,
 		nodeVmSize: "Standard_D4s_v5",
 		minNodeCount: 2,
 		maxNodeCount: 5,
@@ -412,7 +414,7 @@ export function parseStackConfig(
 
 	const vmSize = (k: ConfigKey, fallback: string) => {
 		const size = raw[k] ?? fallback;
-		const problem = vmSizeProblem(size, k === "systemNodeVmSize");
+		const problem = vmSizeProblem(size, k === "systemNodeVmSize", environment === "prod");
 		if (problem) bad(k, size, problem);
 		return size;
 	};

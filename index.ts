@@ -67,7 +67,9 @@ export = async () => {
 	// A promoting stack reads what it promotes now: a source stack without images stops the run here.
 	const promotion = config.images.promoteFrom ? await readPromotionSource(config.images.promoteFrom) : undefined;
 	// So does a vault that cannot hold the listener's certificate (access policies, no purge protection in prod).
-	if (config.gateway) await checkVault(config.gateway.vaultId, config.environment, `${pulumi.getProject()}:tlsKeyVaultId`);
+	if (config.gateway) {
+		await checkVault(config.gateway.vaultId, config.environment, `${pulumi.getProject()}:tlsKeyVaultId`, signedIn.subscriptionId);
+	}
 
 	const record = new DeployerRecord("deployers", deployers, deployersKey);
 	const afterRecord = { dependsOn: [record] };
@@ -89,6 +91,7 @@ export = async () => {
 		dnsPrefix: `${config.app.name}-${stack}`,
 		...clusterSettings,
 		network: plan && network && { nodeSubnetId: network.nodeSubnetId, podCidr: plan.podCidr, serviceCidr: plan.serviceCidr },
+		appRoutingGateway: config.gateway !== undefined,
 		protect,
 		tags,
 	});
@@ -219,16 +222,19 @@ export = async () => {
 	//    identity in Azure, and a Gateway whose listener takes the certificate from Key Vault.
 	/** The app at `gateway.hostname`: the cluster's Gateway API, its Azure side, and the Gateway itself. */
 	const serveOnHostname = (gateway: NonNullable<typeof config.gateway>) => {
-		const gatewayApi = new ClusterGatewayApi("cluster-gateway-api", {
-			clusterId: cluster.clusterId,
-			clusterGeneration: cluster.generation,
-			credential: aksExecCredential(ARM_ENDPOINT),
-		});
+		// A write to the whole cluster while a pool is being added or resized is refused by AKS (409
+		// OperationNotAllowed): after the pools on create, and removed before them on destroy.
+		const gatewayApi = new ClusterGatewayApi(
+			"cluster-gateway-api",
+			{ clusterId: cluster.clusterId, clusterGeneration: cluster.generation, credential: aksExecCredential(ARM_ENDPOINT) },
+			{ dependsOn: pools },
+		);
 		const endpoint = new HttpsEndpoint("app-https", {
 			resourceGroupName: groupName,
 			subscriptionId: signedIn.subscriptionId,
 			hostname: gateway.hostname,
 			vaultId: gateway.vaultId,
+			certificateName: gateway.certificate.certificateName,
 			cluster: { oidcIssuerUrl: cluster.oidcIssuerUrl, identityPrincipalId: cluster.identityPrincipalId },
 			serviceAccount: {
 				namespace: gatewayNamespaceFor(config.app.namespace),

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type * as types from "@pulumi/azure-native/types";
@@ -36,7 +37,10 @@ export interface ClusterArgs {
 	resourceGroupName: pulumi.Input<string>;
 	/** Kubernetes `major.minor`. Default: unset, AKS picks its default and the upgrade channel keeps it current. */
 	kubernetesVersion?: string;
-	/** AKS pricing tier; Standard and Premium carry the uptime SLA. Default: "Free". */
+	/**
+	 * AKS pricing tier; Standard and Premium carry the uptime SLA. Premium comes with the
+	 * AKSLongTermSupport plan, which AKS pairs with it. Default: "Free".
+	 */
 	tier?: ClusterTier;
 	/** Automatic Kubernetes upgrades. Default: "stable". Node images always follow the NodeImage channel. */
 	upgradeChannel?: UpgradeChannel;
@@ -57,6 +61,13 @@ export interface ClusterArgs {
 	 * cluster cannot move between networks. Default: unset, AKS makes a VNet in its node resource group.
 	 */
 	network?: ClusterNetwork;
+	/**
+	 * Switch on, on the cluster resource itself, what AKS's app routing Gateway API implementation
+	 * needs that azure-native's API version can say: the application routing add-on (its operator
+	 * syncs the listener certificate) with no default NGINX controller, and the Key Vault secrets
+	 * provider with rotation, so a renewed certificate reaches the Gateway. Default: false.
+	 */
+	appRoutingGateway?: boolean;
 	/** Log Analytics retention for Container Insights. Default: 30 days. */
 	logRetentionDays?: number;
 	/** DNS prefix of the API server address, made valid for AKS. Default: the component name. */
@@ -116,12 +127,19 @@ function systemPool(
 export function managedClusterProperties(
 	args: ClusterArgs,
 	workspaceId: pulumi.Input<string>,
+	controlPlaneIdentityId?: pulumi.Input<string>,
 ): Omit<containerservice.ManagedClusterArgs, "resourceGroupName"> {
 	const zones = args.availabilityZones ?? [];
+	const tier = args.tier ?? "Free";
 	return {
-		identity: { type: "SystemAssigned" },
+		identity: controlPlaneIdentityId
+			? { type: "UserAssigned", userAssignedIdentities: [controlPlaneIdentityId] }
+			: { type: "SystemAssigned" },
 		kubernetesVersion: args.kubernetesVersion,
-		sku: { name: "Base", tier: args.tier ?? "Free" },
+		sku: { name: "Base", tier },
+		// AKS: "Enabling LTS requires moving your cluster to the Premium tier and explicitly selecting
+		// the LTS support plan" (long-term-support.md). Unset otherwise, as clusters had it before.
+		...(tier === "Premium" ? { supportPlan: "AKSLongTermSupport" } : {}),
 		apiServerAccessProfile:
 			args.apiServerAuthorizedIpRanges === undefined ? undefined : { authorizedIPRanges: args.apiServerAuthorizedIpRanges },
 		enableRBAC: true,
@@ -148,9 +166,30 @@ export function managedClusterProperties(
 		autoUpgradeProfile: { upgradeChannel: args.upgradeChannel ?? "stable", nodeOSUpgradeChannel: "NodeImage" },
 		addonProfiles: {
 			omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: workspaceId, useAADAuth: "true" } },
+			...(args.appRoutingGateway ? { azureKeyvaultSecretsProvider: KEY_VAULT_SECRETS_PROVIDER } : {}),
 		},
+		...(args.appRoutingGateway ? { ingressProfile: APP_ROUTING_WITHOUT_NGINX } : {}),
 	};
 }
+
+/**
+ * The application routing add-on, whose operator turns a Gateway listener's Key Vault TLS options
+ * into a synced certificate (app-routing-gateway-api-dns-tls.md, prerequisites), without the
+ * default NGINX ingress controller it would otherwise create ("None": ingress-nginx is being
+ * retired, and nothing here uses it).
+ */
+export const APP_ROUTING_WITHOUT_NGINX = { webAppRouting: { enabled: true, nginx: { defaultIngressControllerType: "None" } } };
+
+/**
+ * The Azure Key Vault provider for the Secrets Store CSI driver, which syncs the certificate, with
+ * rotation on: the versionless certificate URI is read again every two minutes, so a renewed
+ * certificate is served without a redeploy (the config keys and values of the managedClusters
+ * spec's example ManagedClustersCreate_AzureKeyvaultSecretsProvider.json).
+ */
+export const KEY_VAULT_SECRETS_PROVIDER = {
+	enabled: true,
+	config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
+};
 
 /**
  * The data collection rule Container Insights needs when its agent signs in with managed identity
@@ -222,16 +261,44 @@ export class Cluster extends pulumi.ComponentResource {
 			},
 			{ parent: this, protect },
 		);
+		// A cluster in a subnet the stack brings runs its control plane as an identity of the stack's,
+		// which holds Network Contributor on that subnet before the cluster exists: what AKS documents
+		// for every client but the Azure CLI (which grants it itself), and what aks-baseline does.
+		// Scoped to the node subnet, not the VNet.
+		let controlPlane: { id: pulumi.Output<string>; principalId: pulumi.Output<string> } | undefined;
+		let subnetGrant: pulumi.Resource | undefined;
+		if (args.network) {
+			const identity = new managedidentity.UserAssignedIdentity(
+				`${name}-identity`,
+				{ resourceGroupName: args.resourceGroupName, tags: args.tags },
+				{ parent: this, protect },
+			);
+			const subnetId = pulumi.output(args.network.nodeSubnetId);
+			subnetGrant = grantRole(
+				`${name}-identity-subnet`,
+				{
+					scope: subnetId,
+					principalId: identity.principalId,
+					principalType: "ServicePrincipal",
+					roleId: BuiltInRole.NetworkContributor,
+					subscriptionId: subnetId.apply((id) => id.split("/")[2]),
+					description: "Lets the AKS cluster identity manage what it puts in the node subnet.",
+				},
+				{ parent: this },
+			);
+			controlPlane = { id: identity.id, principalId: identity.principalId };
+		}
 		const declared = {
 			resourceGroupName: args.resourceGroupName,
 			dnsPrefix: dnsPrefixFrom(args.dnsPrefix ?? name),
 			tags: args.tags,
-			...managedClusterProperties(args, workspace.id),
+			...managedClusterProperties(args, workspace.id, controlPlane?.id),
 		};
 		const cluster = new containerservice.ManagedCluster(`${name}-aks`, declared, {
 			parent: this,
 			protect,
 			ignoreChanges: clusterIgnoreChanges(args.kubernetesVersion !== undefined),
+			dependsOn: subnetGrant ? [subnetGrant] : [],
 		});
 		const rule = new monitor.DataCollectionRule(
 			`${name}-insights`,
@@ -254,33 +321,17 @@ export class Cluster extends pulumi.ComponentResource {
 			},
 			{ parent: this },
 		);
-		this.identityPrincipalId = cluster.identity.apply((identity) => {
-			if (identity?.principalId) return identity.principalId;
-			// A preview of a new cluster knows the identity's type (an input), not its principal (Azure's).
-			if (pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string;
-			throw new Error(`AKS cluster ${name} reported no identity.principalId; the grants to it need it`);
-		});
+		this.identityPrincipalId =
+			controlPlane?.principalId ??
+			cluster.identity.apply((identity) => {
+				if (identity?.principalId) return identity.principalId;
+				// A preview of a new cluster knows the identity's type (an input), not its principal (Azure's).
+				if (pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string;
+				throw new Error(`AKS cluster ${name} reported no identity.principalId; the grants to it need it`);
+			});
 		this.generation = pulumi
 			.output(declared)
 			.apply((d) => createHash("sha256").update(JSON.stringify(d)).digest("hex").slice(0, 16));
-		if (args.network) {
-			// AKS's documented step for a cluster created outside the Azure CLI in a subnet it does not
-			// own: its identity manages what it puts there (load balancers, node NICs on scale-out).
-			// Scoped to the node subnet, not the VNet.
-			const subnetId = pulumi.output(args.network.nodeSubnetId);
-			grantRole(
-				`${name}-subnet`,
-				{
-					scope: subnetId,
-					principalId: this.identityPrincipalId,
-					principalType: "ServicePrincipal",
-					roleId: BuiltInRole.NetworkContributor,
-					subscriptionId: subnetId.apply((id) => id.split("/")[2]),
-					description: "Lets the AKS cluster identity manage what it puts in the node subnet.",
-				},
-				{ parent: this },
-			);
-		}
 		this.clusterId = cluster.id;
 		this.clusterName = cluster.name;
 		this.resourceGroupName = pulumi.output(args.resourceGroupName);

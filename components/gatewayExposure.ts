@@ -11,6 +11,11 @@ export const TLS_OPTION = {
 	keyVaultUri: "kubernetes.azure.com/tls-cert-keyvault-uri",
 	serviceAccount: "kubernetes.azure.com/tls-cert-service-account",
 } as const;
+/** Microsoft Entra Workload ID's markers on a ServiceAccount (workload-identity-overview.md). */
+export const WORKLOAD_IDENTITY = {
+	clientIdAnnotation: "azure.workload.identity/client-id",
+	useLabel: "azure.workload.identity/use",
+} as const;
 /** Annotations the Azure cloud provider reads on a LoadBalancer Service, which Istio copies from the Gateway's infrastructure. */
 export const AZURE_LB_ANNOTATION = {
 	publicIpName: "service.beta.kubernetes.io/azure-pip-name",
@@ -89,8 +94,10 @@ export class GatewayExposure extends pulumi.ComponentResource {
 				metadata: {
 					name: certificateServiceAccountName(args.app.name),
 					namespace,
-					labels,
-					annotations: { "azure.workload.identity/client-id": args.certificateReaderClientId },
+					// Both, as AKS's app routing TLS documentation requires: the annotation names the identity,
+					// the label has the workload identity webhook project a token for it.
+					labels: { ...labels, [WORKLOAD_IDENTITY.useLabel]: "true" },
+					annotations: { [WORKLOAD_IDENTITY.clientIdAnnotation]: args.certificateReaderClientId },
 				},
 				automountServiceAccountToken: false,
 			},

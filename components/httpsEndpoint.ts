@@ -15,8 +15,10 @@ export interface HttpsEndpointArgs {
 	subscriptionId: pulumi.Input<string>;
 	/** The name the app is served at. */
 	hostname: string;
-	/** Resource id of the Key Vault holding the listener's certificate: the only scope of the reader role. */
+	/** Resource id of the Key Vault holding the listener's certificate. */
 	vaultId: string;
+	/** The certificate's name in that vault: the reader may read its secret and nothing else. */
+	certificateName: string;
 	/** The cluster: its OIDC issuer (workload identity) and its own identity, which attaches the address to its load balancer. */
 	cluster: { oidcIssuerUrl: pulumi.Input<string | undefined>; identityPrincipalId: pulumi.Input<string> };
 	/** The Kubernetes service account the Gateway's certificate sync signs in as: `<namespace>/<name>`. */
@@ -28,6 +30,9 @@ export interface HttpsEndpointArgs {
 	tags?: Record<string, string>;
 }
 
+/** The secret behind a Key Vault certificate, as an Azure RBAC scope. */
+export const certificateSecretScope = (vaultId: string, certificateName: string) => `${vaultId}/secrets/${certificateName}`;
+
 /** The record's name inside its zone: `@` for the apex. */
 export function relativeRecordName(hostname: string, zone: string): string {
 	return hostname === zone ? "@" : hostname.slice(0, -(zone.length + 1));
@@ -38,7 +43,7 @@ export function relativeRecordName(hostname: string, zone: string): string {
  * load balancer takes (so the name can point at it before the Gateway exists, and keeps pointing
  * at it when the Gateway is re-created), the identity that reads the listener's certificate from
  * Key Vault (a user-assigned identity federated with the Gateway's service account, allowed to
- * read certificates in that one vault and nothing else), and, with a DNS zone, the name itself as
+ * read that one certificate's secret and nothing else), and, with a DNS zone, the name itself as
  * an alias record that follows the address.
  */
 export class HttpsEndpoint extends pulumi.ComponentResource {
@@ -66,12 +71,15 @@ export class HttpsEndpoint extends pulumi.ComponentResource {
 			},
 			{ parent: this },
 		);
-		// The cloud provider attaches the address to the cluster's load balancer with the cluster's
-		// identity; granted on the address alone (AKS's docs grant the address's whole group).
+		// The Azure cloud provider finds the address by listing the public IPs of the group the
+		// Service names (azure-load-balancer-resource-group), with the cluster's identity: Network
+		// Contributor on that group, as AKS's static IP documentation grants it (static-ip.md). On the
+		// address alone, the listing is refused and the Gateway's Service never gets its address.
+		const ipGroupId = pulumi.interpolate`/subscriptions/${args.subscriptionId}/resourceGroups/${args.resourceGroupName}`;
 		const ipGrant = grantRole(
 			`${name}-ip-join`,
 			{
-				scope: ip.id,
+				scope: ipGroupId,
 				principalId: args.cluster.identityPrincipalId,
 				principalType: "ServicePrincipal",
 				roleId: BuiltInRole.NetworkContributor,
@@ -96,15 +104,18 @@ export class HttpsEndpoint extends pulumi.ComponentResource {
 			},
 			{ parent: this },
 		);
+		// Key Vault Secrets User, the role AKS's app routing TLS documentation names (the CSI driver
+		// fetches the certificate with its key through the secret of the same name), on that secret
+		// only: not every secret in the vault (Key Vault RBAC takes a single secret as a scope).
 		const certGrant = grantRole(
 			`${name}-cert-read`,
 			{
-				scope: args.vaultId,
+				scope: certificateSecretScope(args.vaultId, args.certificateName),
 				principalId: reader.principalId,
 				principalType: "ServicePrincipal",
-				roleId: BuiltInRole.KeyVaultCertificateUser,
+				roleId: BuiltInRole.KeyVaultSecretsUser,
 				subscriptionId: args.vaultId.split("/")[2],
-				description: "Lets the Gateway's certificate sync read the listener certificate from this vault only.",
+				description: "Lets the Gateway's certificate sync read the listener certificate's secret, and nothing else.",
 			},
 			{ parent: this },
 		);

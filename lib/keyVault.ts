@@ -1,4 +1,5 @@
 import * as keyvault from "@pulumi/azure-native/keyvault";
+import { Provider } from "@pulumi/azure-native/provider";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "../config";
 
@@ -32,17 +33,31 @@ export function vaultProblems(props: VaultProperties, environment: Environment):
 
 /**
  * Reads the vault before anything is declared and stops the run, naming the setting, when it
- * cannot be read or is not fit to hold prod's certificate.
+ * cannot be read or is not fit to hold prod's certificate. A vault in another subscription than
+ * the stack's (a shared certificates subscription, say) is read there, through a provider for that
+ * subscription: azure-native reads in its own subscription only, where such a vault is "not found".
+ * (The engine configures a new explicit provider during preview too, under an unknown id the SDK
+ * names it by: pulumi pkg/resource/deploy/providers/registry.go, Registry.Create.)
  */
-export async function checkVault(vaultId: string, environment: Environment, configKey: string): Promise<void> {
-	const [, , , , resourceGroupName, , , , vaultName] = vaultId.split("/");
+export async function checkVault(
+	vaultId: string,
+	environment: Environment,
+	configKey: string,
+	stackSubscriptionId: string,
+): Promise<void> {
+	const [, , vaultSubscription, , resourceGroupName, , , , vaultName] = vaultId.split("/");
+	const elsewhere = vaultSubscription.toLowerCase() !== stackSubscriptionId.toLowerCase();
+	const opts = elsewhere
+		? { provider: new Provider("tls-vault-subscription", { subscriptionId: vaultSubscription }) }
+		: undefined;
 	let props: VaultProperties;
 	try {
-		props = (await keyvault.getVault({ resourceGroupName, vaultName })).properties;
+		props = (await keyvault.getVault({ resourceGroupName, vaultName }, opts)).properties;
 	} catch (err) {
 		const reason = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim().slice(0, 400);
+		const where = elsewhere ? ` in subscription ${vaultSubscription}, not the stack's ${stackSubscriptionId},` : "";
 		throw new pulumi.RunError(
-			`${configKey} = ${JSON.stringify(vaultId)}: the vault cannot be read (${reason}). Check the id and that the identity running pulumi up may read it`,
+			`${configKey} = ${JSON.stringify(vaultId)}: the vault${where} cannot be read (${reason}). Check the id and that the identity running pulumi up may read it${elsewhere ? " in that subscription" : ""}`,
 		);
 	}
 	const problems = vaultProblems(props, environment);

@@ -15,8 +15,12 @@ export const BuiltInRole = {
 	AksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
 	/** Manage networks; what an AKS cluster identity needs on a subnet it does not own (nodes join it, load balancers read it). */
 	NetworkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
-	/** Read a Key Vault certificate, its private key included (through the secret that backs it); nothing else in the vault. */
-	KeyVaultCertificateUser: "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
+	/**
+	 * Read a Key Vault secret's value: what the Secrets Store CSI driver needs to fetch a
+	 * certificate with its private key (a certificate's key and chain live in the secret of the same
+	 * name). The role AKS's app routing TLS documentation names; granted on that one secret.
+	 */
+	KeyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
 } as const;
 
 /** Full resource id of a built-in role in a subscription, the form Azure returns. */

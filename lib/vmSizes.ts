@@ -33,11 +33,23 @@ export function parseVmSize(name: string): VmSize | undefined {
 	return { family, vcpus, memoryGiB: vcpus * perVcpu, arm64: features.includes("p") };
 }
 
-/** AKS's floor for a system node pool: 2 vCPUs and 4 GiB of memory. */
+/**
+ * AKS's floor for a system node pool: 2 vCPUs and 4 GiB, what the API enforces (the managedClusters
+ * spec's AgentPoolMode "System": "VM SKU must have at least 2vCPUs and 4GB of memory").
+ */
 export const SYSTEM_POOL_MINIMUM = { vcpus: 2, memoryGiB: 4 };
+/**
+ * What AKS's documentation requires of a production system pool, and prod follows: at least 4
+ * vCPUs (use-system-pools.md: "System node pools require a VM SKU of at least 4 vCPUs and 4 GB of
+ * memory").
+ */
+export const PRODUCTION_SYSTEM_POOL_MINIMUM = { vcpus: 4, memoryGiB: 4 };
 
-/** Why `name` cannot serve (as a system pool when `system`); undefined when it can. */
-export function vmSizeProblem(name: string, system: boolean): string | undefined {
+/**
+ * Why `name` cannot serve (as a system pool when `system`, held to the documented production floor
+ * when `production`); undefined when it can.
+ */
+export function vmSizeProblem(name: string, system: boolean, production = false): string | undefined {
 	const size = parseVmSize(name);
 	if (!size) {
 		return "expected a D (v3-v6), E (v3-v6) or F (v2, v6) series size such as Standard_D4s_v5; another family can be added to lib/vmSizes.ts";
@@ -45,6 +57,9 @@ export function vmSizeProblem(name: string, system: boolean): string | undefined
 	if (size.arm64) return "an Arm64 size, but the app's image is built for linux/amd64";
 	if (system && (size.vcpus < SYSTEM_POOL_MINIMUM.vcpus || size.memoryGiB < SYSTEM_POOL_MINIMUM.memoryGiB)) {
 		return `${size.vcpus} vCPU and ${size.memoryGiB} GiB, below what AKS requires of a system pool (2 vCPU, 4 GiB)`;
+	}
+	if (system && production && size.vcpus < PRODUCTION_SYSTEM_POOL_MINIMUM.vcpus) {
+		return `${size.vcpus} vCPU, below the 4 vCPU AKS's documentation requires of a production system pool (use-system-pools.md)`;
 	}
 	return undefined;
 }

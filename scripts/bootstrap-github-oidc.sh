@@ -102,11 +102,12 @@ ACR_PUSH=8311e382-0749-4cb8-b61a-304f252e45ec
 AKS_RBAC_CLUSTER_ADMIN=b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b
 # "Container Registry Data Importer and Data Reader": importImage, pull and read on a registry.
 ACR_IMPORTER=577a9874-89fd-4f24-9dbd-b5034d0ad23a
-# What the stack grants the AKS cluster's identity on its node subnet.
+# What the stack grants the AKS cluster's identity on its node subnet, and, serving on a hostname, on
+# the group that holds the Gateway's static address (the cloud provider lists the addresses there).
 NETWORK_CONTRIBUTOR=4d97b98b-1d4f-4787-a291-c67834d212e7
-# What the stack grants the Gateway's certificate reader on the vault (a vault in the stack's group;
-# one elsewhere needs the same right granted there).
-KEY_VAULT_CERTIFICATE_USER=db79e9a7-68ee-4b58-9aeb-b90e7c24fcba
+# What the stack grants the Gateway's certificate reader on the certificate's secret (a vault in the
+# stack's group; one elsewhere needs the same right granted there).
+KEY_VAULT_SECRETS_USER=4633458b-17de-408a-b874-0445c86b69e6
 # The resource providers the stacks create resources of, directly or through AKS.
 PROVIDERS=(Microsoft.ContainerService Microsoft.ContainerRegistry Microsoft.OperationalInsights Microsoft.Insights
 	Microsoft.OperationsManagement Microsoft.Compute Microsoft.Network Microsoft.Storage Microsoft.ManagedIdentity)
@@ -174,7 +175,7 @@ preview_principal="$principal_id" preview_client="$client_id"
 
 # The stack identity may assign exactly the roles the stack assigns; that it can do so only in its
 # own resource group follows from where the RBAC Administrator role itself is assigned.
-allowed="$ACR_PULL, $ACR_PUSH, $ACR_IMPORTER, $AKS_RBAC_CLUSTER_ADMIN, $NETWORK_CONTRIBUTOR, $KEY_VAULT_CERTIFICATE_USER"
+allowed="$ACR_PULL, $ACR_PUSH, $ACR_IMPORTER, $AKS_RBAC_CLUSTER_ADMIN, $NETWORK_CONTRIBUTOR, $KEY_VAULT_SECRETS_USER"
 condition="((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$allowed})) AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$allowed}))"
 
 # Parallel to stack_list (bash 3.2 has no associative arrays).

@@ -11,6 +11,8 @@ export const DEPLOYER_OBJECT_ID = "d0d0d0d0-0000-4000-8000-000000000001";
 export const KUBELET_OBJECT_ID = "c1c1c1c1-0000-4000-8000-000000000002";
 export const KUBELET_CLIENT_ID = "c2c2c2c2-0000-4000-8000-000000000003";
 export const CONTROL_PLANE_PRINCIPAL_ID = "c3c3c3c3-0000-4000-8000-000000000004";
+/** Client id of the cluster's user-assigned control-plane identity (a cluster in the stack's own VNet). */
+export const CONTROL_PLANE_CLIENT_ID = "c3c3c3c3-0000-4000-8000-000000000005";
 export const LB_IP = "20.61.0.10";
 /** The static address a Gateway's load balancer takes. */
 export const GATEWAY_IP = "20.61.0.20";
@@ -125,7 +127,19 @@ export function outputsFor(
 					name: n,
 					fqdn: `${inputs.dnsPrefix}-${hash(n, 8)}.hcp.westeurope.azmk8s.io`,
 					currentKubernetesVersion: "1.35.3",
-					identity: { type: "SystemAssigned", principalId: CONTROL_PLANE_PRINCIPAL_ID, tenantId: TENANT_ID },
+					// As AKS reports it: a system-assigned identity's principal, or the user-assigned one given.
+					identity:
+						inputs.identity?.type === "UserAssigned"
+							? {
+									type: "UserAssigned",
+									userAssignedIdentities: Object.fromEntries(
+										(inputs.identity.userAssignedIdentities ?? []).map((id: string) => [
+											id,
+											{ principalId: CONTROL_PLANE_PRINCIPAL_ID, clientId: CONTROL_PLANE_CLIENT_ID },
+										]),
+									),
+								}
+							: { type: "SystemAssigned", principalId: CONTROL_PLANE_PRINCIPAL_ID, tenantId: TENANT_ID },
 					identityProfile: {
 						kubeletidentity: {
 							objectId: KUBELET_OBJECT_ID,
@@ -180,13 +194,15 @@ export function outputsFor(
 		}
 		case "azure-native:managedidentity:UserAssignedIdentity": {
 			const n = inputs.resourceName ?? autoName(name);
+			// The cluster's control-plane identity, or the Gateway's certificate reader.
+			const controlPlane = name.endsWith("-identity");
 			return {
 				id: `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${n}`,
 				state: {
 					...inputs,
 					name: n,
-					clientId: CERT_READER_CLIENT_ID,
-					principalId: CERT_READER_PRINCIPAL_ID,
+					clientId: controlPlane ? CONTROL_PLANE_CLIENT_ID : CERT_READER_CLIENT_ID,
+					principalId: controlPlane ? CONTROL_PLANE_PRINCIPAL_ID : CERT_READER_PRINCIPAL_ID,
 					tenantId: TENANT_ID,
 				},
 			};

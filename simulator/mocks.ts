@@ -100,6 +100,13 @@ export class StackMocks implements pulumi.runtime.Mocks {
 	 * and purge protection. `null`: no such vault.
 	 */
 	readonly vaults: Record<string, Record<string, unknown> | null> = {};
+	/**
+	 * The subscription a vault lives in, by name; default the signed-in one. As in Azure, getVault
+	 * finds it only through a provider for that subscription.
+	 */
+	readonly vaultSubscriptions: Record<string, string> = {};
+	/** The subscription each explicit azure-native provider was declared for, by its name. */
+	private readonly providerSubscriptions: Record<string, string> = {};
 
 	constructor(
 		private readonly delays: Delays = {},
@@ -187,12 +194,16 @@ export class StackMocks implements pulumi.runtime.Mocks {
 			case "azure-native:keyvault:getVault": {
 				const name = String(args.inputs.vaultName);
 				const props = this.vaults[name];
-				if (props === null) {
+				// A provider reference is `<urn>::<id>`, and a URN ends with `::<name>`.
+				const providerName = args.provider?.split("::").at(-2);
+				const callSubscription = (providerName && this.providerSubscriptions[providerName]) ?? SUBSCRIPTION_ID;
+				const vaultSubscription = this.vaultSubscriptions[name] ?? SUBSCRIPTION_ID;
+				if (props === null || callSubscription !== vaultSubscription) {
 					const details = `invocation of ${args.token} returned an error: ResourceNotFound: The Resource 'Microsoft.KeyVault/vaults/${name}' was not found.`;
 					throw Object.assign(new Error(details), { details });
 				}
 				return {
-					id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${args.inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${name}`,
+					id: `/subscriptions/${vaultSubscription}/resourceGroups/${args.inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${name}`,
 					name,
 					properties: props ?? FIT_VAULT,
 				};
@@ -210,6 +221,9 @@ export class StackMocks implements pulumi.runtime.Mocks {
 
 	async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
 		const rec = this.pending.get(`${args.type}::${args.name}`);
+		if (args.type === "pulumi:providers:azure-native" && typeof args.inputs.subscriptionId === "string") {
+			this.providerSubscriptions[args.name] = args.inputs.subscriptionId;
+		}
 		// Another stack's outputs are read for real, in a preview too.
 		const stackRef = args.type === "pulumi:pulumi:StackReference";
 		const refName = String(args.inputs.name);

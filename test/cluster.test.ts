@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { Cluster, clusterIgnoreChanges } from "../components/cluster";
+import { Cluster, clusterIgnoreChanges, managedClusterProperties } from "../components/cluster";
 import { allRegistered, CONTROL_PLANE_PRINCIPAL_ID, KUBELET_OBJECT_ID, PROJECT, StackMocks, settle } from "../simulator";
 import { deadInputPath } from "./sdkInputTypes";
 
@@ -66,6 +66,9 @@ describe("Cluster (pinned, zonal, Premium, a larger System pool, protected)", ()
 		assert.equal(aks.plain.autoUpgradeProfile.upgradeChannel, "patch");
 		assert.equal(aks.plain.dnsPrefix, "team-shop-prod");
 		assert.deepEqual(aks.plain.apiServerAccessProfile, { authorizedIPRanges: ["203.0.113.0/24"] });
+		// AKS pairs the Premium tier with long-term support (long-term-support.md: "Enabling LTS
+		// requires moving your cluster to the Premium tier and explicitly selecting the LTS support plan").
+		assert.equal(aks.plain.supportPlan, "AKSLongTermSupport");
 		assert.deepEqual(aks.ignoreChanges, clusterIgnoreChanges(true));
 		const [system] = aks.plain.agentPoolProfiles;
 		assert.deepEqual(
@@ -118,8 +121,10 @@ describe("Cluster in a subnet of the stack's own (custom overlay ranges)", () =>
 		);
 	});
 
-	it("gives the cluster's identity Network Contributor on that subnet only, in the subnet's subscription", () => {
-		const grant = mocks.one("azure-native:authorization:RoleAssignment", "shop-subnet");
+	it("runs the control plane as an identity of its own that holds Network Contributor on that subnet only, in the subnet's subscription, before the cluster exists", () => {
+		const identity = mocks.one("azure-native:managedidentity:UserAssignedIdentity", "shop-identity");
+		assert.equal(identity.plain.resourceGroupName, "rg-shop");
+		const grant = mocks.one("azure-native:authorization:RoleAssignment", "shop-identity-subnet");
 		assert.equal(grant.plain.scope, SUBNET);
 		assert.equal(grant.plain.principalId, CONTROL_PLANE_PRINCIPAL_ID);
 		assert.equal(grant.plain.principalType, "ServicePrincipal");
@@ -127,6 +132,21 @@ describe("Cluster in a subnet of the stack's own (custom overlay ranges)", () =>
 			grant.plain.roleDefinitionId,
 			"/subscriptions/sub-9/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7",
 		);
+		const aks = mocks.one("azure-native:containerservice:ManagedCluster", "shop-aks");
+		assert.deepEqual(aks.plain.identity, { type: "UserAssigned", userAssignedIdentities: [identity.id] });
+		assert.ok(aks.dependencies.includes(grant.urn), "AKS checks the subnet permission when it creates the cluster");
+		assert.equal(
+			mocks.all("azure-native:authorization:RoleAssignment").length,
+			1,
+			"no grant to a system-assigned identity besides",
+		);
+	});
+
+	it("Free and Standard tiers name no support plan, as clusters made before did (no change for them)", () => {
+		for (const tier of ["Free", "Standard"] as const) {
+			assert.equal("supportPlan" in managedClusterProperties({ resourceGroupName: "rg", tier }, "ws"), false, tier);
+		}
+		assert.equal(managedClusterProperties({ resourceGroupName: "rg", tier: "Premium" }, "ws").supportPlan, "AKSLongTermSupport");
 	});
 
 	it("without a subnet, leaves the nodes in the network AKS makes, on AKS's default ranges (how clusters made before the VNet stay)", async () => {

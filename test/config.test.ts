@@ -117,6 +117,17 @@ describe("config: parseStackConfig", () => {
 			'"Standard_D1s_v5"',
 			/1 vCPU and 4 GiB, below what AKS requires of a system pool \(2 vCPU, 4 GiB\)/,
 		));
+	it("in prod, a system pool VM size below the 4 vCPUs AKS's documentation requires of a production system pool", () => {
+		rejects(
+			{ systemNodeVmSize: "Standard_D2s_v5" },
+			"systemNodeVmSize",
+			'"Standard_D2s_v5"',
+			/2 vCPU, below the 4 vCPU AKS's documentation requires of a production system pool/,
+			{ ...base, stack: "prod" },
+		);
+		// dev may stay on the API's floor, 2 vCPUs, which costs half.
+		assert.equal(parseStackConfig({ systemNodeVmSize: "Standard_D2s_v5" }, base).cluster.systemPool.vmSize, "Standard_D2s_v5");
+	});
 	it("a region with a typo, with a did-you-mean", () =>
 		assert.throws(
 			() => parseStackConfig({}, { ...base, location: "westeurop" }),
@@ -401,8 +412,8 @@ describe("config: the network and the registry's private endpoint", () => {
 			/nodeSubnet = 10\.224\.0\.0\/20 overlaps .*endpointSubnet/,
 		);
 		rejects({ nodeSubnet: "10.224.0.0/30" }, "nodeSubnet", "10.224.0.0/30", /smaller than Azure's smallest subnet, a \/29/);
-		// prod: System 3 + user 5 nodes at most, and a third more while surging, plus 5 Azure keeps: 16 > 8.
-		rejects({ nodeSubnet: "10.224.0.0/29" }, "nodeSubnet", "10.224.0.0/29", /grow to 8 nodes.*needs 16/, prod);
+		// prod: System 4 + user 5 nodes at most, and a third more while surging, plus 5 Azure keeps: 17 > 8.
+		rejects({ nodeSubnet: "10.224.0.0/29" }, "nodeSubnet", "10.224.0.0/29", /grow to 9 nodes.*needs 17/, prod);
 		rejects({ nodeSubnet: "10.224.0.1/24" }, "nodeSubnet", "10.224.0.1/24", /host bits set/);
 		rejects(
 			{ vnetAddressSpace: "20.0.0.0/16", nodeSubnet: "20.0.0.0/20", endpointSubnet: "20.0.16.0/24" },

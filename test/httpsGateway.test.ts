@@ -51,6 +51,29 @@ describe("HTTPS on a hostname: prod with hostname, tlsCertificate and dnsZone (w
 		);
 	});
 
+	it("declares on the cluster itself what azure-native can say of the prerequisites: app routing without NGINX, the Key Vault secrets provider rotating", () => {
+		const cluster = one(T.cluster).plain;
+		// app-routing-gateway-api-dns-tls.md, prerequisites: the application routing add-on (its operator
+		// syncs the certificate) and the Key Vault provider for the Secrets Store CSI driver.
+		assert.deepEqual(cluster.ingressProfile, {
+			webAppRouting: { enabled: true, nginx: { defaultIngressControllerType: "None" } },
+		});
+		assert.deepEqual(cluster.addonProfiles.azureKeyvaultSecretsProvider, {
+			enabled: true,
+			config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
+		});
+		// Workload identity and its OIDC issuer, the remaining prerequisites, every cluster here has.
+		assert.deepEqual([cluster.oidcIssuerProfile.enabled, cluster.securityProfile.workloadIdentity.enabled], [true, true]);
+	});
+
+	it("writes the whole cluster only after its node pools exist, so no pool operation is in progress (and removes the switches before the pools)", () => {
+		const api = one(T.dynamic, "cluster-gateway-api");
+		const pools = run.mocks.all("azure-native:containerservice:AgentPool");
+		assert.ok(pools.length > 0);
+		// The SDK turns a dependency on the NodePool component into one on the AgentPool inside it.
+		for (const pool of pools) assert.ok(api.dependencies.includes(pool.urn), `after ${pool.name}`);
+	});
+
 	it("serves HTTPS at the hostname with the Key Vault certificate, and redirects HTTP with 301", () => {
 		const gw = one(T.gateway).plain;
 		assert.equal(gw.spec.gatewayClassName, "approuting-istio");
@@ -95,19 +118,22 @@ describe("HTTPS on a hostname: prod with hostname, tlsCertificate and dnsZone (w
 		assert.equal(ns?.plain.metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
 	});
 
-	it("reads the certificate with an identity federated to the Gateway's service account, allowed on that vault only", () => {
+	it("reads the certificate with an identity federated to the Gateway's service account, allowed that certificate's secret only", () => {
 		const sa = one(T.serviceAccount).plain;
 		assert.deepEqual([sa.metadata.namespace, sa.metadata.name], ["app-gw", "app-gateway-tls"]);
+		// Annotated and labelled, as AKS's app routing TLS documentation requires of it.
 		assert.equal(sa.metadata.annotations["azure.workload.identity/client-id"], CERT_READER_CLIENT_ID);
+		assert.equal(sa.metadata.labels["azure.workload.identity/use"], "true");
 		const fic = one(T.federated).plain;
 		assert.equal(fic.subject, "system:serviceaccount:app-gw:app-gateway-tls");
 		assert.equal(fic.issuer, (one(T.cluster).state as any).oidcIssuerProfile.issuerURL);
 		assert.deepEqual(fic.audiences, ["api://AzureADTokenExchange"]);
-		assert.equal(fic.resourceName, one(T.identity).state.name);
+		assert.equal(fic.resourceName, one(T.identity, "app-https-cert-reader").state.name);
 		const grant = one(T.role, "app-https-cert-read").plain;
+		// Key Vault Secrets User, the role the documentation names, on the certificate's secret alone.
 		assert.deepEqual(
 			[grant.scope, grant.principalId, grant.principalType, grant.roleDefinitionId],
-			[VAULT, CERT_READER_PRINCIPAL_ID, "ServicePrincipal", roleDef(BuiltInRole.KeyVaultCertificateUser)],
+			[`${VAULT}/secrets/app-tls`, CERT_READER_PRINCIPAL_ID, "ServicePrincipal", roleDef(BuiltInRole.KeyVaultSecretsUser)],
 		);
 		// The cluster's own CA (public, in the kubeconfig) is the one certificate in state; the listener's is not.
 		const text = JSON.stringify(run.mocks.resources.map((r) => r.plain)).replaceAll("MIIBmockCA", "");
@@ -126,10 +152,14 @@ describe("HTTPS on a hostname: prod with hostname, tlsCertificate and dnsZone (w
 			"service.beta.kubernetes.io/azure-pip-name": ip.state.name,
 			"service.beta.kubernetes.io/azure-load-balancer-resource-group": one(T.cluster).plain.resourceGroupName,
 		});
+		// The cloud provider lists the public IPs of the group the Service names, so the grant is on
+		// that group, as AKS's static IP documentation makes it (static-ip.md).
 		const join = one(T.role, "app-https-ip-join").plain;
+		const ipGroup = ip.id.replace(/\/providers\/.*$/, "");
+		assert.equal(ipGroup, `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${one(T.cluster).plain.resourceGroupName}`);
 		assert.deepEqual(
 			[join.scope, join.principalId, join.roleDefinitionId],
-			[ip.id, CONTROL_PLANE_PRINCIPAL_ID, roleDef(BuiltInRole.NetworkContributor)],
+			[ipGroup, CONTROL_PLANE_PRINCIPAL_ID, roleDef(BuiltInRole.NetworkContributor)],
 		);
 		const record = one(T.record).plain;
 		assert.deepEqual(
@@ -158,8 +188,16 @@ describe("HTTPS on a hostname: without one, nothing of it exists", () => {
 	for (const stack of ["dev", "prod"]) {
 		it(`${stack}: no Gateway, route, address, identity or Gateway API switch; the app's LoadBalancer Service as before`, async () => {
 			const run = await runStack({ stack });
-			for (const t of [T.gateway, T.route, T.ip, T.identity, T.federated, T.record, T.serviceAccount])
+			for (const t of [T.gateway, T.route, T.ip, T.federated, T.record, T.serviceAccount])
 				assert.equal(run.mocks.all(t).length, 0, t);
+			assert.deepEqual(
+				run.mocks.all(T.identity).map((i) => i.name),
+				["cluster-identity"],
+				"the cluster's own, no certificate reader",
+			);
+			const cluster = run.mocks.one(T.cluster).plain;
+			assert.equal(cluster.ingressProfile, undefined, "no app routing add-on");
+			assert.equal(cluster.addonProfiles.azureKeyvaultSecretsProvider, undefined);
 			assert.ok(!run.mocks.all(T.dynamic).some((r) => r.name === "cluster-gateway-api"));
 			assert.deepEqual(
 				run.mocks.all(T.service).map((s) => s.plain.spec.type),
@@ -168,6 +206,38 @@ describe("HTTPS on a hostname: without one, nothing of it exists", () => {
 			assert.equal("gatewayAddress" in run.outputs, false);
 		});
 	}
+});
+
+describe("HTTPS on a hostname: a certificate vault in another subscription", () => {
+	const OTHER = "99999999-8888-7777-6666-555555555555";
+	const vaultId = VAULT.replace(SUBSCRIPTION_ID, OTHER);
+	const overrides = { ...HTTPS, [`${PROJECT}:tlsKeyVaultId`]: vaultId };
+
+	it("is read there, through a provider for that subscription, and its secret is granted there", async () => {
+		const run = await runStack({ stack: "prod", overrides, onMocks: (m) => (m.vaultSubscriptions["shop-certs"] = OTHER) });
+		const provider = run.mocks.one("pulumi:providers:azure-native", "tls-vault-subscription");
+		assert.equal(provider.plain.subscriptionId, OTHER);
+		const grant = run.mocks.one(T.role, "app-https-cert-read").plain;
+		assert.equal(grant.scope, `${vaultId}/secrets/app-tls`);
+		assert.equal(
+			grant.roleDefinitionId,
+			`/subscriptions/${OTHER}/providers/Microsoft.Authorization/roleDefinitions/${BuiltInRole.KeyVaultSecretsUser}`,
+		);
+	});
+
+	it("one that is not there either stops the run naming tlsKeyVaultId, both subscriptions and why", async () => {
+		await assert.rejects(
+			runStack({ stack: "prod", overrides, onMocks: (m) => (m.vaults["shop-certs"] = null) }),
+			(err: Error) => {
+				assert.match(err.message, new RegExp(`${PROJECT}:tlsKeyVaultId = `));
+				assert.match(
+					err.message,
+					new RegExp(`in subscription ${OTHER}, not the stack's ${SUBSCRIPTION_ID}, cannot be read \\(.*ResourceNotFound`),
+				);
+				return true;
+			},
+		);
+	});
 });
 
 describe("HTTPS on a hostname: the certificate's vault is checked before anything is created", () => {

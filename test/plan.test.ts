@@ -42,7 +42,7 @@ describe("offline plan", () => {
 	});
 
 	it("lists every resource with type, parent, provider, dependencies and inputs", () => {
-		assert.equal(dev.resources.length, 30, "the app, its namespace and its exposure are three components");
+		assert.equal(dev.resources.length, 31, "the app, its namespace and its exposure are three components");
 		const deployment = find(dev, "app-deployment");
 		assert.equal(deployment.parent, `${PROJECT}:app:App::app`);
 		assert.equal(deployment.provider, "pulumi:providers:kubernetes::cluster-access-k8s");
@@ -54,7 +54,8 @@ describe("offline plan", () => {
 		const network = [
 			"aks-acr-app:network:Network::network",
 			"azure-native:network:VirtualNetwork::network-vnet",
-			"azure-native:authorization:RoleAssignment::cluster-subnet",
+			"azure-native:managedidentity:UserAssignedIdentity::cluster-identity",
+			"azure-native:authorization:RoleAssignment::cluster-identity-subnet",
 		].map((k) => k.replace("aks-acr-app", PROJECT));
 		const privateLink = [
 			"aks-acr-app:network:RegistryPrivateLink::registry",

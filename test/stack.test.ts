@@ -46,6 +46,7 @@ const T = {
 	zoneGroup: "azure-native:network:PrivateDnsZoneGroup",
 	zone: "azure-native:privatedns:PrivateZone",
 	zoneLink: "azure-native:privatedns:VirtualNetworkLink",
+	identity: "azure-native:managedidentity:UserAssignedIdentity",
 };
 /** The per-deployer assignments are named after the deployer's object id. */
 const PUSH = `registry-access-push-${DEPLOYER_OBJECT_ID}`;
@@ -210,7 +211,8 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(c.disableLocalAccounts, true);
 			assert.equal(c.enableRBAC, true);
 			assert.deepEqual(c.aadProfile, { managed: true, enableAzureRBAC: true });
-			assert.deepEqual(c.identity, { type: "SystemAssigned" });
+			// In the stack's own VNet: the control plane's identity is the stack's (see the VNet test below).
+			assert.deepEqual(c.identity, { type: "UserAssigned", userAssignedIdentities: [one(T.identity, "cluster-identity").id] });
 			assert.deepEqual(c.oidcIssuerProfile, { enabled: true });
 			assert.equal(c.securityProfile.workloadIdentity.enabled, true);
 			assert.equal(c.sku.tier, stack === "prod" ? "Standard" : "Free");
@@ -254,8 +256,10 @@ for (const stack of ["dev", "prod"] as const) {
 				],
 				[plan.podCidr, plan.serviceCidr, plan.serviceCidr.replace(/0\/\d+$/, "10")],
 			);
-			// AKS manages what it puts in a subnet it does not own with its own identity, scoped to that subnet.
-			const subnetGrant = role("cluster-subnet");
+			// AKS manages what it puts in a subnet it does not own with its control-plane identity, which
+			// holds the right on that subnet before the cluster is created.
+			const subnetGrant = role("cluster-identity-subnet");
+			assert.ok(cluster.dependencies.includes(subnetGrant.urn));
 			assert.equal(subnetGrant.plain.scope, nodeSubnet);
 			assert.equal(subnetGrant.plain.principalId, CONTROL_PLANE_PRINCIPAL_ID);
 			assert.equal(subnetGrant.plain.roleDefinitionId, roleDef(BuiltInRole.NetworkContributor));

@@ -19,7 +19,7 @@ export const ROLE = {
 	AksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
 	AcrImporter: "577a9874-89fd-4f24-9dbd-b5034d0ad23a",
 	NetworkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
-	KeyVaultCertificateUser: "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
+	KeyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
 } as const;
 /** What the preview identity may hold: reading resources, the user kubeconfig, and Kubernetes objects. */
 export const READ_ONLY_ROLES: readonly string[] = [ROLE.Reader, ROLE.AksClusterUser, ROLE.AksRbacReader];
@@ -30,7 +30,7 @@ export const STACK_ASSIGNED_ROLES: readonly string[] = [
 	ROLE.AcrImporter,
 	ROLE.AksRbacClusterAdmin,
 	ROLE.NetworkContributor,
-	ROLE.KeyVaultCertificateUser,
+	ROLE.KeyVaultSecretsUser,
 ];
 
 export interface Grant {
