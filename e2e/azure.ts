@@ -1,10 +1,12 @@
 /** What the last step reads back from Azure: whether anything of the stack outlived `destroy`. */
 import { ARM_ENDPOINT, armErrorText } from "../lib/armAction";
+import { GATEWAY_API_VERSION } from "../lib/clusterGatewayApi";
 import { httpRequest } from "../lib/http";
 import type { E2eAzure } from "./run";
 
 const GROUPS_API = "2021-04-01";
-const CLUSTER_API = "2025-09-01";
+/** The managedClusters version the program itself speaks (and whose spec the tests hold it to). */
+const CLUSTER_API = GATEWAY_API_VERSION;
 
 export interface ArmReaderOptions {
 	subscriptionId: string;

@@ -61,11 +61,12 @@ export function gatewayApiState(cluster: unknown): GatewayApiState {
 }
 
 /**
- * What the 2026-04-01 spec marks `readOnly` in a cluster's GET body, as paths (`*` for every
- * array element or map value): AKS reports them and a write must not carry them back
- * (managedClusters.json; test/contracts/ holds the spec and checks this list against it).
+ * What a write must not carry back from the cluster's GET body, as paths (`*` for every array
+ * element or map value): everything the 2026-04-01 spec marks `readOnly` that AKS reports, and the
+ * pools' `nodeImageVersion`, which that version makes writable ("setting this value triggers an
+ * agentPool rollback"). test/contracts/ holds the spec and validates the written body against it.
  */
-export const READ_ONLY_PATHS = [
+export const NOT_WRITTEN_BACK = [
 	"id",
 	"name",
 	"type",
@@ -118,7 +119,7 @@ function deletePath(value: unknown, path: string[]): void {
  */
 export function withGatewayApi(cluster: any, state: GatewayApiState): any {
 	const body = structuredClone(cluster);
-	for (const path of READ_ONLY_PATHS) deletePath(body, path.split("."));
+	for (const path of NOT_WRITTEN_BACK) deletePath(body, path.split("."));
 	const props = body.properties ?? {};
 	const ingress = props.ingressProfile ?? {};
 	const routing = ingress.webAppRouting ?? {};

@@ -9,12 +9,13 @@ import {
 	gatewayApiState,
 	withGatewayApi,
 } from "../lib/clusterGatewayApi";
-import { allRegistered, mockJwt, PROJECT, StackMocks, SUBSCRIPTION_ID, TENANT_ID } from "../simulator";
+import { allRegistered, mockJwt, PROJECT, StackMocks, TENANT_ID } from "../simulator";
+import { CLUSTER, cluster, IDENTITY } from "./aksFixtures";
+import { armStandIn } from "./armStandIn";
 import { execCredential, standInPlugin } from "./credentialPlugins";
-import { type Answer, fastRetry, scriptedServer } from "./loopback";
+import { type Answer, fastRetry } from "./loopback";
 import { runSerialized } from "./serialized";
 
-const CLUSTER = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-shop/providers/Microsoft.ContainerService/managedClusters/shop-aks`;
 const TOKEN_SIGNATURE = "ARMTOKENSIGNATURE";
 const armPlugin = () =>
 	standInPlugin(
@@ -23,84 +24,18 @@ const armPlugin = () =>
 		),
 	);
 
-const IDENTITY = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-shop/providers/Microsoft.ManagedIdentity/userAssignedIdentities/shop-identity`;
-/**
- * A cluster as AKS's GET returns it: what it was made with, what it reports (read-only in the
- * managedClusters spec: eTag, identity principals, issuer URL, the add-ons' own identities…), and
- * the switches as given.
- */
-const cluster = (ingressProfile?: Record<string, unknown>, eTag = "etag-1") => ({
-	id: CLUSTER,
-	name: "shop-aks",
-	type: "Microsoft.ContainerService/ManagedClusters",
-	location: "westeurope",
-	eTag,
-	identity: {
-		type: "UserAssigned",
-		userAssignedIdentities: { [IDENTITY]: { principalId: "p", clientId: "c" } },
-	},
-	systemData: { createdBy: "someone" },
-	properties: {
-		provisioningState: "Succeeded",
-		powerState: { code: "Running" },
-		fqdn: "shop-abc.hcp.westeurope.azmk8s.io",
-		azurePortalFQDN: "shop-abc.portal.hcp.westeurope.azmk8s.io",
-		maxAgentPools: 100,
-		resourceUID: "0123456789abcdef01234567",
-		currentKubernetesVersion: "1.35.3",
-		kubernetesVersion: "1.35",
-		dnsPrefix: "shop",
-		agentPoolProfiles: [
-			{
-				name: "system",
-				count: 3,
-				vmSize: "Standard_D4s_v5",
-				mode: "System",
-				provisioningState: "Succeeded",
-				currentOrchestratorVersion: "1.35.3",
-				nodeImageVersion: "AKSAzureLinux-x",
-				eTag: "pool-etag",
-			},
-		],
-		networkProfile: {
-			networkPlugin: "azure",
-			networkPluginMode: "overlay",
-			podCidr: "10.244.0.0/16",
-			loadBalancerProfile: {
-				managedOutboundIPs: { count: 1 },
-				effectiveOutboundIPs: [{ id: "/subscriptions/x/resourceGroups/MC_rg/providers/Microsoft.Network/publicIPAddresses/out" }],
-			},
-		},
-		aadProfile: { managed: true, enableAzureRBAC: true },
-		oidcIssuerProfile: { enabled: true, issuerURL: "https://westeurope.oic.prod-aks.azure.com/t/c/" },
-		addonProfiles: {
-			azureKeyvaultSecretsProvider: {
-				enabled: true,
-				config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
-				identity: { resourceId: "/subscriptions/x/kv-identity", clientId: "kc", objectId: "ko" },
-			},
-		},
-		...(ingressProfile === undefined
-			? {}
-			: {
-					ingressProfile: {
-						...ingressProfile,
-						webAppRouting: {
-							...(ingressProfile.webAppRouting as object),
-							identity: { resourceId: "/subscriptions/x/webapprouting", clientId: "wc", objectId: "wo" },
-						},
-					},
-				}),
-	},
-});
 const enabledProfile = {
 	gatewayAPI: { installation: "Standard" },
 	webAppRouting: { gatewayAPIImplementations: { appRoutingIstio: { mode: "Enabled" } } },
 };
 const ok = (body: unknown): Answer => ({ status: 200, body: JSON.stringify(body) });
+/** AKS accepting a cluster PUT: the cluster as it will be, and the operation to follow (the spec's 201 carries the header; AKS sends it with 200 as well). */
 const putAccepted: Answer = {
-	status: 200,
-	body: "{}",
+	status: 201,
+	body: JSON.stringify({
+		...cluster(enabledProfile),
+		properties: { ...cluster(enabledProfile).properties, provisioningState: "Updating" },
+	}),
 	headers: { "Azure-AsyncOperation": `{self}/operations/op-9?api-version=${GATEWAY_API_VERSION}` },
 };
 const inputs = (arm: string, over: Partial<GatewayApiInputs> = {}): GatewayApiInputs => ({
@@ -150,7 +85,7 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 	});
 
 	it("writes with the eTag it read as If-Match, so a change it did not see is never overwritten", async () => {
-		const srv = await scriptedServer([ok(cluster(undefined, '"etag-7"')), putAccepted, ok({ status: "Succeeded" })]);
+		const srv = await armStandIn([ok(cluster(undefined, '"etag-7"')), putAccepted, ok({ status: "Succeeded" })]);
 		try {
 			await clusterGatewayApiProvider.create(inputs(srv.url));
 			assert.equal(srv.seen[1].method, "PUT");
@@ -171,7 +106,7 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 				},
 			}),
 		};
-		const srv = await scriptedServer([
+		const srv = await armStandIn([
 			ok(cluster(undefined, "e1")),
 			busy,
 			ok(cluster(undefined, "e2")),
@@ -198,14 +133,14 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 
 	it("reads again after 412 (the cluster changed between read and write), and gives up within its budget when AKS stays busy", async () => {
 		const stale: Answer = { status: 412, body: '{"error":{"code":"PreconditionFailed","message":"eTag mismatch"}}' };
-		const srv = await scriptedServer([
+		const srv = await armStandIn([
 			ok(cluster(undefined, "e1")),
 			stale,
 			ok(cluster(undefined, "e2")),
 			putAccepted,
 			ok({ status: "Succeeded" }),
 		]);
-		const stuck = await scriptedServer((req) =>
+		const stuck = await armStandIn((req) =>
 			req.method === "GET"
 				? ok(cluster())
 				: {
@@ -232,7 +167,7 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 	});
 
 	it("fails at once, with ARM's message, on any other 409", async () => {
-		const srv = await scriptedServer([
+		const srv = await armStandIn([
 			ok(cluster()),
 			{ status: 409, body: '{"error":{"code":"IstioAndAppRoutingConflict","message":"disable the Istio add-on first"}}' },
 		]);
@@ -248,7 +183,7 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 	});
 
 	it("enables: GET, PUT at the 2026-04-01 API, follows AKS's operation until it succeeds, and keeps no token", async () => {
-		const srv = await scriptedServer([ok(cluster()), putAccepted, ok({ status: "InProgress" }), ok({ status: "Succeeded" })]);
+		const srv = await armStandIn([ok(cluster()), putAccepted, ok({ status: "InProgress" }), ok({ status: "Succeeded" })]);
 		try {
 			const given = inputs(srv.url);
 			const result = await clusterGatewayApiProvider.create(given);
@@ -280,7 +215,7 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 	});
 
 	it("writes nothing when the cluster already has both switches (a second up, or az aks update did it)", async () => {
-		const srv = await scriptedServer([ok(cluster(enabledProfile))]);
+		const srv = await armStandIn([ok(cluster(enabledProfile))]);
 		try {
 			const result = await clusterGatewayApiProvider.create(inputs(srv.url));
 			assert.equal(result.outs?.requests, 1);
@@ -294,11 +229,11 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 	});
 
 	it("surfaces ARM's refusal, and an operation that fails, with ARM's own message", async () => {
-		const refused = await scriptedServer([
+		const refused = await armStandIn([
 			ok(cluster()),
 			{ status: 400, body: '{"error":{"code":"BadRequest","message":"Gateway API needs Kubernetes 1.31 or later"}}' },
 		]);
-		const failed = await scriptedServer([
+		const failed = await armStandIn([
 			ok(cluster()),
 			putAccepted,
 			ok({ status: "Failed", error: { code: "IstioInstallFailed", message: "istiod did not become ready" } }),
@@ -319,7 +254,7 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 	});
 
 	it("gives up on an operation that never finishes, within its budget", async () => {
-		const srv = await scriptedServer([ok(cluster()), putAccepted, ok({ status: "InProgress" })]);
+		const srv = await armStandIn([ok(cluster()), putAccepted, ok({ status: "InProgress" })]);
 		try {
 			const started = Date.now();
 			await assert.rejects(
@@ -333,7 +268,7 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 	});
 
 	it("reads what the cluster has, so a refresh after someone switched it off shows a change to repair", async () => {
-		const srv = await scriptedServer([ok(cluster({ gatewayAPI: { installation: "Disabled" } }))]);
+		const srv = await armStandIn([ok(cluster({ gatewayAPI: { installation: "Disabled" } }))]);
 		try {
 			const outs = {
 				clusterId: CLUSTER,
@@ -367,8 +302,8 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 	});
 
 	it("switches both off on delete, and leaves a cluster that is already gone alone", async () => {
-		const srv = await scriptedServer([ok(cluster(enabledProfile)), putAccepted, ok({ status: "Succeeded" })]);
-		const gone = await scriptedServer([{ status: 404, body: '{"error":{"code":"ResourceNotFound","message":"gone"}}' }]);
+		const srv = await armStandIn([ok(cluster(enabledProfile)), putAccepted, ok({ status: "Succeeded" })]);
+		const gone = await armStandIn([{ status: 404, body: '{"error":{"code":"ResourceNotFound","message":"gone"}}' }]);
 		try {
 			await clusterGatewayApiProvider.delete?.(`${CLUSTER}/gatewayApi`, { ...inputs(srv.url), ...ENABLED, requests: 1 });
 			assert.deepEqual(gatewayApiState(JSON.parse(srv.seen[1].body)), DISABLED);
@@ -396,7 +331,7 @@ describe("ClusterGatewayApi from its serialized form (as the Pulumi host loads i
 	});
 
 	it("enables and disables in a fresh process", async () => {
-		const srv = await scriptedServer([ok(cluster()), putAccepted, ok({ status: "Succeeded" })]);
+		const srv = await armStandIn([ok(cluster()), putAccepted, ok({ status: "Succeeded" })]);
 		try {
 			const created = await runSerialized(provider, "create", [{ ...inputs(srv.url), retry: fastRetry() }]);
 			assert.equal(created.error, undefined);
@@ -405,7 +340,7 @@ describe("ClusterGatewayApi from its serialized form (as the Pulumi host loads i
 		} finally {
 			await srv.close();
 		}
-		const again = await scriptedServer([ok(cluster(enabledProfile)), putAccepted, ok({ status: "Succeeded" })]);
+		const again = await armStandIn([ok(cluster(enabledProfile)), putAccepted, ok({ status: "Succeeded" })]);
 		try {
 			const deleted = await runSerialized(provider, "delete", [`${CLUSTER}/gatewayApi`, { ...inputs(again.url), ...ENABLED }]);
 			assert.equal(deleted.error, undefined);

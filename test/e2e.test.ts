@@ -10,7 +10,8 @@ import { type E2eAzure, type E2eStack, type HttpGet, runE2e, STEPS, type StepNam
 import { credentialSource, e2eConfig, e2eSettings } from "../e2e/settings";
 import { httpRequest } from "../lib/http";
 import { PROJECT, ROOT } from "../simulator";
-import { scriptedServer } from "./loopback";
+import { aksClusterAsAksReportsIt } from "./aksFixtures";
+import { armStandIn } from "./armStandIn";
 
 const APP_URL = "http://20.61.0.10/";
 
@@ -248,12 +249,19 @@ describe("e2e: what it reads from its environment", () => {
 
 describe("e2e: what is left in Azure after destroy, read over a loopback ARM", () => {
 	const SUB = "11111111-2222-3333-4444-555555555555";
-	const cluster = { status: 200, body: JSON.stringify({ properties: { nodeResourceGroup: "MC_rg-e2e_aks-e2e_westeurope" } }) };
+	const reported = aksClusterAsAksReportsIt();
+	const cluster = {
+		status: 200,
+		body: JSON.stringify({
+			...reported,
+			properties: { ...reported.properties, nodeResourceGroup: "MC_rg-e2e_aks-e2e_westeurope" },
+		}),
+	};
 	const gone = { status: 404, body: '{"error":{"code":"ResourceGroupNotFound","message":"gone"}}' };
 	const outputs = { resourceGroupName: "rg-e2e", clusterName: "aks-e2e" };
 
 	it("expects the node group and the stack's own group gone", async () => {
-		const srv = await scriptedServer([cluster, gone, gone]);
+		const srv = await armStandIn([cluster, gone, gone]);
 		try {
 			const az = armFootprint({ subscriptionId: SUB, stack: "e2e-1", token: async () => "t", armEndpoint: srv.url });
 			await az.remember(outputs);
@@ -272,8 +280,8 @@ describe("e2e: what is left in Azure after destroy, read over a loopback ARM", (
 	});
 
 	it("names a group that outlived destroy, and the stack's resources left in a group it did not make", async () => {
-		const left = await scriptedServer([cluster, { status: 200, body: "{}" }, { status: 200, body: "{}" }]);
-		const shared = await scriptedServer([
+		const left = await armStandIn([cluster, { status: 200, body: "{}" }, { status: 200, body: "{}" }]);
+		const shared = await armStandIn([
 			cluster,
 			gone,
 			{

@@ -2,8 +2,9 @@ import * as assert from "node:assert/strict";
 import { classifyPoll, classifyStart } from "../lib/armAction";
 import { digestOf, IMPORT_API_VERSION, ImageImport, type ImportInputs, imageImportProvider } from "../lib/imageImport";
 import { allRegistered, mockJwt, PROJECT, StackMocks, SUBSCRIPTION_ID, TENANT_ID } from "../simulator";
+import { armStandIn } from "./armStandIn";
 import { execCredential, standInPlugin } from "./credentialPlugins";
-import { type Answer, fastRetry, scriptedServer } from "./loopback";
+import { type Answer, fastRetry } from "./loopback";
 import { runSerialized } from "./serialized";
 
 const rg = (name: string) =>
@@ -42,7 +43,7 @@ const succeeded: Answer = { status: 200, body: '{"status":"Succeeded"}' };
 
 describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 	it("imports the digest, follows Azure-AsyncOperation until it succeeds, and keeps no token", async () => {
-		const srv = await scriptedServer([accepted("Azure-AsyncOperation"), running, running, succeeded]);
+		const srv = await armStandIn([accepted("Azure-AsyncOperation"), running, running, succeeded]);
 		try {
 			const result = await imageImportProvider.create(inputs(srv.url));
 			assert.deepEqual(result, {
@@ -76,7 +77,7 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 	});
 
 	it("follows Location when ARM gives no Azure-AsyncOperation: 202 while running, 200 when done", async () => {
-		const srv = await scriptedServer([accepted("Location"), { status: 202, body: "" }, { status: 200, body: "" }]);
+		const srv = await armStandIn([accepted("Location"), { status: 202, body: "" }, { status: 200, body: "" }]);
 		try {
 			const result = await imageImportProvider.create(inputs(srv.url));
 			assert.equal(result.outs?.requests, 3);
@@ -86,7 +87,7 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 	});
 
 	it("ARM finishing at once (200, as for a digest already there) is success, with no polling", async () => {
-		const srv = await scriptedServer([{ status: 200, body: "" }]);
+		const srv = await armStandIn([{ status: 200, body: "" }]);
 		try {
 			const result = await imageImportProvider.create(inputs(srv.url));
 			assert.equal(result.outs?.digest, DIGEST);
@@ -97,7 +98,7 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 	});
 
 	it("waits while a fresh role assignment propagates (403), then imports", async () => {
-		const srv = await scriptedServer([
+		const srv = await armStandIn([
 			{ status: 403, body: '{"error":{"code":"AuthorizationFailed","message":"no importImage/action"}}' },
 			{ status: 200, body: "" },
 		]);
@@ -113,7 +114,7 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 		[400, "InvalidParameter", "The source image app@sha256:dd… does not exist"],
 	] as const) {
 		it(`fails at once on ${status}, with ARM's own message`, async () => {
-			const srv = await scriptedServer([{ status, body: JSON.stringify({ error: { code, message } }) }]);
+			const srv = await armStandIn([{ status, body: JSON.stringify({ error: { code, message } }) }]);
 			try {
 				await assert.rejects(
 					imageImportProvider.create(inputs(srv.url)),
@@ -131,7 +132,7 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 			status: 200,
 			body: '{"status":"Failed","error":{"code":"ImportSourceNotFound","message":"manifest unknown"}}',
 		};
-		const srv = await scriptedServer([accepted("Azure-AsyncOperation"), running, failed]);
+		const srv = await armStandIn([accepted("Azure-AsyncOperation"), running, failed]);
 		try {
 			await assert.rejects(imageImportProvider.create(inputs(srv.url)), /ended Failed: ImportSourceNotFound: manifest unknown/);
 		} finally {
@@ -140,7 +141,7 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 	});
 
 	it("gives up on an operation that never finishes, within its budget, saying how long it polled", async () => {
-		const srv = await scriptedServer([accepted("Azure-AsyncOperation"), running]);
+		const srv = await armStandIn([accepted("Azure-AsyncOperation"), running]);
 		try {
 			const started = Date.now();
 			await assert.rejects(
@@ -154,7 +155,7 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 	});
 
 	it("sends the token nowhere but ARM: an operation URL on another host is refused", async () => {
-		const srv = await scriptedServer([
+		const srv = await armStandIn([
 			{ status: 202, body: "", headers: { "Azure-AsyncOperation": "https://elsewhere.example/op" } },
 		]);
 		try {
@@ -166,7 +167,7 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 	});
 
 	it("refuses a token that is not for ARM before sending anything", async () => {
-		const srv = await scriptedServer([{ status: 200, body: "" }]);
+		const srv = await armStandIn([{ status: 200, body: "" }]);
 		try {
 			await assert.rejects(
 				imageImportProvider.create(inputs(srv.url, { credential: armPlugin("6dae42f8-4368-4678-94ff-3960e28e3630") })),
@@ -234,7 +235,7 @@ describe("ImageImport from its serialized form (as the Pulumi host loads it)", (
 	});
 
 	it("imports through polling in a fresh process, and its failures keep their messages", async () => {
-		const srv = await scriptedServer([accepted("Azure-AsyncOperation"), succeeded]);
+		const srv = await armStandIn([accepted("Azure-AsyncOperation"), succeeded]);
 		try {
 			const ok = await runSerialized(provider, "create", [inputs(srv.url)]);
 			assert.equal(ok.ok?.outs.digest, DIGEST);
@@ -243,7 +244,7 @@ describe("ImageImport from its serialized form (as the Pulumi host loads it)", (
 		} finally {
 			await srv.close();
 		}
-		const refused = await scriptedServer([{ status: 409, body: '{"error":{"code":"Conflict","message":"busy"}}' }]);
+		const refused = await armStandIn([{ status: 409, body: '{"error":{"code":"Conflict","message":"busy"}}' }]);
 		try {
 			const failed = await runSerialized(provider, "create", [inputs(refused.url)]);
 			assert.match(failed.error ?? "", /409 Conflict: busy/);
