@@ -8,7 +8,11 @@ export interface RegistryArgs {
 	resourceGroupName: pulumi.Input<string>;
 	/** Registry SKU. Default: "Basic". */
 	sku?: RegistrySku;
-	/** Spread the registry over availability zones (Premium only). Default: false. */
+	/**
+	 * The legacy `zoneRedundancy` flag (see registryProperties). ACR now makes every registry zone
+	 * redundant in a region with zones, whatever the SKU; this only keeps the value earlier
+	 * releases sent. Default: false.
+	 */
 	zoneRedundant?: boolean;
 	/** Days to keep untagged manifests before purging them (Premium only). Default: 7. */
 	untaggedRetentionDays?: number;
@@ -36,6 +40,11 @@ export function registryProperties(args: RegistryArgs) {
 		anonymousPullEnabled: false,
 		publicNetworkAccess: args.privateLink ? "Disabled" : "Enabled",
 		...(args.privateLink ? privateRegistryProperties : {}),
+		// Zone redundancy is ACR's default for every registry in a region with zones, every SKU, new
+		// and existing; the property may still read Disabled (zone-redundancy.md). It no longer decides
+		// anything, but it stays, with the value earlier releases sent: ACR takes it only when a
+		// registry is created (it is not in RegistryPropertiesUpdateParameters, containerregistry.json
+		// 2023-07-01), and removing an input makes azure-native send the registry again.
 		zoneRedundancy: premium && args.zoneRedundant ? "Enabled" : "Disabled",
 		policies: premium ? { retentionPolicy: { status: "enabled", days: args.untaggedRetentionDays ?? 7 } } : undefined,
 	};
@@ -55,7 +64,10 @@ const privateRegistryProperties = {
 	networkRuleBypassOptions: "AzureServices",
 };
 
-/** An Azure Container Registry that accepts no passwords. */
+/**
+ * An Azure Container Registry that accepts no passwords. (azure-native 3.28 writes it at API
+ * version 2023-01-01-preview, its default for Registry.)
+ */
 export class Registry extends pulumi.ComponentResource {
 	/** ARM id; the scope of the AcrPull and AcrPush assignments. */
 	readonly registryId: pulumi.Output<string>;

@@ -47,7 +47,10 @@ export const registryRules: ResourceRule[] = [
 		catalog: ["CKV_AZURE_233"],
 		level: "advisory",
 		types: REGISTRY,
-		remediation: "Premium SKU in a region with availability zones, zoneRedundancy: Enabled",
+		// ACR now makes every registry in a region with zones zone redundant, and the property may still
+		// read Disabled (zone-redundancy.md): a finding here is about the declared flag only.
+		remediation:
+			"zoneRedundancy: Enabled (Premium); ACR is zone redundant by default in regions with zones, whatever the flag reads",
 		check: (p) => (p.zoneRedundancy === "Enabled" ? [] : ["zoneRedundancy is not Enabled (Premium only)"]),
 	},
 ];
