@@ -38,6 +38,14 @@ const putAccepted: Answer = {
 	}),
 	headers: { "Azure-AsyncOperation": `{self}/operations/op-9?api-version=${GATEWAY_API_VERSION}` },
 };
+/** AKS refusing the first write as given, then, read again (a new eTag), taking the second. */
+const refusedOnce = (refusal: Answer): Answer[] => [
+	ok(cluster(undefined, "e1")),
+	refusal,
+	ok(cluster(undefined, "e2")),
+	putAccepted,
+	ok({ status: "Succeeded" }),
+];
 const inputs = (arm: string, over: Partial<GatewayApiInputs> = {}): GatewayApiInputs => ({
 	clusterId: CLUSTER,
 	clusterGeneration: "g1",
@@ -106,13 +114,7 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 				},
 			}),
 		};
-		const srv = await armStandIn([
-			ok(cluster(undefined, "e1")),
-			busy,
-			ok(cluster(undefined, "e2")),
-			putAccepted,
-			ok({ status: "Succeeded" }),
-		]);
+		const srv = await armStandIn(refusedOnce(busy));
 		try {
 			const result = await clusterGatewayApiProvider.create(inputs(srv.url));
 			assert.deepEqual(
@@ -133,13 +135,7 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 
 	it("reads again after 412 (the cluster changed between read and write), and gives up within its budget when AKS stays busy", async () => {
 		const stale: Answer = { status: 412, body: '{"error":{"code":"PreconditionFailed","message":"eTag mismatch"}}' };
-		const srv = await armStandIn([
-			ok(cluster(undefined, "e1")),
-			stale,
-			ok(cluster(undefined, "e2")),
-			putAccepted,
-			ok({ status: "Succeeded" }),
-		]);
+		const srv = await armStandIn(refusedOnce(stale));
 		const stuck = await armStandIn((req) =>
 			req.method === "GET"
 				? ok(cluster())
