@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ARM_ACTION_RETRY, ARM_ENDPOINT, armErrorText, armTokens, isStaleWrite, runArmAction } from "./armAction";
 import type { ExecSpec } from "./execCredential";
 import { httpRequest } from "./http";
+import { providerOrCredentialChanged } from "./providerCode";
 import { type Attempt, permanentError, type RetryOptions, retryUntil } from "./retry";
 
 /**
@@ -246,10 +247,13 @@ export const clusterGatewayApiProvider: pulumi.dynamic.ResourceProvider<GatewayA
 		return { id, props: { ...p, ...(cluster ? gatewayApiState(cluster) : DISABLED) } };
 	},
 	async diff(_id, olds, news) {
+		// A new release's provider code or credential command is a change too: read and delete run
+		// the code kept in state (see providerCode.ts), and both talk to ARM.
 		const changed =
 			olds.clusterId !== news.clusterId ||
 			olds.clusterGeneration !== news.clusterGeneration ||
-			!same(olds as GatewayApiState, ENABLED);
+			!same(olds as GatewayApiState, ENABLED) ||
+			providerOrCredentialChanged(olds, news);
 		return { changes: changed, replaces: olds.clusterId !== news.clusterId ? ["clusterId"] : [] };
 	},
 	async update(_id, _olds, news) {

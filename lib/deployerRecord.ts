@@ -33,7 +33,8 @@ export const deployerRecordProvider: pulumi.dynamic.ResourceProvider<DeployerRec
 		return { outs: news };
 	},
 	async delete() {
-		// Only a record: the grants are their own resources.
+		// Only a record: the grants are their own resources. It has no read either, and neither
+		// talks to anything, so provider code kept in state from an older release is harmless here.
 	},
 };
 

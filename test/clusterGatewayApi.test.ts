@@ -9,11 +9,13 @@ import {
 	gatewayApiState,
 	withGatewayApi,
 } from "../lib/clusterGatewayApi";
+import { PROVIDER_KEY } from "../lib/providerCode";
 import { allRegistered, mockJwt, PROJECT, StackMocks, TENANT_ID } from "../simulator";
 import { CLUSTER, cluster, IDENTITY } from "./aksFixtures";
 import { armStandIn } from "./armStandIn";
 import { execCredential, standInPlugin } from "./credentialPlugins";
-import { type Answer, fastRetry } from "./loopback";
+import { dynamicProviderHost } from "./engineHost";
+import { type Answer, fastRetry, scriptedServer } from "./loopback";
 import { runSerialized } from "./serialized";
 
 const TOKEN_SIGNATURE = "ARMTOKENSIGNATURE";
@@ -343,6 +345,66 @@ describe("ClusterGatewayApi from its serialized form (as the Pulumi host loads i
 			assert.deepEqual(gatewayApiState(JSON.parse(again.seen[1].body)), DISABLED);
 		} finally {
 			await again.close();
+		}
+	});
+});
+
+describe("ClusterGatewayApi through Pulumi's dynamic-provider host, in the engine's order", function () {
+	this.timeout(30_000);
+	let current: string;
+	before(async () => {
+		const mocks = new StackMocks();
+		mocks.install(PROJECT, "prod", true);
+		new ClusterGatewayApi("gateway-api", { clusterId: CLUSTER, clusterGeneration: "g1", credential: armPlugin() });
+		await allRegistered();
+		current = mocks.one("pulumi-nodejs:dynamic:Resource", "gateway-api").plain.__provider;
+	});
+
+	it("an upgrade of the template stores the new provider, so refresh and destroy run it, not the code of the release that created it", async () => {
+		// The release before wrote at another API version; the one now at GATEWAY_API_VERSION.
+		const previous = current.replaceAll(GATEWAY_API_VERSION, "2026-02-01");
+		assert.notEqual(previous, current);
+		const srv = await scriptedServer((req) =>
+			req.method === "PUT"
+				? putAccepted
+				: req.url.includes("/operations/")
+					? ok({ status: "Succeeded" })
+					: ok(cluster(enabledProfile)),
+		);
+		const host = await dynamicProviderHost();
+		const declared = (provider: string) => ({ ...inputs(srv.url), [PROVIDER_KEY]: provider });
+		try {
+			let state = await host.up(undefined, declared(previous));
+			assert.equal(state.step, "create");
+			state = await host.up(state, declared(previous));
+			assert.equal(state.step, "same", "a repeated up with nothing changed changes nothing");
+			assert.equal(await host.preview(state, declared(current)), "update", "the preview shows the upgrade");
+			state = await host.up(state, declared(current));
+			assert.equal(state.step, "update");
+			assert.equal(state.outputs[PROVIDER_KEY], current, "the new code is what state keeps");
+			const seenBefore = srv.seen.length;
+			const refreshed = await host.refresh(state);
+			assert.ok(refreshed);
+			await host.destroy(refreshed);
+			const after = srv.seen.slice(seenBefore).filter((r) => r.url.includes("managedClusters"));
+			assert.ok(after.length >= 3, "refresh read, destroy read and wrote");
+			for (const r of after) assert.match(r.url, new RegExp(`api-version=${GATEWAY_API_VERSION}$`), `${r.method} ${r.url}`);
+		} finally {
+			host.close();
+			await srv.close();
+		}
+	});
+
+	it("a new credential command is a change too (refresh and destroy run it)", async () => {
+		const srv = await scriptedServer([ok(cluster(enabledProfile))]);
+		const host = await dynamicProviderHost();
+		try {
+			const state = await host.up(undefined, { ...inputs(srv.url), [PROVIDER_KEY]: current });
+			const other = { ...inputs(srv.url), credential: { ...armPlugin(), args: [...armPlugin().args, "--another"] } };
+			assert.equal(await host.preview(state, { ...other, [PROVIDER_KEY]: current }), "update");
+		} finally {
+			host.close();
+			await srv.close();
 		}
 	});
 });

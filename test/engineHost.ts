@@ -1,0 +1,147 @@
+/**
+ * The engine's view of a dynamic provider: `@pulumi/pulumi`'s own dynamic-provider host
+ * (cmd/dynamic-provider, which the engine runs as the `pulumi-nodejs` plugin) started in the project
+ * directory and driven over its gRPC interface in the order the engine uses, so a test sees what a
+ * real preview, up, refresh, upgrade and destroy hand the provider — the serialized `__provider`
+ * loaded with require-from-string, and old outputs where the engine sends them.
+ *
+ * What the engine sends at each step (pulumi/pulumi pkg/resource/deploy/step_generator.go and
+ * step.go; the host's side in node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js):
+ * - preview: Check(old inputs, new inputs), then for an existing resource Diff(old *outputs*, checked
+ *   inputs); nothing is created or updated.
+ * - up: the same, then Create(checked inputs), or Update(old outputs, checked inputs) when Diff
+ *   reports a change; when it reports none (a SameStep) the old outputs stay as they were, the old
+ *   `__provider` with them (step.go: `s.new.Outputs = s.old.Outputs`).
+ * - refresh: Read(id, old outputs, old inputs): the provider serialized in the *outputs* runs.
+ * - destroy: Delete(id, old outputs): likewise.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { ROOT } from "../simulator";
+
+const HOST = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "dynamic-provider", "index.js");
+const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
+const provproto = require("@pulumi/pulumi/proto/provider_pb");
+const structproto = require("google-protobuf/google/protobuf/struct_pb");
+
+type Props = Record<string, unknown>;
+/** A resource as the engine keeps it in state. */
+export interface EngineState {
+	id: string;
+	inputs: Props;
+	outputs: Props;
+}
+
+const URN = "urn:pulumi:stack::project::pulumi-nodejs:dynamic:Resource::r";
+const struct = (p: Props) => structproto.Struct.fromJavaScript(p);
+
+/** One dynamic-provider host process and a client to it. */
+export async function dynamicProviderHost() {
+	const child: ChildProcess = spawn(process.execPath, [HOST, "127.0.0.1:1"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+	let stderr = "";
+	child.stderr?.on("data", (d) => {
+		stderr += d;
+	});
+	const port = await new Promise<string>((resolve, reject) => {
+		child.stdout?.once("data", (d) => resolve(String(d).trim()));
+		child.once("exit", (code) => reject(new Error(`the dynamic-provider host exited (${code}): ${stderr}`)));
+	});
+	const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+	const call = <T>(method: string, req: unknown): Promise<T> =>
+		new Promise((resolve, reject) =>
+			client[method](req, (err: grpc.ServiceError | null, res: T) =>
+				err ? reject(new Error(err.details || err.message)) : resolve(res),
+			),
+		);
+	const configure = new provproto.ConfigureRequest();
+	configure.setArgs(struct({}));
+	await call("configure", configure);
+
+	const check = async (olds: Props, news: Props): Promise<Props> => {
+		const req = new provproto.CheckRequest();
+		req.setUrn(URN);
+		req.setOlds(struct(olds));
+		req.setNews(struct(news));
+		const res = await call<any>("check", req);
+		const failures = res.getFailuresList().map((f: any) => `${f.getProperty()}: ${f.getReason()}`);
+		if (failures.length > 0) throw new Error(`check failed: ${failures.join("; ")}`);
+		return res.getInputs()?.toJavaScript() ?? news;
+	};
+	const diff = async (id: string, oldOutputs: Props, news: Props) => {
+		const req = new provproto.DiffRequest();
+		req.setId(id);
+		req.setUrn(URN);
+		req.setOlds(struct(oldOutputs));
+		req.setNews(struct(news));
+		const res = await call<any>("diff", req);
+		const changes = res.getChanges() === provproto.DiffResponse.DiffChanges.DIFF_SOME;
+		return { changes, replaces: res.getReplacesList() as string[] };
+	};
+
+	return {
+		/** `pulumi preview` of one resource: what the engine would do, and nothing done. */
+		async preview(state: EngineState | undefined, inputs: Props): Promise<"create" | "same" | "update" | "replace"> {
+			const checked = await check(state?.inputs ?? {}, inputs);
+			if (!state) return "create";
+			const d = await diff(state.id, state.outputs, checked);
+			return !d.changes ? "same" : d.replaces.length > 0 ? "replace" : "update";
+		},
+		/** `pulumi up` of one resource: the state the engine keeps afterwards. */
+		async up(state: EngineState | undefined, inputs: Props): Promise<EngineState & { step: string }> {
+			const checked = await check(state?.inputs ?? {}, inputs);
+			if (state) {
+				const d = await diff(state.id, state.outputs, checked);
+				if (!d.changes) return { ...state, inputs: checked, step: "same" };
+				if (d.replaces.length === 0) {
+					const req = new provproto.UpdateRequest();
+					req.setId(state.id);
+					req.setUrn(URN);
+					req.setOlds(struct(state.outputs));
+					req.setNews(struct(checked));
+					const res = await call<any>("update", req);
+					return { id: state.id, inputs: checked, outputs: res.getProperties().toJavaScript(), step: "update" };
+				}
+			}
+			const req = new provproto.CreateRequest();
+			req.setUrn(URN);
+			req.setProperties(struct(checked));
+			const res = await call<any>("create", req);
+			return {
+				id: res.getId(),
+				inputs: checked,
+				outputs: res.getProperties().toJavaScript(),
+				step: state ? "replace" : "create",
+			};
+		},
+		/** `pulumi refresh` of one resource: Read with the outputs (and so the provider) in state; undefined when it is gone. */
+		async refresh(state: EngineState): Promise<EngineState | undefined> {
+			const req = new provproto.ReadRequest();
+			req.setId(state.id);
+			req.setUrn(URN);
+			req.setProperties(struct(state.outputs));
+			req.setInputs(struct(state.inputs));
+			const res = await call<any>("read", req);
+			if (!res.getId()) return undefined;
+			return {
+				id: res.getId(),
+				inputs: res.getInputs()?.toJavaScript() ?? state.inputs,
+				outputs: res.getProperties().toJavaScript(),
+			};
+		},
+		/** `pulumi destroy` of one resource: Delete with the outputs (and so the provider) in state. */
+		async destroy(state: EngineState): Promise<void> {
+			const req = new provproto.DeleteRequest();
+			req.setId(state.id);
+			req.setUrn(URN);
+			req.setProperties(struct(state.outputs));
+			await call("delete", req);
+		},
+		/** What the host printed on stderr (its errors). */
+		stderr: () => stderr,
+		close: () => {
+			client.close();
+			child.kill();
+		},
+	};
+}
