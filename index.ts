@@ -61,7 +61,8 @@ export = async () => {
 	if (deployers.source === "signed-in") {
 		pulumi.log.info(
 			`${deployersKey} is not set: ${signedIn.type} ${signedIn.objectId} alone may push images and administer the cluster. ` +
-				"A pulumi up by another identity will stop and ask you to list both.",
+				"A pulumi up by another identity will stop and ask you to list both; a preview by one (a pull request's) " +
+				"shows the deployer record changing instead.",
 		);
 	}
 	// A promoting stack reads what it promotes now: a source stack without images stops the run here.

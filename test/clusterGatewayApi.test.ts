@@ -25,6 +25,8 @@ const armPlugin = () =>
 			`${mockJwt({ aud: "https://management.azure.com", tid: TENANT_ID, oid: "d0d0d0d0-0000-4000-8000-000000000001", exp: Math.floor(Date.now() / 1000) + 3600 }).replace(/\.[^.]*$/, "")}.${TOKEN_SIGNATURE}`,
 		),
 	);
+/** One stand-in command for the whole file, as a real stack has one plugin command: its token's expiry is fixed once. */
+const ARM_PLUGIN = armPlugin();
 
 const enabledProfile = {
 	gatewayAPI: { installation: "Standard" },
@@ -51,7 +53,7 @@ const refusedOnce = (refusal: Answer): Answer[] => [
 const inputs = (arm: string, over: Partial<GatewayApiInputs> = {}): GatewayApiInputs => ({
 	clusterId: CLUSTER,
 	clusterGeneration: "g1",
-	credential: armPlugin(),
+	credential: ARM_PLUGIN,
 	armEndpoint: arm,
 	retry: fastRetry(),
 	...over,
@@ -271,7 +273,7 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 			const outs = {
 				clusterId: CLUSTER,
 				clusterGeneration: "g1",
-				credential: armPlugin(),
+				credential: ARM_PLUGIN,
 				armEndpoint: srv.url,
 				...ENABLED,
 				requests: 4,
@@ -372,7 +374,9 @@ describe("ClusterGatewayApi through Pulumi's dynamic-provider host, in the engin
 					: ok(cluster(enabledProfile)),
 		);
 		const host = await dynamicProviderHost();
-		const declared = (provider: string) => ({ ...inputs(srv.url), [PROVIDER_KEY]: provider });
+		// One credential command for the whole lifecycle (the stand-in plugin's embeds a token's expiry).
+		const given = inputs(srv.url);
+		const declared = (provider: string) => ({ ...given, [PROVIDER_KEY]: provider });
 		try {
 			let state = await host.up(undefined, declared(previous));
 			assert.equal(state.step, "create");
@@ -399,8 +403,10 @@ describe("ClusterGatewayApi through Pulumi's dynamic-provider host, in the engin
 		const srv = await scriptedServer([ok(cluster(enabledProfile))]);
 		const host = await dynamicProviderHost();
 		try {
-			const state = await host.up(undefined, { ...inputs(srv.url), [PROVIDER_KEY]: current });
-			const other = { ...inputs(srv.url), credential: { ...armPlugin(), args: [...armPlugin().args, "--another"] } };
+			const given = inputs(srv.url);
+			const state = await host.up(undefined, { ...given, [PROVIDER_KEY]: current });
+			assert.equal(await host.preview(state, { ...given, [PROVIDER_KEY]: current }), "same");
+			const other = { ...given, credential: { ...given.credential, args: [...given.credential.args, "--another"] } };
 			assert.equal(await host.preview(state, { ...other, [PROVIDER_KEY]: current }), "update");
 		} finally {
 			host.close();

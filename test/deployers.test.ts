@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { deployerRecordProvider } from "../lib/deployerRecord";
+import { DeployerRecord, deployerRecordProvider } from "../lib/deployerRecord";
 import {
 	checkHandover,
 	DeployerError,
@@ -10,7 +10,8 @@ import {
 	resolveDeployers,
 } from "../lib/principals";
 import { BuiltInRole } from "../lib/roleAssignments";
-import { DEPLOYER_OBJECT_ID, PROJECT, type Recorded, runStack, type SignedInAs, type StackMocks } from "../simulator";
+import { allRegistered, DEPLOYER_OBJECT_ID, PROJECT, type Recorded, runStack, type SignedInAs, StackMocks } from "../simulator";
+import { dynamicProviderHost } from "./engineHost";
 
 const KEY = `${PROJECT}:deployers`;
 const CI = "c0c0c0c0-0000-4000-8000-00000000000c";
@@ -81,11 +82,16 @@ describe("deployers: the record refuses a silent handover", () => {
 		assert.equal(checkHandover(signedIn(user), configured(user, ci), KEY), undefined, "starting a list");
 		assert.equal(checkHandover(configured(user, ci), configured(ci), KEY), undefined, "removing someone on purpose");
 	});
-	it("its provider's diff throws the refusal (pulumi preview stops there) and reports real changes only", async () => {
+	it("its provider's diff throws the refusal in an up (before any grant) and reports real changes only", async () => {
 		const rec = (set: DeployerSet) => ({ ...set, configKey: KEY });
 		await assert.rejects(
 			Promise.resolve(deployerRecordProvider.diff?.("deployers", rec(signedIn(user)), rec(signedIn(ci)))),
 			/would revoke/,
+		);
+		assert.deepEqual(
+			await deployerRecordProvider.diff?.("deployers", rec(signedIn(user)), { ...rec(signedIn(ci)), dryRun: true }),
+			{ changes: true, replaces: [], deleteBeforeReplace: false },
+			"a preview by another identity shows the handover as a change and passes",
 		);
 		assert.deepEqual(await deployerRecordProvider.diff?.("deployers", rec(configured(user, ci)), rec(configured(user, ci))), {
 			changes: false,
@@ -194,5 +200,31 @@ describe("deployers: the whole stack", () => {
 			new RegExp(`signed in as ServicePrincipal ${CI}, which is not in ${KEY}`),
 		);
 		assert.equal(seen?.resources.length, 0, "nothing was declared");
+	});
+});
+
+describe("deployers: the record through Pulumi's dynamic-provider host, in the engine's order", function () {
+	this.timeout(30_000);
+	/** The record as the program declares it with deployers unset, signed in as `as`, evaluated as a preview or an up. */
+	const declared = async (as: Principal, preview: boolean) => {
+		const mocks = new StackMocks();
+		mocks.install(PROJECT, "dev", preview);
+		new DeployerRecord("deployers", resolveDeployers([], as, KEY, preview), KEY);
+		await allRegistered();
+		return mocks.one(RECORD, "deployers").plain as Record<string, unknown>;
+	};
+
+	it("with deployers unset: a pull request's preview by another identity passes and shows the change; its up is refused, naming deployers", async () => {
+		const host = await dynamicProviderHost();
+		try {
+			let state = await host.up(undefined, await declared(user, false));
+			state = await host.up(state, await declared(user, false));
+			assert.equal(state.step, "same", "the same deployer again changes nothing");
+			assert.equal(await host.preview(state, await declared(user, true)), "same");
+			assert.equal(await host.preview(state, await declared(ci, true)), "update", "the preview passes and shows the handover");
+			await assert.rejects(host.up(state, await declared(ci, false)), new RegExp(`would revoke[\\s\\S]*${KEY}`));
+		} finally {
+			host.close();
+		}
 	});
 });
