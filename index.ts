@@ -19,6 +19,7 @@ import { componentType } from "./components/typeToken";
 import { readStackConfig } from "./config";
 import { ARM_ENDPOINT } from "./lib/armAction";
 import { ClusterGatewayApi } from "./lib/clusterGatewayApi";
+import { checkClusterCredential } from "./lib/credentialCheck";
 import { DeployerRecord } from "./lib/deployerRecord";
 import { aksExecCredential } from "./lib/execCredential";
 import { checkVault } from "./lib/keyVault";
@@ -56,6 +57,8 @@ export = async () => {
 	//    `pulumi up`. The record refuses, before anything changes, a run that would silently hand
 	//    those grants from one identity to another.
 	const signedIn = await signedInPrincipal();
+	// The Kubernetes provider's credential works now, or the run stops here with the plugin's reason.
+	await checkClusterCredential(aksExecCredential());
 	const deployersKey = `${pulumi.getProject()}:deployers`;
 	const deployers = resolveDeployers(config.deployers, signedIn, deployersKey, pulumi.runtime.isDryRun());
 	if (deployers.source === "signed-in") {

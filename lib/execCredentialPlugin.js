@@ -7,6 +7,8 @@
 // - in GitHub Actions with ARM_USE_OIDC=true (what azure-native uses there), a fresh GitHub OIDC
 //   token is exchanged at Entra for ARM_CLIENT_ID: the Azure CLI's own federated sign-in expires
 //   5 to 10 minutes after azure/login (Azure/azure-cli#28708), too soon for a cluster create;
+// - with ARM_CLIENT_SECRET (a service principal's secret, as azure-native and the e2e run take it),
+//   a client-credentials grant at Entra for ARM_CLIENT_ID;
 // - everywhere else, the Azure CLI's signed-in account (`az account get-access-token`).
 
 const { execFile } = require("node:child_process");
@@ -54,26 +56,22 @@ function json(text) {
 	}
 }
 
-async function fromGitHubOidc() {
+/** The service principal azure-native signs in as: ARM_* first, as it reads them, then AZURE_*. */
+function servicePrincipal(how) {
 	const tenant = env.ARM_TENANT_ID || env.AZURE_TENANT_ID;
 	const client = env.ARM_CLIENT_ID || env.AZURE_CLIENT_ID;
-	if (!tenant || !client) fail("ARM_USE_OIDC is true but ARM_CLIENT_ID or ARM_TENANT_ID is not set");
-	const idUrl = new URL(env.ACTIONS_ID_TOKEN_REQUEST_URL);
-	idUrl.searchParams.set("audience", "api://AzureADTokenExchange");
-	const id = await request(idUrl, {
-		headers: { Authorization: `bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}`, Accept: "application/json" },
-	});
-	const assertion = json(id.text).value;
-	if (id.status !== 200 || typeof assertion !== "string") {
-		fail(`GitHub's OIDC token endpoint answered ${id.status} without a token; the job needs "permissions: id-token: write"`);
-	}
+	if (!tenant || !client) fail(`${how} is set but ARM_CLIENT_ID or ARM_TENANT_ID is not`);
+	return { tenant, client };
+}
+
+/** A client-credentials grant at Entra for `client`, proved by `proof` (a federated assertion or a secret). */
+async function fromEntra(tenant, client, proof, what) {
 	const authority = (env.AZURE_AUTHORITY_HOST || "https://login.microsoftonline.com").replace(/\/+$/, "");
 	const form = new URLSearchParams({
 		client_id: client,
 		scope: `${resource}/.default`,
 		grant_type: "client_credentials",
-		client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-		client_assertion: assertion,
+		...proof,
 	}).toString();
 	const res = await request(
 		new URL(`${authority}/${tenant}/oauth2/v2.0/token`),
@@ -85,9 +83,33 @@ async function fromGitHubOidc() {
 		const reason = String(answer.error_description || answer.error || res.text)
 			.split("\n")[0]
 			.slice(0, 300);
-		fail(`Entra refused the federated token exchange for client ${client} (${res.status}): ${reason}`);
+		fail(`Entra refused the ${what} for client ${client} (${res.status}): ${reason}`);
 	}
 	print(answer.access_token, Math.floor(Date.now() / 1000) + Number(answer.expires_in));
+}
+
+async function fromGitHubOidc() {
+	const { tenant, client } = servicePrincipal("ARM_USE_OIDC");
+	const idUrl = new URL(env.ACTIONS_ID_TOKEN_REQUEST_URL);
+	idUrl.searchParams.set("audience", "api://AzureADTokenExchange");
+	const id = await request(idUrl, {
+		headers: { Authorization: `bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}`, Accept: "application/json" },
+	});
+	const assertion = json(id.text).value;
+	if (id.status !== 200 || typeof assertion !== "string") {
+		fail(`GitHub's OIDC token endpoint answered ${id.status} without a token; the job needs "permissions: id-token: write"`);
+	}
+	await fromEntra(
+		tenant,
+		client,
+		{ client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", client_assertion: assertion },
+		"federated token exchange",
+	);
+}
+
+async function fromClientSecret() {
+	const { tenant, client } = servicePrincipal("ARM_CLIENT_SECRET");
+	await fromEntra(tenant, client, { client_secret: env.ARM_CLIENT_SECRET }, "client secret");
 }
 
 function fromAzureCli() {
@@ -119,6 +141,8 @@ function fromAzureCli() {
 if (!resource) fail("usage: node -e <plugin> <Entra application id of the API server>");
 if (env.ARM_USE_OIDC === "true" && env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
 	fromGitHubOidc().catch((e) => fail(e.message));
+} else if (env.ARM_CLIENT_SECRET) {
+	fromClientSecret().catch((e) => fail(e.message));
 } else {
 	fromAzureCli();
 }

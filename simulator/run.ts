@@ -1,6 +1,7 @@
 /** Evaluates the program as a stack under the mocks, the way the engine would run it. */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { SKIP_VARIABLE } from "../lib/credentialCheck";
 import type { SignedInAs } from "./azure";
 import type { VirtualClock } from "./clock";
 import { type Delays, StackMocks } from "./mocks";
@@ -57,6 +58,8 @@ export async function runStack(opts: RunOptions): Promise<RunResult> {
 		else config[k] = v;
 	}
 	pulumi.runtime.setAllConfig(config);
+	// No Azure sign-in exists here: the program's check of the Kubernetes credential is for real runs.
+	process.env[SKIP_VARIABLE] = "skip";
 	const mocks = new StackMocks(opts.delays, opts.computed, opts.signedIn, opts.clock);
 	mocks.install(PROJECT, opts.stack, opts.preview ?? true);
 	opts.onMocks?.(mocks);

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { checkClusterCredential, SKIP_VARIABLE } from "../lib/credentialCheck";
 import {
 	AKS_SERVER_APP_ID,
 	aksExecCredential,
@@ -8,7 +9,7 @@ import {
 	type ExecSpec,
 	runExecCredential,
 } from "../lib/execCredential";
-import { mockJwt, runStack, TENANT_ID } from "../simulator";
+import { mockJwt, runStack, type StackMocks, TENANT_ID } from "../simulator";
 import { tempDir } from "./credentialPlugins";
 import { scriptedServer } from "./loopback";
 
@@ -93,6 +94,88 @@ describe("exec credential plugin (run for real, as client-go runs it)", () => {
 			runExecCredential(spec, { env: withAz("signed-out") }),
 			/aks-credential: az account get-access-token --resource 6dae42f8-[^ ]+ failed: ERROR: Please run 'az login' to setup account\. \(signed in\? run az login\)/,
 		);
+	});
+
+	it("a signed-out Azure CLI stops the program before anything is declared, with the plugin's own reason, not as an unreachable cluster", async () => {
+		await assert.rejects(
+			checkClusterCredential(spec, (s) => runExecCredential(s, { env: withAz("signed-out") }), {}),
+			(err: Error) => {
+				assert.match(err.message, /aks-credential: az account get-access-token .* failed: ERROR: Please run 'az login'/);
+				assert.match(err.message, /do not set PULUMI_K8S_DELETE_UNREACHABLE for a cluster that exists/);
+				return true;
+			},
+		);
+		// The whole program: the check runs right after the sign-in is read, before any resource.
+		let seen: StackMocks | undefined;
+		const saved = { path: process.env.PATH, az: process.env.FAKE_AZ_MODE };
+		try {
+			await assert.rejects(
+				runStack({
+					stack: "dev",
+					onMocks: (m) => {
+						seen = m;
+						delete process.env[SKIP_VARIABLE];
+						Object.assign(process.env, withAz("signed-out"));
+					},
+				}),
+				/Please run 'az login'[\s\S]*do not set PULUMI_K8S_DELETE_UNREACHABLE/,
+			);
+		} finally {
+			process.env.PATH = saved.path;
+			process.env.FAKE_AZ_MODE = saved.az;
+		}
+		assert.deepEqual(
+			seen?.resources.filter((r) => !r.type.startsWith("pulumi:")).map((r) => r.type),
+			[],
+			"nothing declared",
+		);
+		await checkClusterCredential(spec, () => Promise.reject(new Error("not run")), { [SKIP_VARIABLE]: "skip" });
+	});
+
+	it("signs in with a service principal's client secret (ARM_CLIENT_SECRET, which the e2e run offers) at Entra, without the Azure CLI", async () => {
+		const entra = await scriptedServer([
+			{ status: 200, body: JSON.stringify({ token_type: "Bearer", expires_in: 3599, access_token: token }) },
+		]);
+		try {
+			fs.rmSync(logFile(), { force: true });
+			const env = withAz("signed-out", {
+				ARM_CLIENT_ID: "c1c1c1c1-0000-4000-8000-0000000000c1",
+				ARM_TENANT_ID: TENANT_ID,
+				ARM_CLIENT_SECRET: "the-secret",
+				AZURE_AUTHORITY_HOST: entra.url,
+			});
+			const cred = await runExecCredential(spec, { env });
+			assert.equal(cred.token, token);
+			assert.ok(!fs.existsSync(logFile()), "the Azure CLI was not asked");
+			assert.deepEqual(Object.fromEntries(new URLSearchParams(entra.seen[0].body)), {
+				client_id: "c1c1c1c1-0000-4000-8000-0000000000c1",
+				scope: `${AKS_SERVER_APP_ID}/.default`,
+				grant_type: "client_credentials",
+				client_secret: "the-secret",
+			});
+		} finally {
+			await entra.close();
+		}
+		const refusing = await scriptedServer([
+			{
+				status: 401,
+				body: JSON.stringify({ error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided." }),
+			},
+		]);
+		try {
+			const env = withAz("signed-out", {
+				ARM_CLIENT_ID: "c1c1c1c1-0000-4000-8000-0000000000c1",
+				ARM_TENANT_ID: TENANT_ID,
+				ARM_CLIENT_SECRET: "wrong",
+				AZURE_AUTHORITY_HOST: refusing.url,
+			});
+			await assert.rejects(
+				runExecCredential(spec, { env }),
+				/Entra refused the client secret for client c1c1c1c1-[^ ]+ \(401\): AADSTS7000215/,
+			);
+		} finally {
+			await refusing.close();
+		}
 	});
 
 	it("fails clearly when the Azure CLI is not installed", async () => {
