@@ -10,11 +10,27 @@ import { LocalWorkspace, type OpMap, type Stack } from "@pulumi/pulumi/automatio
 import type { E2eStack } from "./run";
 import type { E2eSettings } from "./settings";
 
-/** Resources an operation would change or changed: every kind but "same". */
+/**
+ * Operations that change nothing: "same", and "read" — the engine's step for a resource it reads
+ * but does not manage, such as the promotion source's StackReference, on every run: it is listed
+ * in the summary, and changes nothing.
+ */
+const NOT_CHANGES = new Set(["same", "read"]);
+
+/** Resources an operation would change or changed: every kind but "same" and "read". */
 export function changesIn(ops: OpMap | undefined): number {
 	return Object.entries(ops ?? {})
-		.filter(([op]) => op !== "same")
+		.filter(([op]) => !NOT_CHANGES.has(op))
 		.reduce((n, [, count]) => n + (count ?? 0), 0);
+}
+
+/**
+ * What `pulumi preview` would change. A preview that fails (a refused credential, a program error)
+ * throws with the CLI's own message, which fails the step as what it is, not as drift; the old
+ * way, `--expect-no-changes` and counting on any error, called every failure a change.
+ */
+export async function previewChanges(stack: Pick<Stack, "preview">, onOutput: (out: string) => void): Promise<number> {
+	return changesIn((await stack.preview({ onOutput })).changeSummary);
 }
 
 export interface AutomationStack extends E2eStack {
@@ -47,15 +63,7 @@ export async function automationStack(
 				changes: changesIn(result.summary.resourceChanges),
 			};
 		},
-		async preview() {
-			try {
-				await stack.preview({ expectNoChanges: true, onOutput });
-				return 0;
-			} catch {
-				// It found changes (or failed); a plain preview counts them, and fails on its own if it cannot run.
-				return Math.max(1, changesIn((await stack.preview({ onOutput })).changeSummary));
-			}
-		},
+		preview: () => previewChanges(stack, onOutput),
 		async refresh() {
 			const drift = changesIn((await stack.previewRefresh({ onOutput })).changeSummary);
 			if (drift === 0) await stack.refresh({ expectNoChanges: true, onOutput });

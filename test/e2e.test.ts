@@ -2,8 +2,9 @@ import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { parseStackConfig } from "../config";
-import { changesIn } from "../e2e/automation";
+import { changesIn, previewChanges } from "../e2e/automation";
 import { armFootprint } from "../e2e/azure";
 import { reportJson, summaryTable } from "../e2e/report";
 import { type E2eAzure, type E2eStack, type HttpGet, runE2e, STEPS, type StepName } from "../e2e/run";
@@ -181,6 +182,22 @@ describe("e2e: counting changes from the Automation API's summaries", () => {
 		assert.equal(changesIn({ same: 40 }), 0);
 		assert.equal(changesIn({ same: 38, update: 1, replace: 1 }), 2);
 		assert.equal(changesIn(undefined), 0);
+		// A StackReference is read on every run: a read, not a change.
+		assert.equal(changesIn({ same: 40, read: 1 }), 0);
+	});
+
+	it("a preview that fails is the step failing with the CLI's message, not drift", async () => {
+		const failing = {
+			preview: async () => {
+				throw new Error("error: aks-credential: az account get-access-token failed (signed in? run az login)");
+			},
+		} as unknown as Pick<Stack, "preview">;
+		await assert.rejects(
+			previewChanges(failing, () => {}),
+			/aks-credential: az account get-access-token failed/,
+		);
+		const clean = { preview: async () => ({ changeSummary: { same: 40, read: 1 } }) } as unknown as Pick<Stack, "preview">;
+		assert.equal(await previewChanges(clean, () => {}), 0);
 	});
 });
 
