@@ -18,6 +18,7 @@ import { ServiceExposure, type ServiceType } from "./components/serviceExposure"
 import { componentType } from "./components/typeToken";
 import { readStackConfig } from "./config";
 import { ARM_ENDPOINT } from "./lib/armAction";
+import { normalizeBuildContextModes } from "./lib/buildContext";
 import { ClusterGatewayApi } from "./lib/clusterGatewayApi";
 import { checkClusterCredential } from "./lib/credentialCheck";
 import { DeployerRecord } from "./lib/deployerRecord";
@@ -179,23 +180,28 @@ export = async () => {
 		settings: AppSettings & { serviceType: ServiceType },
 		contract?: Partial<AppContract>,
 	) => {
-		const image = promotion
-			? new PromotedImage(name, {
-					registryId: registry.registryId,
-					loginServer: registry.loginServer,
-					source: { stack: promotion.stack, registryId: promotion.registryId, ...promotedImage(promotion, name) },
-					tag: settings.version,
-					importGrants: registryAccess.deployerGrants,
-				})
-			: new AppImage(name, {
-					loginServer: registry.loginServer,
-					tenantId: signedIn.tenantId,
-					pushGrantIds: registryAccess.deployerGrants.map((grant) => grant.id),
-					repository: settings.name,
-					tag: settings.version,
-					context,
-					buildArgs: imageLabels(context, settings.version),
-				});
+		let image: PromotedImage | AppImage;
+		if (promotion) {
+			image = new PromotedImage(name, {
+				registryId: registry.registryId,
+				loginServer: registry.loginServer,
+				source: { stack: promotion.stack, registryId: promotion.registryId, ...promotedImage(promotion, name) },
+				tag: settings.version,
+				importGrants: registryAccess.deployerGrants,
+			});
+		} else {
+			// The docker provider hashes file modes too: on git's two, a checkout's umask rebuilds nothing.
+			normalizeBuildContextModes(path.join(__dirname, context));
+			image = new AppImage(name, {
+				loginServer: registry.loginServer,
+				tenantId: signedIn.tenantId,
+				pushGrantIds: registryAccess.deployerGrants.map((grant) => grant.id),
+				repository: settings.name,
+				tag: settings.version,
+				context,
+				buildArgs: imageLabels(context, settings.version),
+			});
+		}
 		const app = new App(
 			name,
 			{
