@@ -38,6 +38,7 @@ export class PromotedImage extends pulumi.ComponentResource {
 				sourceImage: `${args.source.repository}@${args.source.digest}`,
 				targetTags: [`${args.source.repository}:${args.tag}`],
 				credential: args.credential ?? aksExecCredential(ARM_ENDPOINT),
+				targetLoginServer: args.loginServer,
 			},
 			{ parent: this, dependsOn: args.importGrants },
 		);

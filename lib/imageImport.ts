@@ -1,7 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import { exchangeForAcrRefreshToken } from "./acrToken";
 import { ARM_ACTION_RETRY, ARM_ENDPOINT, armTokens, runArmAction } from "./armAction";
 import type { ExecSpec } from "./execCredential";
+import { httpRequest } from "./http";
+import { providerOrCredentialChanged } from "./providerCode";
 import { permanentError, type RetryOptions } from "./retry";
+import { decodeTokenClaims } from "./tokenClaims";
 
 /** The registry API version of the import action (GA; the one azure-native's Registry uses). */
 export const IMPORT_API_VERSION = "2023-07-01";
@@ -19,10 +23,14 @@ export interface ImportInputs {
 	sourceImage: string;
 	/** Tags to give it in the target, `repo:tag`; they keep it from the untagged-manifest purge. */
 	targetTags: string[];
-	/** Exec credential plugin that hands out ARM tokens (run inside `create`, never stored). */
+	/** Exec credential plugin that hands out ARM tokens (run inside `create` and `read`; a command, never a token). */
 	credential: ExecSpec;
+	/** The target registry's login server, where `read` looks for the digest. */
+	targetLoginServer: string;
 	/** ARM endpoint. Default: {@link ARM_ENDPOINT}; tests point it at loopback. */
 	armEndpoint?: string;
+	/** The registry's own endpoint. Default: `https://<targetLoginServer>`; tests point it at loopback. */
+	registryEndpoint?: string;
 	/** Budget for starting and finishing the import. Default: {@link ARM_ACTION_RETRY}. */
 	retry?: RetryOptions;
 }
@@ -37,6 +45,68 @@ export interface ImportOutputs {
 	digest: string;
 	/** Requests it took (1 when ARM finished at once). */
 	requests: number;
+	/** What `read` needs: the plugin's command line (not a credential), and where the registry is. */
+	credential?: ExecSpec;
+	targetLoginServer?: string;
+	armEndpoint?: string;
+	registryEndpoint?: string;
+}
+
+/** Manifest media types a registry may hold for an image: OCI and Docker, single or multi-platform. */
+const MANIFEST_TYPES = [
+	"application/vnd.oci.image.index.v1+json",
+	"application/vnd.oci.image.manifest.v1+json",
+	"application/vnd.docker.distribution.manifest.list.v2+json",
+	"application/vnd.docker.distribution.manifest.v2+json",
+].join(", ");
+
+/** A quick look, not a wait: refresh must not hang on a registry it cannot reach. */
+const LOOK: RetryOptions = { timeoutMs: 20_000, initialDelayMs: 1_000, maxDelayMs: 5_000, requestTimeoutMs: 10_000 };
+
+/**
+ * Whether the target registry still holds the imported digest: true, false (the registry answers
+ * 404 for it: purged, or deleted by hand), or undefined when it cannot tell — a registry without
+ * public access refuses a runner outside its VNet, a role may be missing — and then nothing is
+ * concluded. Signs in as `az acr login` does (Entra token → ACR refresh token → a pull-scoped
+ * access token, Azure/acr docs/AAD-OAuth.md) and asks HEAD /v2/<repository>/manifests/<digest>.
+ */
+export async function digestPresent(p: ImportOutputs): Promise<boolean | undefined> {
+	if (!p.credential || !p.targetLoginServer) return undefined;
+	const { repository, digest } = digestOf(p.sourceImage);
+	const base = (p.registryEndpoint ?? `https://${p.targetLoginServer}`).replace(/\/$/, "");
+	try {
+		const token = armTokens(p.credential);
+		const tenantId = String(decodeTokenClaims(await token(), "ARM credential").tid ?? "");
+		const refresh = await exchangeForAcrRefreshToken(
+			{ loginServer: p.targetLoginServer, tenantId, aadAccessToken: token, endpoint: `${base}/oauth2/exchange` },
+			LOOK,
+		);
+		const issued = await httpRequest({
+			url: `${base}/oauth2/token`,
+			method: "POST",
+			headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+			body: new URLSearchParams({
+				grant_type: "refresh_token",
+				service: p.targetLoginServer,
+				scope: `repository:${repository}:pull`,
+				refresh_token: refresh,
+			}).toString(),
+			timeoutMs: LOOK.requestTimeoutMs,
+		});
+		const access = JSON.parse(issued.body)?.access_token;
+		if (issued.status !== 200 || typeof access !== "string") return undefined;
+		const res = await httpRequest({
+			url: `${base}/v2/${repository}/manifests/${digest}`,
+			method: "HEAD",
+			headers: { Authorization: `Bearer ${access}`, Accept: MANIFEST_TYPES },
+			timeoutMs: LOOK.requestTimeoutMs,
+		});
+		if (res.status === 200) return true;
+		if (res.status === 404) return false;
+		return undefined;
+	} catch {
+		return undefined;
+	}
 }
 
 /** The digest of `<repository>@sha256:…`, or a permanent error naming what was given. */
@@ -56,6 +126,14 @@ export function importRequestBody(inputs: Pick<ImportInputs, "sourceRegistryId" 
 		mode: "Force",
 	};
 }
+
+/** What `read` needs kept in state: a command line and addresses, no token. */
+const readWith = (i: ImportInputs) => ({
+	credential: i.credential,
+	targetLoginServer: i.targetLoginServer,
+	...(i.armEndpoint === undefined ? {} : { armEndpoint: i.armEndpoint }),
+	...(i.registryEndpoint === undefined ? {} : { registryEndpoint: i.registryEndpoint }),
+});
 
 /**
  * The dynamic provider behind {@link ImageImport}. `create` imports through ARM (a control-plane
@@ -96,6 +174,7 @@ export const imageImportProvider: pulumi.dynamic.ResourceProvider<ImportInputs, 
 				targetTags: inputs.targetTags,
 				digest,
 				requests,
+				...readWith(inputs),
 			},
 		};
 	},
@@ -103,7 +182,27 @@ export const imageImportProvider: pulumi.dynamic.ResourceProvider<ImportInputs, 
 		const replaces = (["targetRegistryId", "sourceRegistryId", "sourceImage", "targetTags"] as const).filter(
 			(k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
 		);
-		return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+		// What read uses (and the provider code itself, which refresh loads from state) is stored by
+		// an update, without importing again.
+		const readChanged =
+			providerOrCredentialChanged(olds, news) ||
+			(olds as ImportOutputs).targetLoginServer !== news.targetLoginServer ||
+			(olds as ImportOutputs).registryEndpoint !== news.registryEndpoint;
+		return { changes: replaces.length > 0 || readChanged, replaces, deleteBeforeReplace: false };
+	},
+	async update(_id, olds, news) {
+		const { __provider: _, ...kept } = olds as ImportOutputs & { __provider?: string };
+		return { outs: { ...kept, ...readWith(news) } };
+	},
+	/**
+	 * A refresh asks the registry for the digest. Gone (purged by a retention rule or by hand while
+	 * the Deployment still runs it): the import leaves state, and the next `up` imports it again.
+	 * Present, or not knowable from here: state as it was.
+	 */
+	async read(id, props) {
+		const present = await digestPresent(props as ImportOutputs);
+		// An empty id is how a read tells the engine the resource no longer exists.
+		return present === false ? { id: "", props: undefined } : { id, props };
 	},
 	async delete() {
 		// Deliberately nothing: see above.

@@ -1,9 +1,11 @@
 import * as assert from "node:assert/strict";
 import { classifyPoll, classifyStart } from "../lib/armAction";
 import { digestOf, IMPORT_API_VERSION, ImageImport, type ImportInputs, imageImportProvider } from "../lib/imageImport";
+import { PROVIDER_KEY } from "../lib/providerCode";
 import { allRegistered, mockJwt, PROJECT, StackMocks, SUBSCRIPTION_ID, TENANT_ID } from "../simulator";
 import { armStandIn } from "./armStandIn";
 import { execCredential, standInPlugin } from "./credentialPlugins";
+import { dynamicProviderHost } from "./engineHost";
 import { type Answer, fastRetry } from "./loopback";
 import { runSerialized } from "./serialized";
 
@@ -22,12 +24,16 @@ const armPlugin = (aud = "https://management.azure.com") =>
 		),
 	);
 
+/** One stand-in command for the file, as a stack has one plugin command (its token's expiry fixed once). */
+const ARM_PLUGIN = armPlugin();
+
 const inputs = (arm: string, over: Partial<ImportInputs> = {}): ImportInputs => ({
 	targetRegistryId: PROD_ACR,
 	sourceRegistryId: DEV_ACR,
 	sourceImage: `app@${DIGEST}`,
 	targetTags: ["app:1.4.0"],
-	credential: armPlugin(),
+	credential: ARM_PLUGIN,
+	targetLoginServer: "shopprodacr.azurecr.io",
 	armEndpoint: arm,
 	retry: fastRetry(),
 	...over,
@@ -55,6 +61,10 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 					targetTags: ["app:1.4.0"],
 					digest: DIGEST,
 					requests: 4,
+					// What refresh reads with: the plugin's command line and the registry's name, no token.
+					credential: inputs(srv.url).credential,
+					targetLoginServer: "shopprodacr.azurecr.io",
+					armEndpoint: srv.url,
 				},
 			});
 			const [post, ...polls] = srv.seen;
@@ -70,7 +80,12 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 				polls.map((p) => [p.method, p.url]),
 				Array(3).fill(["GET", "/operations/op-1?api-version=2023-07-01"]),
 			);
-			assert.ok(!JSON.stringify(result).includes(TOKEN_SIGNATURE), "no token in what goes to state");
+			// State keeps the plugin's command line (for refresh), which runs anew each time; the stand-in
+			// used here prints a fixed token, the real plugin holds none. Nothing the plugin printed is kept.
+			assert.ok(
+				!JSON.stringify({ ...result.outs, credential: undefined }).includes(TOKEN_SIGNATURE),
+				"no token in what goes to state",
+			);
 		} finally {
 			await srv.close();
 		}
@@ -182,9 +197,12 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 
 describe("ImageImport: what is a change", () => {
 	const olds = { ...inputs("https://arm"), digest: DIGEST, requests: 1 };
-	it("nothing but what is imported, or where: a new token or endpoint is not a change", async () => {
-		const same = await imageImportProvider.diff?.("id", olds, inputs("https://other", { credential: armPlugin() }));
+	it("nothing but what is imported, or where, imports again: a new credential command or endpoint is an update that stores what read uses", async () => {
+		const same = await imageImportProvider.diff?.("id", olds, inputs("https://arm"));
 		assert.deepEqual(same, { changes: false, replaces: [], deleteBeforeReplace: false });
+		const credential = { ...olds.credential, args: [...olds.credential.args, "--other"] };
+		const moved = await imageImportProvider.diff?.("id", olds, inputs("https://other", { credential }));
+		assert.deepEqual(moved, { changes: true, replaces: [], deleteBeforeReplace: false });
 	});
 	it("a new digest or tag imports again, the old image left in place (create-first, delete does nothing)", async () => {
 		const d = await imageImportProvider.diff?.(
@@ -228,6 +246,7 @@ describe("ImageImport from its serialized form (as the Pulumi host loads it)", (
 			sourceImage: `app@${DIGEST}`,
 			targetTags: ["app:1.4.0"],
 			credential: armPlugin(),
+			targetLoginServer: "shopprodacr.azurecr.io",
 		});
 		await allRegistered();
 		provider = mocks.one("pulumi-nodejs:dynamic:Resource", "promoted").plain.__provider;
@@ -240,7 +259,7 @@ describe("ImageImport from its serialized form (as the Pulumi host loads it)", (
 			const ok = await runSerialized(provider, "create", [inputs(srv.url)]);
 			assert.equal(ok.ok?.outs.digest, DIGEST);
 			assert.equal(ok.ok?.outs.requests, 2);
-			assert.ok(!JSON.stringify(ok).includes(TOKEN_SIGNATURE));
+			assert.ok(!JSON.stringify({ ...ok.ok?.outs, credential: undefined }).includes(TOKEN_SIGNATURE));
 		} finally {
 			await srv.close();
 		}
@@ -250,6 +269,98 @@ describe("ImageImport from its serialized form (as the Pulumi host loads it)", (
 			assert.match(failed.error ?? "", /409 Conflict: busy/);
 		} finally {
 			await refused.close();
+		}
+	});
+});
+
+describe("ImageImport through Pulumi's dynamic-provider host: refresh looks in the registry", function () {
+	this.timeout(30_000);
+	let provider: string;
+	before(async () => {
+		const mocks = new StackMocks();
+		mocks.install(PROJECT, "prod", true);
+		new ImageImport("promoted", {
+			targetRegistryId: PROD_ACR,
+			sourceRegistryId: DEV_ACR,
+			sourceImage: `app@${DIGEST}`,
+			targetTags: ["app:1.4.0"],
+			credential: armPlugin(),
+			targetLoginServer: "shopprodacr.azurecr.io",
+		});
+		await allRegistered();
+		provider = mocks.one("pulumi-nodejs:dynamic:Resource", "promoted").plain.__provider;
+	});
+
+	/**
+	 * ARM (the import) and the registry's own endpoints on one loopback server: the ACR token
+	 * exchange and HEAD /v2/<repository>/manifests/<digest>, answering `manifest` for the digest.
+	 */
+	const registry = (state: { manifest: number }) =>
+		armStandIn((req) => {
+			if (req.url.startsWith("/oauth2/exchange")) return { status: 200, body: JSON.stringify({ refresh_token: "acr-refresh" }) };
+			if (req.url.startsWith("/oauth2/token")) return { status: 200, body: JSON.stringify({ access_token: "acr-access" }) };
+			if (req.url.startsWith("/v2/")) return { status: state.manifest, body: "" };
+			return { status: 200, body: "" };
+		});
+
+	it("keeps the import while the digest is there, drops it from state once the registry has purged it (the next up imports again), and concludes nothing from a refusal", async () => {
+		const state = { manifest: 200 };
+		const srv = await registry(state);
+		const host = await dynamicProviderHost();
+		const given = { ...inputs(srv.url), registryEndpoint: srv.url, [PROVIDER_KEY]: provider };
+		try {
+			const created = await host.up(undefined, given);
+			assert.equal(created.step, "create");
+			assert.equal((await host.up(created, given)).step, "same", "a repeat up imports nothing");
+			const kept = await host.refresh(created);
+			assert.equal(kept?.id, created.id);
+			const head = srv.seen.find((r) => r.method === "HEAD");
+			assert.equal(head?.url, `/v2/app/manifests/${DIGEST}`);
+			assert.equal(head?.headers.authorization, "Bearer acr-access");
+			const exchange = srv.seen.find((r) => r.url.startsWith("/oauth2/exchange"));
+			assert.equal(new URLSearchParams(exchange?.body).get("service"), "shopprodacr.azurecr.io");
+			assert.equal(
+				new URLSearchParams(srv.seen.find((r) => r.url.startsWith("/oauth2/token"))?.body).get("scope"),
+				"repository:app:pull",
+			);
+			state.manifest = 403;
+			assert.equal(
+				(await host.refresh(created))?.id,
+				created.id,
+				"a registry that refuses the runner (no public access) proves nothing",
+			);
+			state.manifest = 404;
+			assert.equal(await host.refresh(created), undefined, "purged: gone from state");
+			// State keeps the plugin's command line; the stand-in's embeds a fixed token, the real plugin none.
+			const kept2 = JSON.stringify({ ...created.outputs, credential: undefined });
+			assert.ok(!kept2.includes("acr-access") && !kept2.includes("acr-refresh") && !kept2.includes(TOKEN_SIGNATURE));
+		} finally {
+			host.close();
+			await srv.close();
+		}
+	});
+
+	it("a stack imported by the release before (no read) takes this provider with an update, importing nothing", async () => {
+		const srv = await registry({ manifest: 200 });
+		const host = await dynamicProviderHost();
+		const given = { ...inputs(srv.url), registryEndpoint: srv.url };
+		try {
+			const created = await host.up(undefined, { ...given, [PROVIDER_KEY]: provider });
+			// What that release kept: no credential, no login server, its own code.
+			const { credential: _c, targetLoginServer: _t, registryEndpoint: _r, armEndpoint: _a, ...old } = created.outputs;
+			const before = { ...created, outputs: { ...old, [PROVIDER_KEY]: `${provider}\n// the release before` } };
+			const imports = () => srv.seen.filter((r) => r.url.includes("/importImage")).length;
+			const importsBefore = imports();
+			assert.equal(await host.preview(before, { ...given, [PROVIDER_KEY]: provider }), "update");
+			const updated = await host.up(before, { ...given, [PROVIDER_KEY]: provider });
+			assert.equal(updated.step, "update");
+			assert.equal(imports(), importsBefore, "no import");
+			assert.equal(updated.outputs[PROVIDER_KEY], provider);
+			assert.equal(updated.outputs.targetLoginServer, "shopprodacr.azurecr.io");
+			assert.equal(updated.outputs.digest, DIGEST);
+		} finally {
+			host.close();
+			await srv.close();
 		}
 	});
 });
