@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { clusterIgnoreChanges } from "../components/cluster";
+import { clusterIgnoreChanges, type PoolProfile, systemPoolDrift } from "../components/cluster";
 import { PROJECT, runStack } from "../simulator";
 
 type Declared = { type: string; name: string; inputs: Record<string, unknown> };
@@ -92,12 +92,19 @@ function changesFrom(before: Declared[], now: Declared[]) {
 	return { changes, replacing };
 }
 
-/** What AKS moves by itself and the cluster ignores (clusterIgnoreChanges): not a change azure-native sends. */
-const ignoredByCluster = (p: string) =>
-	clusterIgnoreChanges(false).some((i) => new RegExp(`^${i.replace(/\[\*\]/g, "\\[\\d+\\]").replace(/\./g, "\\.")}$`).test(p));
+/** What azure-native sends of a changed path: nothing under what the cluster ignores (clusterIgnoreChanges). */
+const sent = (paths: string[]) =>
+	paths.filter((p) => !clusterIgnoreChanges(false).some((i) => p === i || p.startsWith(`${i}.`) || p.startsWith(`${i}[`)));
 
-/** The system pool's bounds prod now follows (use-system-pools.md: three nodes for production): an in-place update. */
-const PROD_SYSTEM_POOL = ["agentPoolProfiles[0].maxCount", "agentPoolProfiles[0].minCount"];
+/** What the program stops on instead (systemPoolDrift): the system pool declared now against the one `before` made. */
+const poolDrift = (before: Declared[], now: Declared[]) => {
+	const pools = (list: Declared[]) =>
+		list.find((r) => r.type === "azure-native:containerservice:ManagedCluster")?.inputs.agentPoolProfiles as PoolProfile[];
+	return systemPoolDrift(pools(now)[0], pools(before));
+};
+
+/** The system pool's bounds prod now follows (use-system-pools.md: three nodes for production), which the run names. */
+const PROD_SYSTEM_POOL = [/^minCount: running \d+, declared 3$/, /^maxCount: running \d+, declared 4$/];
 
 const declared = async (stack: string, overrides: Record<string, string>) => {
 	const run = await runStack({ stack, overrides });
@@ -109,32 +116,45 @@ const declared = async (stack: string, overrides: Record<string, string>) => {
 for (const stack of ["dev", "prod"] as const) {
 	const cluster = "azure-native:containerservice:ManagedCluster::cluster-aks";
 	const poolBounds = stack === "prod" ? PROD_SYSTEM_POOL : [];
+	/** The run's drift report matches prod's new bounds (and `extra`, in order), nothing else. */
+	const assertDrift = (drift: string[], extra: RegExp[] = []) => {
+		const expected = [...poolBounds, ...extra];
+		assert.equal(drift.length, expected.length, drift.join("; "));
+		for (const [i, d] of drift.entries()) assert.match(d, expected[i]);
+	};
+	const sentChanges = (changes: Record<string, string[]>) =>
+		Object.fromEntries(
+			Object.entries(changes)
+				.map(([k, paths]) => [k, sent(paths)])
+				.filter(([, paths]) => paths.length > 0),
+		);
 
 	describe(`a ${stack} stack deployed before the VNet (network: aks-managed)`, () => {
-		it("keeps its registry and pools as they were, and its cluster but for what prod's system pool now follows: nothing azure-native replaces", async () => {
+		it("keeps its registry, pools and cluster as they were (nothing azure-native replaces or sends); prod's new system-pool bounds stop the run, named, until applied", async () => {
 			const now = await declared(stack, { [`${PROJECT}:network`]: "aks-managed", [`${PROJECT}:registryPrivateLink`]: "false" });
 			assert.equal(now.length, BEFORE_VNET[stack].length, "no lasting resource added");
 			const { changes, replacing } = changesFrom(BEFORE_VNET[stack], now);
 			assert.deepEqual(replacing, []);
-			assert.deepEqual(
-				Object.fromEntries(Object.entries(changes).map(([k, paths]) => [k, paths.filter((p) => !ignoredByCluster(p))])),
-				poolBounds.length > 0 ? { [cluster]: poolBounds } : {},
-			);
+			assert.deepEqual(sentChanges(changes), {});
+			assertDrift(poolDrift(BEFORE_VNET[stack], now));
 			// A cluster in AKS's own network keeps its system-assigned identity: nothing to hold a subnet.
 			const aks = now.find((r) => r.type === "azure-native:containerservice:ManagedCluster");
 			assert.deepEqual(aks?.inputs.identity, { type: "SystemAssigned" });
 		});
 
-		it("would move the cluster's nodes into a subnet under the new defaults, which a cluster cannot do: why the README asks existing stacks to keep aks-managed", async () => {
+		it("would move the cluster's nodes into a subnet under the new defaults, which a cluster cannot do: the run stops naming vnetSubnetID (why the README asks existing stacks to keep aks-managed)", async () => {
 			const now = await declared(stack, {});
 			const { changes } = changesFrom(BEFORE_VNET[stack], now);
 			assert.ok(changes[cluster].includes("agentPoolProfiles[0].vnetSubnetID"));
 			// The overlay ranges the plan sets are the defaults azure-native sent before: only the subnet
-			// moves, and the control plane's identity with it.
+			// moves (which the program stops on), and the control plane's identity with it.
 			assert.deepEqual(
-				changes[cluster].filter((p) => !ignoredByCluster(p) && !poolBounds.includes(p) && !p.startsWith("identity.")),
-				["agentPoolProfiles[0].vnetSubnetID"],
+				sent(changes[cluster]).filter((p) => !p.startsWith("identity.")),
+				[],
 			);
+			assertDrift(poolDrift(BEFORE_VNET[stack], now), [
+				/^vnetSubnetID: running \(none\), declared \/subscriptions\/.+\/subnets\//,
+			]);
 		});
 	});
 
@@ -143,10 +163,8 @@ for (const stack of ["dev", "prod"] as const) {
 			const now = await declared(stack, {});
 			const { changes, replacing } = changesFrom(BEFORE_CLUSTER_IDENTITY[stack], now);
 			assert.deepEqual(replacing, [], "identity is not in azure-native's forceNewMap for ManagedCluster");
-			assert.deepEqual(
-				Object.fromEntries(Object.entries(changes).map(([k, paths]) => [k, paths.filter((p) => !ignoredByCluster(p))])),
-				{ [cluster]: ["identity.type", "identity.userAssignedIdentities", ...poolBounds].sort() },
-			);
+			assert.deepEqual(sentChanges(changes), { [cluster]: ["identity.type", "identity.userAssignedIdentities"] });
+			assertDrift(poolDrift(BEFORE_CLUSTER_IDENTITY[stack], now));
 			const aks = now.find((r) => r.type === "azure-native:containerservice:ManagedCluster");
 			assert.ok(aks);
 			assert.match(

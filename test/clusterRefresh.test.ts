@@ -1,0 +1,155 @@
+import * as assert from "node:assert/strict";
+import type * as pulumi from "@pulumi/pulumi";
+import {
+	Cluster,
+	clusterIgnoreChanges,
+	managedClusterProperties,
+	systemPoolDrift,
+	systemPoolDriftMessage,
+} from "../components/cluster";
+import { agentPoolProperties } from "../components/nodePool";
+import { allRegistered, PROJECT, StackMocks, settle } from "../simulator";
+import { processIgnoreChanges, refreshedInputs } from "./engineRefresh";
+
+const WORKSPACE = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/logs";
+
+/** What the stack declares for its cluster, as state holds it (plain JSON, unset values dropped). */
+const declared = () =>
+	JSON.parse(
+		JSON.stringify({
+			resourceGroupName: "rg",
+			dnsPrefix: "shop",
+			...managedClusterProperties(
+				{ resourceGroupName: "rg", systemPool: { vmSize: "Standard_D4s_v5", minCount: 3, maxCount: 4 } },
+				WORKSPACE,
+			),
+		}),
+	);
+
+/** A NodePool as AKS lists it among the cluster's agentPoolProfiles: its name and its properties. */
+const { agentPoolName: userPoolName, ...userPoolProps } = agentPoolProperties({
+	name: "apps",
+	vmSize: "Standard_D4s_v5",
+	minCount: 2,
+	maxCount: 6,
+});
+const userPool = JSON.parse(JSON.stringify({ name: userPoolName, ...userPoolProps }));
+
+/** The cluster as AKS reports it weeks later: the NodePool beside the system pool, scaled and upgraded. */
+const reportedLater = (program: ReturnType<typeof declared>, order: "system first" | "user first") => {
+	const [system] = program.agentPoolProfiles;
+	const running = { ...system, count: 4, orchestratorVersion: "1.34.2" };
+	return {
+		...program,
+		kubernetesVersion: "1.34.2",
+		agentPoolProfiles: order === "system first" ? [running, userPool] : [userPool, running],
+	};
+};
+
+describe("Cluster: pulumi refresh, then pulumi up, once NodePools exist (the engine's and azure-native's own steps)", () => {
+	for (const order of ["system first", "user first"] as const) {
+		it(`azure-native's read puts every pool into the cluster's inputs (AKS listing ${order}); with agentPoolProfiles ignored whole the refresh and the up after it change nothing`, () => {
+			const program = declared();
+			// After the first up, state holds the inputs sent and what AKS answered (the system pool alone:
+			// the NodePools are created after the cluster).
+			const refreshed = refreshedInputs(program, program, reportedLater(program, order));
+			assert.equal(refreshed.agentPoolProfiles && (refreshed.agentPoolProfiles as unknown[]).length, 2);
+			assert.ok(JSON.stringify(refreshed.agentPoolProfiles).includes(userPoolName), "the NodePool is now a cluster input");
+
+			const ignores = clusterIgnoreChanges(false);
+			// The up after the refresh: the program's inputs with the ignored paths taken from state are
+			// exactly state's inputs, so azure-native's diff (old inputs against new) finds nothing. The
+			// refresh's own diff is this same computation (step.go RefreshStep.Apply: the diff a no-change
+			// up would see, inverted), so the refresh reports no change to the cluster's inputs either.
+			assert.deepEqual(processIgnoreChanges(program, refreshed, ignores), refreshed);
+			// A second refresh with nothing new in Azure leaves state as it is.
+			const later = reportedLater(program, order);
+			assert.deepEqual(refreshedInputs(refreshed, later, later), refreshed);
+		});
+	}
+
+	it("the element paths the release before ignored fail that up: the engine cannot reset [*] across lists of different lengths", () => {
+		const program = declared();
+		const refreshed = refreshedInputs(program, program, reportedLater(program, "system first"));
+		assert.throws(
+			() =>
+				processIgnoreChanges(program, refreshed, [
+					"agentPoolProfiles[*].count",
+					"agentPoolProfiles[*].orchestratorVersion",
+					"kubernetesVersion",
+				]),
+			/cannot ignore changes to the following properties because one or more elements of the path are missing: "agentPoolProfiles\[\*\]\.count, agentPoolProfiles\[\*\]\.orchestratorVersion"/,
+		);
+		// Without NodePools the lists stay one long and those paths hold: the failure is the NodePools'.
+		const alone = refreshedInputs(program, program, { ...program, kubernetesVersion: "1.34.2" });
+		assert.doesNotThrow(() => processIgnoreChanges(program, alone, ["agentPoolProfiles[*].count"]));
+	});
+
+	it("a pinned version is not ignored: a change of the pin is still applied after a refresh", () => {
+		const program = declared();
+		const refreshed = refreshedInputs(program, program, reportedLater(program, "system first"));
+		const pinned = { ...program, kubernetesVersion: "1.35" };
+		assert.equal(processIgnoreChanges(pinned, refreshed, clusterIgnoreChanges(true)).kubernetesVersion, "1.35");
+	});
+});
+
+describe("Cluster: the system pool the program declares against the one that runs", () => {
+	const system = { name: "system", vmSize: "Standard_D4s_v5", minCount: 3, maxCount: 4, vnetSubnetID: "/subscriptions/s/x" };
+
+	it("agrees when AKS reports what was declared (ids and sizes in any case), or reports no such pool", () => {
+		assert.deepEqual(
+			systemPoolDrift(system, [userPool, { ...system, vmSize: "standard_d4s_v5", vnetSubnetID: "/SUBSCRIPTIONS/s/x" }]),
+			[],
+		);
+		assert.deepEqual(systemPoolDrift(system, [userPool]), []);
+		assert.deepEqual(systemPoolDrift(system, undefined), []);
+	});
+
+	it("names each setting that differs, with both values, and says how to apply it", () => {
+		const drift = systemPoolDrift(system, [{ ...system, minCount: 2, maxCount: 3, vnetSubnetID: undefined }]);
+		assert.deepEqual(drift, [
+			"minCount: running 2, declared 3",
+			"maxCount: running 3, declared 4",
+			"vnetSubnetID: running (none), declared /subscriptions/s/x",
+		]);
+		const message = systemPoolDriftMessage("cluster", "system", drift);
+		assert.match(message, /systemMinNodeCount/);
+		assert.match(message, /az aks nodepool update .* --name system --update-cluster-autoscaler/);
+		assert.match(message, /pulumi up --refresh/);
+	});
+
+	it("stops the run when the cluster reports other bounds than the program declares (a stack from before a config change)", async function () {
+		this.timeout(20_000);
+		const mocks = new StackMocks();
+		const answer = mocks.newResource.bind(mocks);
+		mocks.newResource = async (args: pulumi.runtime.MockResourceArgs) => {
+			const out = await answer(args);
+			if (args.type !== "azure-native:containerservice:ManagedCluster") return out;
+			const pools = out.state.agentPoolProfiles as { name: string }[];
+			return { ...out, state: { ...out.state, agentPoolProfiles: pools.map((p) => ({ ...p, minCount: 2, maxCount: 3 })) } };
+		};
+		mocks.install(PROJECT, "prod", false);
+		const cluster = new Cluster("drifted", {
+			resourceGroupName: "rg",
+			systemPool: { vmSize: "Standard_D4s_v5", minCount: 3, maxCount: 4 },
+		});
+		await assert.rejects(settle(cluster.systemPoolInSync), (e: Error) => {
+			assert.match(e.message, /system pool "system" of AKS cluster drifted/);
+			assert.match(e.message, /minCount: running 2, declared 3/);
+			return true;
+		});
+		await allRegistered().catch(() => undefined);
+	});
+
+	it("passes when it runs what is declared", async function () {
+		this.timeout(20_000);
+		const mocks = new StackMocks();
+		mocks.install(PROJECT, "prod", false);
+		const cluster = new Cluster("same", {
+			resourceGroupName: "rg",
+			systemPool: { vmSize: "Standard_D4s_v5", minCount: 3, maxCount: 4 },
+		});
+		assert.equal((await settle(cluster.systemPoolInSync)).value, true);
+		await allRegistered();
+	});
+});
