@@ -235,22 +235,28 @@ describe("ImageImport: ARM's answers, classified", () => {
 	});
 });
 
+/** The provider as a program serializes it into state (`__provider`), declared under mocks. */
+async function serializedProvider(): Promise<string> {
+	const mocks = new StackMocks();
+	mocks.install(PROJECT, "prod", true);
+	new ImageImport("promoted", {
+		targetRegistryId: PROD_ACR,
+		sourceRegistryId: DEV_ACR,
+		sourceImage: `app@${DIGEST}`,
+		targetTags: ["app:1.4.0"],
+		credential: armPlugin(),
+		targetLoginServer: "shopprodacr.azurecr.io",
+	});
+	await allRegistered();
+	const provider = mocks.one("pulumi-nodejs:dynamic:Resource", "promoted").plain.__provider;
+	assert.match(provider, /^exports\.handler = /);
+	return provider;
+}
+
 describe("ImageImport from its serialized form (as the Pulumi host loads it)", () => {
 	let provider: string;
 	before(async () => {
-		const mocks = new StackMocks();
-		mocks.install(PROJECT, "prod", true);
-		new ImageImport("promoted", {
-			targetRegistryId: PROD_ACR,
-			sourceRegistryId: DEV_ACR,
-			sourceImage: `app@${DIGEST}`,
-			targetTags: ["app:1.4.0"],
-			credential: armPlugin(),
-			targetLoginServer: "shopprodacr.azurecr.io",
-		});
-		await allRegistered();
-		provider = mocks.one("pulumi-nodejs:dynamic:Resource", "promoted").plain.__provider;
-		assert.match(provider, /^exports\.handler = /);
+		provider = await serializedProvider();
 	});
 
 	it("imports through polling in a fresh process, and its failures keep their messages", async () => {
@@ -277,18 +283,7 @@ describe("ImageImport through Pulumi's dynamic-provider host: refresh looks in t
 	this.timeout(30_000);
 	let provider: string;
 	before(async () => {
-		const mocks = new StackMocks();
-		mocks.install(PROJECT, "prod", true);
-		new ImageImport("promoted", {
-			targetRegistryId: PROD_ACR,
-			sourceRegistryId: DEV_ACR,
-			sourceImage: `app@${DIGEST}`,
-			targetTags: ["app:1.4.0"],
-			credential: armPlugin(),
-			targetLoginServer: "shopprodacr.azurecr.io",
-		});
-		await allRegistered();
-		provider = mocks.one("pulumi-nodejs:dynamic:Resource", "promoted").plain.__provider;
+		provider = await serializedProvider();
 	});
 
 	/**
