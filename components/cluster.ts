@@ -221,11 +221,11 @@ export function containerInsightsRule(workspaceId: pulumi.Input<string>) {
  * `agentPoolProfiles`, whole: azure-native's Read (provider/pkg/provider/provider.go, Read steps
  * 2-5) projects the pools AKS reports into the cluster's inputs, every NodePool included, since
  * the property is not one of its maintained sub-resources; the next `up` then compares a list of
- * N pools with the program's one, and an element path such as `agentPoolProfiles[*].count` fails
- * on lists of different lengths (pulumi sdk/go/common/resource/properties_path.go, Reset: "cannot
- * ignore changes ... one or more elements of the path are missing"), so refresh and the next up
- * would both fail. Ignored whole, the count the autoscaler moves, the version upgrades move and the
- * pools added beside it are all what they are; what the program declares for the system pool
+ * N pools with the program's one, and an element path such as `agentPoolProfiles[*].count` cannot
+ * be reset across lists of different lengths (pulumi sdk/go/common/resource/properties_path.go,
+ * Reset): engines since pulumi#20465 log it and write the cluster with the system pool alone,
+ * older ones fail the step. Ignored whole, the count the autoscaler moves, the version upgrades
+ * move and the pools added beside it are all what they are; what the program declares for the system pool
  * after creation is checked against what the cluster reports ({@link systemPoolDrift}) and a
  * difference stops the run, since nothing would apply it.
  *

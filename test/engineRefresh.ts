@@ -8,10 +8,14 @@
  *   is applied to the inputs in state by `applyDiff`/`applyValueDiff` (its provider package's
  *   diff.go): objects key by key, arrays element by element, the result as long as the new list,
  *   and elements past the old ones copied as they are.
- * - {@link processIgnoreChanges}: the engine's step generator (pulumi pkg/resource/deploy/step_generator.go,
- *   processIgnoreChanges), which resets each ignored path in the program's inputs to the value in
- *   state with `PropertyPath.Reset` (sdk/go/common/resource/properties_path.go) and fails the step
- *   when Reset does: a `[*]` that is not the last element fails on lists of different lengths.
+ * - {@link processIgnoreChanges}: the engine's step generator (pulumi pkg/resource/deploy/step_generator.go
+ *   :3076 at 1b594989, processIgnoreChanges), which resets each ignored path in the program's inputs to
+ *   the value in state with `PropertyPath.Reset` (sdk/go/common/resource/properties_path.go:574).
+ *   A `[*]` that is not the last element resets the elements both lists have and then reports a
+ *   path failure when their lengths differ (:498); since pulumi#20465 (September 2025) the engine
+ *   logs that ("cannot ignore changes in added or removed elements of the path") and goes on with
+ *   what it could reset, where engines before failed the step ("cannot ignore changes to the
+ *   following properties because one or more elements of the path are missing").
  *
  * Only the cases those functions take for objects, lists and plain values are ported; a path form
  * not ported (a numeric index, a trailing `[*]`) throws rather than guess.
@@ -74,9 +78,9 @@ function reset(path: string[], old: Json | undefined, neu: Json | undefined): bo
 			return Object.keys(old).every((k) => k in neu && reset(rest, old[k], neu[k]));
 		}
 		if (Array.isArray(old) && Array.isArray(neu)) {
+			for (let i = 0; i < Math.min(old.length, neu.length); i++) if (!reset(rest, old[i], neu[i])) return false;
 			// "If arrays are of different length then this is a path failure"
-			if (old.length !== neu.length) return false;
-			return old.every((o, i) => reset(rest, o, neu[i]));
+			return old.length === neu.length;
 		}
 		return false;
 	}
@@ -98,16 +102,15 @@ function reset(path: string[], old: Json | undefined, neu: Json | undefined): bo
 }
 
 /**
- * The program's `inputs` with every `ignoreChanges` path reset to the value in state, or the
- * engine's error when a path cannot be reset.
+ * The program's `inputs` with every `ignoreChanges` path reset to the value in state as far as it
+ * can be, and the paths that could not be (which the engine reports and goes on).
  */
-export function processIgnoreChanges(inputs: object, oldInputs: object, ignoreChanges: string[]): Obj {
+export function processIgnoreChanges(
+	inputs: object,
+	oldInputs: object,
+	ignoreChanges: string[],
+): { inputs: Obj; notIgnored: string[] } {
 	const ignored = clone(inputs) as Obj;
-	const invalid = ignoreChanges.filter((p) => !reset(parsePath(p), clone(oldInputs) as Obj, ignored));
-	if (invalid.length > 0) {
-		throw new Error(
-			`cannot ignore changes to the following properties because one or more elements of the path are missing: "${invalid.join(", ")}"`,
-		);
-	}
-	return ignored;
+	const notIgnored = ignoreChanges.filter((p) => !reset(parsePath(p), clone(oldInputs) as Obj, ignored));
+	return { inputs: ignored, notIgnored };
 }
