@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { LocalWorkspace, type OpMap, type Stack } from "@pulumi/pulumi/automation";
 import type { E2eStack } from "./run";
 import type { E2eSettings } from "./settings";
+import type { SweepWorkspace } from "./sweep";
 
 /**
  * Operations that change nothing: "same", and "read" — the engine's step for a resource it reads
@@ -78,6 +79,25 @@ export async function automationStack(
 		async remove() {
 			await stack.workspace.removeStack(settings.stack);
 			if (temporary) fs.rmSync(temporary, { recursive: true, force: true });
+		},
+	};
+}
+
+/**
+ * The backend the run's stack lives in, for the sweep of what lost runs left (e2e/sweep.ts): the
+ * configured backend only, since a temporary file backend dies with its job.
+ */
+export function backendWorkspace(root: string, log: (line: string) => void): SweepWorkspace {
+	const onOutput = (out: string) => log(out.replace(/\n$/, ""));
+	return {
+		async list() {
+			return (await LocalWorkspace.create({ workDir: root })).listStacks();
+		},
+		async destroyAndRemove(name) {
+			// Destroy reads the state, not the program's config: the lost run's config file went with its job.
+			const stack = await LocalWorkspace.selectStack({ stackName: name, workDir: root });
+			await stack.destroy({ onOutput });
+			await stack.workspace.removeStack(name);
 		},
 	};
 }

@@ -4,11 +4,12 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import { automationStack } from "../e2e/automation";
+import { automationStack, backendWorkspace } from "../e2e/automation";
 import { armFootprint } from "../e2e/azure";
 import { reportJson, summaryTable } from "../e2e/report";
 import { runE2e } from "../e2e/run";
 import { budgetLines, CREDENTIAL_VARIABLES, credentialSource, e2eConfig, e2eSettings } from "../e2e/settings";
+import { sweepLostStacks } from "../e2e/sweep";
 import { ARM_ENDPOINT, armTokens } from "../lib/armAction";
 import { aksExecCredential } from "../lib/execCredential";
 import { httpRequest } from "../lib/http";
@@ -29,6 +30,12 @@ async function main(): Promise<number> {
 	}
 	const settings = e2eSettings(process.env);
 	for (const line of budgetLines(settings)) log(line);
+	// State in a backend that outlives the job: what a cancelled or timed-out run left goes first.
+	if (settings.backend === "configured") {
+		await sweepLostStacks(backendWorkspace(ROOT, log), settings.stack, log).catch((err: Error) =>
+			log(`e2e: could not list the backend's stacks for a sweep (${err.message.split("\n")[0]}); going on`),
+		);
+	}
 	const stack = await automationStack(ROOT, settings, e2eConfig(PROJECT, settings), log);
 	const started = new Date().toISOString();
 	const report = await runE2e(

@@ -112,16 +112,16 @@ describe("delivery: GitHub Actions workflows", () => {
 				// The Kubernetes credential plugin exchanges GitHub's OIDC token for exactly this client in exactly this tenant.
 				assert.equal(job.env.ARM_CLIENT_ID, login.with["client-id"], `${f} ${name}`);
 				assert.equal(job.env.ARM_TENANT_ID, login.with["tenant-id"], `${f} ${name}`);
+				// Pulumi Cloud by OIDC too: a short-lived token handed to the one step that runs Pulumi (the
+				// pulumi action's command, or, where that action only installs the CLI, `npm run e2e`).
 				const pulumi = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
-				if (!pulumi?.with?.command) {
-					// Installs the CLI only (the end-to-end run): state in a temporary file backend, no Pulumi Cloud token at all.
-					assert.ok(!JSON.stringify(job).includes("PULUMI_ACCESS_TOKEN"), `${f} ${name}: no Pulumi Cloud token`);
-					continue;
-				}
-				// Pulumi Cloud by OIDC too: a short-lived token handed to the pulumi step only.
+				const runsPulumi = pulumi?.with?.command ? pulumi : job.steps.find((s: any) => s.run === "npm run e2e");
 				const auth = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/auth-actions@"));
 				assert.equal(auth?.with["export-environment-variables"], false, `${f} ${name}: Pulumi Cloud sign-in by OIDC`);
-				assert.equal(pulumi.env.PULUMI_ACCESS_TOKEN, `\${{ steps.${auth.id}.outputs.pulumi-access-token }}`);
+				assert.equal(runsPulumi?.env?.PULUMI_ACCESS_TOKEN, `\${{ steps.${auth.id}.outputs.pulumi-access-token }}`);
+				const holders = job.steps.filter((s: any) => JSON.stringify(s.env ?? {}).includes("PULUMI_ACCESS_TOKEN"));
+				assert.deepEqual(holders, [runsPulumi], `${f} ${name}: that step alone`);
+				assert.ok(!JSON.stringify(job.env ?? {}).includes("PULUMI_ACCESS_TOKEN"), `${f} ${name}: not job-wide`);
 			}
 		}
 	});
@@ -226,7 +226,14 @@ describe("delivery: GitHub Actions workflows", () => {
 		assert.equal(job.environment, "dev");
 		assert.ok(job["timeout-minutes"] > 0 && job["timeout-minutes"] <= 120);
 		assert.deepEqual(job.concurrency, { group: "e2e", "cancel-in-progress": false });
-		assert.ok(job.steps.some((s: any) => s.run === "npm run e2e"));
+		const run = job.steps.find((s: any) => s.run === "npm run e2e");
+		assert.ok(run);
+		// State outlives a cancelled or timed-out job (e2e/sweep.ts destroys what one left): Pulumi
+		// Cloud, signed in by OIDC as dev's deploy job is, no stored token.
+		const cloud = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/auth-actions@"));
+		assert.equal(cloud?.id, "pulumi-cloud");
+		assert.equal(run.env?.PULUMI_ACCESS_TOKEN, `\${{ steps.pulumi-cloud.outputs.pulumi-access-token }}`);
+		assert.ok(job.steps.indexOf(cloud) < job.steps.indexOf(run));
 		const upload = job.steps.find((s: any) => String(s.uses).startsWith("actions/upload-artifact@"));
 		assert.deepEqual(
 			[upload?.if, upload?.with.path],

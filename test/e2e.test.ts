@@ -9,6 +9,7 @@ import { armFootprint } from "../e2e/azure";
 import { reportJson, summaryTable } from "../e2e/report";
 import { type E2eAzure, type E2eStack, type HttpGet, runE2e, STEPS, type StepName } from "../e2e/run";
 import { credentialSource, e2eConfig, e2eSettings } from "../e2e/settings";
+import { type ListedStack, LOST_AFTER_MS, lostStacks, sweepLostStacks } from "../e2e/sweep";
 import { httpRequest } from "../lib/http";
 import { PROJECT, ROOT } from "../simulator";
 import { aksClusterAsAksReportsIt } from "./aksFixtures";
@@ -324,6 +325,56 @@ describe("e2e: what is left in Azure after destroy, read over a loopback ARM", (
 			await left.close();
 			await shared.close();
 		}
+	});
+});
+
+describe("e2e: what a cancelled or timed-out run left, swept by the next", () => {
+	const now = new Date("2026-11-30T12:00:00Z");
+	const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
+	const current = e2eSettings({}, now, "beef").stack;
+	const lost = e2eSettings({}, new Date("2026-11-29T04:17:00Z"), "0a1b").stack;
+	const stacks: ListedStack[] = [
+		{ name: lost, lastUpdate: ago(LOST_AFTER_MS + 60_000) },
+		{
+			name: `acme/aks-acr-app/${e2eSettings({}, new Date("2026-11-22T04:17:00Z"), "77aa").stack}`,
+			lastUpdate: ago(7 * 24 * 3600_000),
+		},
+		{ name: current, lastUpdate: ago(LOST_AFTER_MS * 2) },
+		{ name: e2eSettings({}, now, "cafe").stack, lastUpdate: ago(60_000) },
+		{ name: e2eSettings({}, now, "d00d").stack, lastUpdate: ago(LOST_AFTER_MS * 2), updateInProgress: true },
+		{ name: e2eSettings({}, now, "f00d").stack },
+		{ name: "dev", lastUpdate: ago(LOST_AFTER_MS * 10) },
+		{ name: "e2e-notes", lastUpdate: ago(LOST_AFTER_MS * 10) },
+	];
+
+	it("are e2e-named stacks, not this run's, not updating, last updated longer ago than any run lasts; never dev, prod or anything else", () => {
+		assert.deepEqual(lostStacks(stacks, current, now), [lost, stacks[1].name]);
+		assert.ok(LOST_AFTER_MS > 90 * 60_000, "longer than the workflow's timeout");
+	});
+
+	it("destroys and removes each, goes on past one that fails (left for the next run), and says so", async () => {
+		const destroyed: string[] = [];
+		const lines: string[] = [];
+		const result = await sweepLostStacks(
+			{
+				list: async () => stacks,
+				destroyAndRemove: async (name) => {
+					if (name === lost) throw new Error("deleting the cluster failed: 409 Conflict\nmore");
+					destroyed.push(name);
+				},
+			},
+			current,
+			(l) => lines.push(l),
+			now,
+		);
+		assert.deepEqual(result, { removed: [stacks[1].name], failed: [lost] });
+		assert.deepEqual(destroyed, [stacks[1].name]);
+		assert.ok(lines.some((l) => l.includes(`could not destroy ${lost} (deleting the cluster failed: 409 Conflict)`)));
+	});
+
+	it("runs where state outlives the job: the workflow signs in to Pulumi Cloud for it", () => {
+		assert.equal(e2eSettings({ PULUMI_ACCESS_TOKEN: "t" }).backend, "configured");
+		assert.equal(e2eSettings({}).backend, "temporary-file");
 	});
 });
 
