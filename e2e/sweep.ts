@@ -32,10 +32,10 @@ export const LOST_AFTER_MS = 3 * 60 * 60 * 1000;
  * The stacks a lost run left: e2e-named, not this run's, not updating, last updated long ago. A
  * stack never updated, or with a time that does not parse, is left alone.
  */
-export function lostStacks(stacks: ListedStack[], current: string, now: Date, lostAfterMs = LOST_AFTER_MS): string[] {
+export function lostStacks(stacks: ListedStack[], current: string, now: Date): string[] {
 	return stacks
 		.filter((s) => E2E_STACK.test(s.name) && !s.name.endsWith(current) && !s.updateInProgress)
-		.filter((s) => s.lastUpdate !== undefined && now.getTime() - Date.parse(s.lastUpdate) > lostAfterMs)
+		.filter((s) => s.lastUpdate !== undefined && now.getTime() - Date.parse(s.lastUpdate) > LOST_AFTER_MS)
 		.map((s) => s.name);
 }
 

@@ -79,21 +79,25 @@ export async function dynamicProviderHost() {
 		return { changes, replaces: res.getReplacesList() as string[] };
 	};
 
+	/** Check, then Diff against the old outputs: the step the engine picks, with the checked inputs. */
+	const plan = async (state: EngineState | undefined, inputs: Props) => {
+		const checked = await check(state?.inputs ?? {}, inputs);
+		if (!state) return { checked, step: "create" as const };
+		const d = await diff(state.id, state.outputs, checked);
+		return { checked, step: !d.changes ? ("same" as const) : d.replaces.length > 0 ? ("replace" as const) : ("update" as const) };
+	};
+
 	return {
 		/** `pulumi preview` of one resource: what the engine would do, and nothing done. */
 		async preview(state: EngineState | undefined, inputs: Props): Promise<"create" | "same" | "update" | "replace"> {
-			const checked = await check(state?.inputs ?? {}, inputs);
-			if (!state) return "create";
-			const d = await diff(state.id, state.outputs, checked);
-			return !d.changes ? "same" : d.replaces.length > 0 ? "replace" : "update";
+			return (await plan(state, inputs)).step;
 		},
 		/** `pulumi up` of one resource: the state the engine keeps afterwards. */
 		async up(state: EngineState | undefined, inputs: Props): Promise<EngineState & { step: string }> {
-			const checked = await check(state?.inputs ?? {}, inputs);
+			const { checked, step } = await plan(state, inputs);
 			if (state) {
-				const d = await diff(state.id, state.outputs, checked);
-				if (!d.changes) return { ...state, inputs: checked, step: "same" };
-				if (d.replaces.length === 0) {
+				if (step === "same") return { ...state, inputs: checked, step };
+				if (step === "update") {
 					const req = new provproto.UpdateRequest();
 					req.setId(state.id);
 					req.setUrn(URN);
