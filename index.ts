@@ -25,7 +25,7 @@ import { DeployerRecord } from "./lib/deployerRecord";
 import { aksExecCredential } from "./lib/execCredential";
 import { checkVault } from "./lib/keyVault";
 import { resolveDeployers } from "./lib/principals";
-import { promotedImage, readPromotionSource } from "./lib/promotion";
+import { pinnedImages, promotedImage, readPromotionSource } from "./lib/promotion";
 import { existingResourceGroup } from "./lib/resourceGroup";
 import { signedInPrincipal } from "./lib/signedIn";
 import { sourceInfo } from "./lib/sourceInfo";
@@ -70,7 +70,10 @@ export = async () => {
 		);
 	}
 	// A promoting stack reads what it promotes now: a source stack without images stops the run here.
-	const promotion = config.images.promoteFrom ? await readPromotionSource(config.images.promoteFrom) : undefined;
+	// In a workflow it promotes what that run's build job deployed (PROMOTE_IMAGES), nothing later.
+	const promotion = config.images.promoteFrom
+		? await readPromotionSource(config.images.promoteFrom, pinnedImages(process.env, config.images.promoteFrom))
+		: undefined;
 	// So does a vault that cannot hold the listener's certificate (access policies, no purge protection in prod).
 	if (config.gateway) {
 		await checkVault(config.gateway.vaultId, config.environment, `${pulumi.getProject()}:tlsKeyVaultId`, signedIn.subscriptionId);
@@ -186,6 +189,8 @@ export = async () => {
 				registryId: registry.registryId,
 				loginServer: registry.loginServer,
 				source: { stack: promotion.stack, registryId: promotion.registryId, ...promotedImage(promotion, name) },
+				// Built from this checkout's source, or not imported.
+				expectRevision: sourceInfo(path.join(__dirname, context)).revision,
 				tag: settings.version,
 				importGrants: registryAccess.deployerGrants,
 			});

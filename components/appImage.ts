@@ -2,7 +2,8 @@ import * as path from "node:path";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ACR_EXCHANGE_RETRY, ACR_REFRESH_TOKEN_USERNAME, exchangeForAcrRefreshToken } from "../lib/acrToken";
+import { ACR_EXCHANGE_RETRY, exchangeForAcrRefreshToken } from "../lib/acrToken";
+import { dockerLogin } from "../lib/dockerLogin";
 import type { RetryOptions } from "../lib/retry";
 import { componentType } from "./typeToken";
 
@@ -37,30 +38,35 @@ export interface AppImageArgs {
 	dockerfile?: string;
 	/** Build arguments (version, OCI label values). Default: none. */
 	buildArgs?: Record<string, string>;
-	/** Overrides for the exchange endpoint and retry budget (tests only). Default: the registry's own endpoint, 10 minutes. */
-	exchange?: { endpoint?: string; retry?: RetryOptions };
+	/**
+	 * Overrides for the exchange endpoint, its retry budget and the Docker sign-in (tests only).
+	 * Default: the registry's own endpoint, 10 minutes, `docker login`.
+	 */
+	exchange?: { endpoint?: string; retry?: RetryOptions; signIn?: (server: string, refreshToken: string) => Promise<void> };
 }
 
 /**
- * Registry credentials from the deployer's Entra sign-in, the way `az acr login` gets them: an
- * Entra token for the registry's audience, asked for afresh on every attempt, exchanged for an ACR
- * refresh token. That refresh token is the one credential this stack keeps in state (secret, in
- * docker.Image's inputs, which is where the docker provider reads it); it is valid for 3 hours and
- * only against this registry. Nothing is called during preview: the password stays unknown there,
- * and docker.Image does not build in preview.
+ * Signs Docker in to the registry with the deployer's Entra sign-in, the way `az acr login` does:
+ * an Entra token for the registry's audience, asked for afresh on every attempt, exchanged for an
+ * ACR refresh token (valid for 3 hours, only against this registry), handed to `docker login`.
+ * Resolves to the login server once Docker is signed in, so docker.Image, given that server and no
+ * username or password, pushes with what Docker stored: no registry credential is an input, an
+ * output or a secret in Pulumi's state, where anyone who can read the stack could push with it.
+ * Nothing is called during preview, where docker.Image does not build.
  */
-export function registryCredentials(args: AppImageArgs, entraToken: () => Promise<string>) {
-	const password = pulumi.all([args.loginServer, args.tenantId, ...args.pushGrantIds]).apply(async ([loginServer, tenantId]) => {
-		if (pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string;
-		return exchangeForAcrRefreshToken(
+export function registrySignIn(args: AppImageArgs, entraToken: () => Promise<string>): pulumi.Output<string> {
+	return pulumi.all([args.loginServer, args.tenantId, ...args.pushGrantIds]).apply(async ([loginServer, tenantId]) => {
+		if (pulumi.runtime.isDryRun()) return loginServer;
+		const refreshToken = await exchangeForAcrRefreshToken(
 			{ loginServer, tenantId, aadAccessToken: entraToken, endpoint: args.exchange?.endpoint },
 			args.exchange?.retry ?? ACR_EXCHANGE_RETRY,
 		);
+		await (args.exchange?.signIn ?? dockerLogin)(loginServer, refreshToken);
+		return loginServer;
 	});
-	return { server: args.loginServer, username: ACR_REFRESH_TOKEN_USERNAME, password: pulumi.secret(password) };
 }
 
-/** The app image, built for linux/amd64 and pushed to the registry with an Entra-derived token. */
+/** The app image, built for linux/amd64 and pushed to the registry with an Entra-derived sign-in. */
 export class AppImage extends pulumi.ComponentResource {
 	/** `<loginServer>/<repository>@sha256:…`: unique per push, so deploying it rolls out every new build. */
 	readonly repoDigest: pulumi.Output<string>;
@@ -91,8 +97,8 @@ export class AppImage extends pulumi.ComponentResource {
 					platform: IMAGE_PLATFORM,
 					args: args.buildArgs,
 				},
-				// A fresh token each run is not a change: docker.Image leaves username and password out of its diff.
-				registry: registryCredentials(args, acrToken),
+				// The server alone: the docker provider takes the credential from Docker's own store.
+				registry: { server: registrySignIn(args, acrToken) },
 			},
 			{ parent: this },
 		);

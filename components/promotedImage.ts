@@ -9,8 +9,13 @@ export interface PromotedImageArgs {
 	registryId: pulumi.Input<string>;
 	/** Its login server, e.g. `myregistry1234.azurecr.io`. */
 	loginServer: pulumi.Input<string>;
-	/** Where the tested image is: the building stack's registry, repository and digest. */
-	source: { stack: string; registryId: string; repository: string; digest: string };
+	/** Where the tested image is: the building stack's registry (ARM id and login server), repository and digest. */
+	source: { stack: string; registryId: string; loginServer: string; repository: string; digest: string };
+	/**
+	 * The source revision the image must carry (its `org.opencontainers.image.revision` label):
+	 * the build context's tree id in this checkout. The import is refused on any other. Default: not checked.
+	 */
+	expectRevision?: string;
 	/** Tag given to it here, for people and for the untagged-manifest purge. */
 	tag: string;
 	/** The deployers' import grants on this registry: the import starts once they exist. */
@@ -39,6 +44,9 @@ export class PromotedImage extends pulumi.ComponentResource {
 				targetTags: [`${args.source.repository}:${args.tag}`],
 				credential: args.credential ?? aksExecCredential(ARM_ENDPOINT),
 				targetLoginServer: args.loginServer,
+				...(args.expectRevision === undefined
+					? {}
+					: { expectRevision: args.expectRevision, sourceLoginServer: args.source.loginServer }),
 			},
 			{ parent: this, dependsOn: args.importGrants },
 		);

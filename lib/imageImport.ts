@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { exchangeForAcrRefreshToken } from "./acrToken";
 import { ARM_ACTION_RETRY, ARM_ENDPOINT, armTokens, runArmAction } from "./armAction";
 import type { ExecSpec } from "./execCredential";
 import { httpRequest } from "./http";
 import { providerOrCredentialChanged } from "./providerCode";
+import { imageRevision, MANIFEST_TYPES, pullToken, REVISION_LABEL } from "./registryRead";
 import { permanentError, type RetryOptions } from "./retry";
-import { decodeTokenClaims } from "./tokenClaims";
 
 /** The registry API version of the import action (GA; the one azure-native's Registry uses). */
 export const IMPORT_API_VERSION = "2023-07-01";
@@ -31,6 +30,16 @@ export interface ImportInputs {
 	armEndpoint?: string;
 	/** The registry's own endpoint. Default: `https://<targetLoginServer>`; tests point it at loopback. */
 	registryEndpoint?: string;
+	/**
+	 * The source revision the image must carry in its `org.opencontainers.image.revision` label:
+	 * the build context's git tree id in the checkout that runs the import. Checked in the source
+	 * registry before every import, which is refused on any other value. Default: not checked.
+	 */
+	expectRevision?: string;
+	/** The source registry's login server, where the label is read (needed with `expectRevision`). */
+	sourceLoginServer?: string;
+	/** The source registry's own endpoint. Default: `https://<sourceLoginServer>`; tests point it at loopback. */
+	sourceRegistryEndpoint?: string;
 	/** Budget for starting and finishing the import. Default: {@link ARM_ACTION_RETRY}. */
 	retry?: RetryOptions;
 }
@@ -52,14 +61,6 @@ export interface ImportOutputs {
 	registryEndpoint?: string;
 }
 
-/** Manifest media types a registry may hold for an image: OCI and Docker, single or multi-platform. */
-const MANIFEST_TYPES = [
-	"application/vnd.oci.image.index.v1+json",
-	"application/vnd.oci.image.manifest.v1+json",
-	"application/vnd.docker.distribution.manifest.list.v2+json",
-	"application/vnd.docker.distribution.manifest.v2+json",
-].join(", ");
-
 /** A quick look, not a wait: refresh must not hang on a registry it cannot reach. */
 const LOOK: RetryOptions = { timeoutMs: 20_000, initialDelayMs: 1_000, maxDelayMs: 5_000, requestTimeoutMs: 10_000 };
 
@@ -75,26 +76,13 @@ export async function digestPresent(p: ImportOutputs): Promise<boolean | undefin
 	const { repository, digest } = digestOf(p.sourceImage);
 	const base = (p.registryEndpoint ?? `https://${p.targetLoginServer}`).replace(/\/$/, "");
 	try {
-		const token = armTokens(p.credential);
-		const tenantId = String(decodeTokenClaims(await token(), "ARM credential").tid ?? "");
-		const refresh = await exchangeForAcrRefreshToken(
-			{ loginServer: p.targetLoginServer, tenantId, aadAccessToken: token, endpoint: `${base}/oauth2/exchange` },
-			LOOK,
-		);
-		const issued = await httpRequest({
-			url: `${base}/oauth2/token`,
-			method: "POST",
-			headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
-			body: new URLSearchParams({
-				grant_type: "refresh_token",
-				service: p.targetLoginServer,
-				scope: `repository:${repository}:pull`,
-				refresh_token: refresh,
-			}).toString(),
-			timeoutMs: LOOK.requestTimeoutMs,
+		const access = await pullToken({
+			loginServer: p.targetLoginServer,
+			endpoint: base,
+			repository,
+			armToken: armTokens(p.credential),
+			retry: LOOK,
 		});
-		const access = JSON.parse(issued.body)?.access_token;
-		if (issued.status !== 200 || typeof access !== "string") return undefined;
 		const res = await httpRequest({
 			url: `${base}/v2/${repository}/manifests/${digest}`,
 			method: "HEAD",
@@ -114,6 +102,40 @@ export function digestOf(sourceImage: string): { repository: string; digest: str
 	const m = DIGEST_REFERENCE.exec(sourceImage);
 	if (!m) throw permanentError(`image import: ${JSON.stringify(sourceImage)} is not <repository>@sha256:<64 hex digits>`);
 	return { repository: m[1], digest: m[2] };
+}
+
+/**
+ * Refuses to import an image whose revision label is not `expectRevision`: an image the source
+ * holds now but that was not built from the source this run deploys (a later run, a laptop) is
+ * never promoted.
+ */
+export async function verifyRevision(i: ImportInputs): Promise<void> {
+	if (i.expectRevision === undefined) return;
+	const { repository, digest } = digestOf(i.sourceImage);
+	if (!i.sourceLoginServer) throw permanentError("image import: expectRevision is set but sourceLoginServer is not");
+	let label: string | undefined;
+	try {
+		label = await imageRevision(
+			{
+				loginServer: i.sourceLoginServer,
+				endpoint: i.sourceRegistryEndpoint,
+				repository,
+				armToken: armTokens(i.credential),
+				retry: LOOK,
+			},
+			digest,
+		);
+	} catch (err) {
+		throw permanentError(
+			`Importing ${i.sourceImage}: cannot read its ${REVISION_LABEL} label from ${i.sourceLoginServer} (${err instanceof Error ? err.message : String(err)}), so it is not imported`,
+		);
+	}
+	if (label !== i.expectRevision) {
+		throw permanentError(
+			`Importing ${i.sourceImage}: it carries ${REVISION_LABEL} ${JSON.stringify(label ?? null)}, but the source this run deploys is ${JSON.stringify(i.expectRevision)}; ` +
+				"it was not built from this checkout, so it is not imported. Deploy the build stack from this commit first",
+		);
+	}
 }
 
 /** The body of ACR's `importImage` action: that digest, tagged, overwriting a tag that points elsewhere. */
@@ -155,6 +177,7 @@ export const imageImportProvider: pulumi.dynamic.ResourceProvider<ImportInputs, 
 	},
 	async create(inputs) {
 		const { digest } = digestOf(inputs.sourceImage);
+		await verifyRevision(inputs);
 		const arm = (inputs.armEndpoint ?? ARM_ENDPOINT).replace(/\/$/, "");
 		const requests = await runArmAction(
 			{

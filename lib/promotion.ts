@@ -9,11 +9,19 @@ const REGISTRY_ID =
  * Repository and digest of `<login server>/<repository>@sha256:<64 hex>`, as a building stack
  * exports each image; undefined for anything else.
  */
-function pushedImage(ref: unknown): { repository: string; digest: string } | undefined {
+function pushedImage(ref: unknown): PromotedDigest | undefined {
 	if (typeof ref !== "string") return undefined;
 	const slash = ref.indexOf("/");
 	const m = slash > 0 && LOGIN_SERVER.test(ref.slice(0, slash)) ? DIGEST_REFERENCE.exec(ref.slice(slash + 1)) : null;
-	return m ? { repository: m[1], digest: m[2] } : undefined;
+	return m ? { loginServer: ref.slice(0, slash), repository: m[1], digest: m[2] } : undefined;
+}
+
+/** One image to promote: where the building stack pushed it, by digest. */
+export interface PromotedDigest {
+	/** The building stack's registry login server. */
+	loginServer: string;
+	repository: string;
+	digest: string;
 }
 
 /** What a promoting stack imports: from which registry, and each service's image by digest. */
@@ -22,8 +30,10 @@ export interface PromotionSource {
 	stack: string;
 	/** ARM id of that stack's registry. */
 	registryId: string;
-	/** Per service name: repository and digest in that registry. */
-	images: Record<string, { repository: string; digest: string }>;
+	/** Per service name: login server, repository and digest in that registry. */
+	images: Record<string, PromotedDigest>;
+	/** Where `images` came from: the stack's output now, or what this run's build job deployed (`PROMOTE_IMAGES`). */
+	pinned: boolean;
 }
 
 /**
@@ -57,7 +67,51 @@ export function promotionSource(stack: string, outputs: { registryId?: unknown; 
 		}
 	}
 	if (problems.length > 0) throw new pulumi.RunError(`Cannot promote images:\n  - ${problems.join("\n  - ")}`);
-	return { stack, registryId: outputs.registryId as string, images };
+	return { stack, registryId: outputs.registryId as string, images, pinned: false };
+}
+
+/** The environment variable a workflow passes the build job's `images` output in. */
+export const PROMOTE_IMAGES = "PROMOTE_IMAGES";
+
+/**
+ * The images a promoting stack imports when its workflow pinned them: `PROMOTE_IMAGES`, the
+ * build stack's `images` output as this same run's build job left it (JSON, service name to
+ * `<registry>/<repository>@sha256:<digest>`), so an approved prod run ships what that run's dev
+ * job deployed, not whatever dev holds by the time prod runs. deploy-stack.yml always sets the
+ * variable, so there an empty one fails closed; unset (by hand) the build stack's output is used.
+ * Throws naming the variable, its value and what is accepted.
+ */
+export function pinnedImages(env: NodeJS.ProcessEnv, stack: string): Record<string, PromotedDigest> | undefined {
+	const raw = env[PROMOTE_IMAGES];
+	if (raw === undefined) return undefined;
+	if (raw.trim() === "") {
+		throw new pulumi.RunError(
+			`Cannot promote images: ${PROMOTE_IMAGES} is set but empty. A workflow run imports only what its own ${stack} job deployed: ` +
+				`pass that job's images output (deploy.yml: promote-images: \${{ needs.<build job>.outputs.images }}), or unset ${PROMOTE_IMAGES} to promote what ${stack} exports now.`,
+		);
+	}
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(raw);
+	} catch {
+		parsed = undefined;
+	}
+	const accepted = "expected a JSON object of service name to <registry>/<repository>@sha256:<64 hex digits>";
+	if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
+		throw new pulumi.RunError(`Cannot promote images: ${PROMOTE_IMAGES} = ${JSON.stringify(raw)} is not accepted: ${accepted}`);
+	}
+	const images: Record<string, PromotedDigest> = {};
+	const problems: string[] = [];
+	for (const [service, ref] of Object.entries(parsed)) {
+		const image = pushedImage(ref);
+		if (image) images[service] = image;
+		else
+			problems.push(
+				`${PROMOTE_IMAGES}.${service} = ${JSON.stringify(ref)} is not accepted: expected <registry>/<repository>@sha256:<64 hex digits>`,
+			);
+	}
+	if (problems.length > 0) throw new pulumi.RunError(`Cannot promote images:\n  - ${problems.join("\n  - ")}`);
+	return images;
 }
 
 /**
@@ -65,7 +119,7 @@ export function promotionSource(stack: string, outputs: { registryId?: unknown; 
  * anything else, so a stack that has not exported its images yet stops the run before anything
  * is created.
  */
-export async function readPromotionSource(stack: string): Promise<PromotionSource> {
+export async function readPromotionSource(stack: string, pinned?: Record<string, PromotedDigest>): Promise<PromotionSource> {
 	const ref = new pulumi.StackReference(`promote-from`, { name: stack });
 	let registryId: pulumi.StackReferenceOutputDetails;
 	let images: pulumi.StackReferenceOutputDetails;
@@ -77,18 +131,28 @@ export async function readPromotionSource(stack: string): Promise<PromotionSourc
 				"Deploy it first, set promoteFrom to the stack that builds the images, or set imageSource to build.",
 		);
 	}
-	return promotionSource(stack, {
+	const source = promotionSource(stack, {
 		registryId: registryId.value ?? registryId.secretValue,
 		images: images.value ?? images.secretValue,
 	});
+	if (!pinned) return source;
+	// The label is read where the ref points and the import reads the stack's registry: they must be one.
+	const servers = new Set(Object.values(source.images).map((i) => i.loginServer));
+	const elsewhere = Object.entries(pinned).filter(([, i]) => !servers.has(i.loginServer));
+	if (elsewhere.length > 0) {
+		throw new pulumi.RunError(
+			`Cannot promote images: ${elsewhere.map(([s, i]) => `${PROMOTE_IMAGES}.${s} is in ${i.loginServer}`).join(", ")}, not in stack ${stack}'s registry (${[...servers].join(", ")})`,
+		);
+	}
+	return { ...source, images: pinned, pinned: true };
 }
 
 /** The image a service deploys in a promoting stack: the source's digest, looked up by service name. */
-export function promotedImage(source: PromotionSource, service: string): { repository: string; digest: string } {
+export function promotedImage(source: PromotionSource, service: string): PromotedDigest {
 	const image = source.images[service];
 	if (!image) {
 		throw new pulumi.RunError(
-			`Cannot promote images: stack ${source.stack} exports no image for service "${service}" (it has ${Object.keys(source.images).join(", ") || "none"}); deploy the service there first`,
+			`Cannot promote images: ${source.pinned ? PROMOTE_IMAGES : `stack ${source.stack}`} ${source.pinned ? "holds" : "exports"} no image for service "${service}" (it has ${Object.keys(source.images).join(", ") || "none"}); deploy the service there first`,
 		);
 	}
 	return image;

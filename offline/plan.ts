@@ -41,7 +41,7 @@ export interface Plan {
  * Replaces secrets with "[secret]" and unknown values with a placeholder naming where they come
  * from; paths inside the repository become relative, so the plan reads the same on every machine.
  */
-function render(v: unknown, placeholder: string): unknown {
+export function render(v: unknown, placeholder: string): unknown {
 	if (isSecret(v)) return "[secret]";
 	if (typeof v === "string" && v.startsWith(ROOT)) return `.${v.slice(ROOT.length)}`;
 	if (pulumi.isUnknown(v)) return placeholder;

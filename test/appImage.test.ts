@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
 import { AppImage, type AppImageArgs, IMAGE_PLATFORM } from "../components/appImage";
-import { isSecret, PROJECT, StackMocks, settle, TENANT_ID } from "../simulator";
+import { PROJECT, StackMocks, settle, TENANT_ID } from "../simulator";
 import { fastRetry, scriptedServer } from "./loopback";
 
 /** An AppImage evaluated as during `pulumi up`, its registry sign-in pointed at a loopback server. */
@@ -16,14 +16,14 @@ function appImageUp(exchangeUrl: string, over: Partial<AppImageArgs> = {}) {
 		repository: "app",
 		tag: "1.2.3",
 		context: "app",
-		exchange: { endpoint: `${exchangeUrl}/oauth2/exchange`, retry: fastRetry() },
+		exchange: { endpoint: `${exchangeUrl}/oauth2/exchange`, retry: fastRetry(), signIn: async () => {} },
 		...over,
 	});
 	return { mocks, image };
 }
 
 describe("AppImage during pulumi up (token exchange against a loopback registry)", () => {
-	it("waits for the AcrPush grant, exchanges an ACR-audience Entra token, and pushes with the refresh token as a secret", async () => {
+	it("waits for the AcrPush grant, exchanges an ACR-audience Entra token, signs Docker in with the refresh token, and hands Pulumi none", async () => {
 		const srv = await scriptedServer([
 			{ status: 403, body: "" },
 			{ status: 200, body: '{"refresh_token":"acr-refresh-token"}' },
@@ -31,6 +31,7 @@ describe("AppImage during pulumi up (token exchange against a loopback registry)
 		try {
 			const mocks = new StackMocks({ "azure-native:authorization:RoleAssignment": 120 });
 			mocks.install(PROJECT, "dev", /* preview */ false);
+			const signedIn: { server: string; token: string; at: number }[] = [];
 			const grant = new authorization.RoleAssignment("push", {
 				scope: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/myreg",
 				principalId: "deployer",
@@ -43,18 +44,30 @@ describe("AppImage during pulumi up (token exchange against a loopback registry)
 				repository: "app",
 				tag: "1.2.3",
 				context: "src/app",
-				exchange: { endpoint: `${srv.url}/oauth2/exchange`, retry: fastRetry() },
+				exchange: {
+					endpoint: `${srv.url}/oauth2/exchange`,
+					retry: fastRetry(),
+					signIn: async (server, token) => {
+						signedIn.push({ server, token, at: Date.now() });
+					},
+				},
 			});
 			const { value: digest } = await settle(image.repoDigest);
 			assert.match(String(digest), /^myreg\.azurecr\.io\/app@sha256:[0-9a-f]{64}$/);
 
 			const docker = mocks.one("docker:index/image:Image");
-			assert.ok(isSecret(docker.inputs.registry));
-			assert.deepEqual(docker.plain.registry, {
-				server: "myreg.azurecr.io",
-				username: "00000000-0000-0000-0000-000000000000",
-				password: "acr-refresh-token",
-			});
+			assert.deepEqual(
+				signedIn.map(({ server, token }) => ({ server, token })),
+				[{ server: "myreg.azurecr.io", token: "acr-refresh-token" }],
+			);
+			assert.deepEqual(
+				docker.plain.registry,
+				{ server: "myreg.azurecr.io" },
+				"no username, no password: Docker's store has them",
+			);
+			assert.ok(docker.startedAt >= signedIn[0].at - mocks.t0, "the image is built only once Docker is signed in");
+			const everything = JSON.stringify(mocks.resources.map((r) => [r.inputs, r.state]));
+			assert.ok(!everything.includes("acr-refresh-token"), "the registry credential is in no input or output");
 			assert.equal(docker.plain.build.platform, IMAGE_PLATFORM);
 			assert.equal(docker.plain.build.dockerfile, "src/app/Dockerfile");
 			assert.equal(docker.plain.imageName, "myreg.azurecr.io/app:1.2.3");
@@ -81,10 +94,10 @@ describe("AppImage during pulumi up (token exchange against a loopback registry)
 		}
 	});
 
-	it("two ups differ only in registry.password, which docker.Image's diff leaves out, so the second up pushes nothing", async () => {
-		// pulumi-docker's Diff (provider/provider.go, diffUpdates) counts a change under `registry`
-		// only when `server` changes: username and password "can change frequently and should not
-		// trigger a rebuild". This is the one input this stack lets differ between runs.
+	it("two ups with fresh tokens give docker.Image identical inputs, so the second up pushes nothing", async () => {
+		// Stacks deployed before this change hold registry.username and .password; dropping them is
+		// no change either: pulumi-docker's Diff (provider/provider.go diffUpdates, @237b7899) counts
+		// one under `registry` only when `server` is updated.
 		const srv = await scriptedServer([
 			{ status: 200, body: '{"refresh_token":"acr-refresh-token-1"}' },
 			{ status: 200, body: '{"refresh_token":"acr-refresh-token-2"}' },
@@ -97,9 +110,8 @@ describe("AppImage during pulumi up (token exchange against a loopback registry)
 			};
 			const first = await up();
 			const second = await up();
-			assert.notEqual(first.registry.password, second.registry.password);
-			const withoutPassword = (i: Record<string, any>) => ({ ...i, registry: { ...i.registry, password: undefined } });
-			assert.deepEqual(withoutPassword(second), withoutPassword(first));
+			assert.deepEqual(second, first);
+			assert.equal(srv.seen.length, 2, "each up exchanged a token of its own");
 		} finally {
 			await srv.close();
 		}

@@ -24,6 +24,9 @@ import {
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const workflowFiles = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
 const load = (f: string) => parse(fs.readFileSync(path.join(WORKFLOWS, f), "utf8"));
+/** The step of a job that runs a Pulumi command (the pulumi action with a `command`). */
+const pulumiCommand = (job: any) =>
+	(job.steps ?? []).find((s: any) => String(s.uses).startsWith("pulumi/actions@") && s.with?.command);
 /** The stacks this repository deploys: one Pulumi.<stack>.yaml each. */
 const STACKS = ["dev", "prod"].filter((s) => fs.existsSync(path.join(ROOT, `Pulumi.${s}.yaml`)));
 const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
@@ -114,8 +117,7 @@ describe("delivery: GitHub Actions workflows", () => {
 				assert.equal(job.env.ARM_TENANT_ID, login.with["tenant-id"], `${f} ${name}`);
 				// Pulumi Cloud by OIDC too: a short-lived token handed to the one step that runs Pulumi (the
 				// pulumi action's command, or, where that action only installs the CLI, `npm run e2e`).
-				const pulumi = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
-				const runsPulumi = pulumi?.with?.command ? pulumi : job.steps.find((s: any) => s.run === "npm run e2e");
+				const runsPulumi = pulumiCommand(job) ?? job.steps.find((s: any) => s.run === "npm run e2e");
 				const auth = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/auth-actions@"));
 				assert.equal(auth?.with["export-environment-variables"], false, `${f} ${name}: Pulumi Cloud sign-in by OIDC`);
 				assert.equal(runsPulumi?.env?.PULUMI_ACCESS_TOKEN, `\${{ steps.${auth.id}.outputs.pulumi-access-token }}`);
@@ -126,27 +128,29 @@ describe("delivery: GitHub Actions workflows", () => {
 		}
 	});
 
-	it("preview every stack on pull requests with the policy pack and a PR comment, after tests and the offline plan", () => {
+	it("preview the dev stack on pull requests with the policy pack and a PR comment, after tests and the offline plan", () => {
 		const pr = load("pull-request.yml");
 		const runs = pr.jobs.test.steps.map((s: any) => s.run ?? s.uses).join("\n");
 		assert.match(runs, /npm ci/);
 		assert.match(runs, /npm test/);
 		assert.match(runs, /npm run plan -- --stack dev/);
 		assert.ok(pr.jobs.test.steps.some((s: any) => String(s.uses).startsWith("actions/upload-artifact@")));
-		assert.deepEqual(pr.jobs.preview.strategy.matrix.stack, STACKS);
-		const pulumi = pr.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
-		assert.equal(pulumi.with.command, "preview");
+		// dev alone: the token a pull request gets reads dev's stack and nothing else (README: Trust).
+		assert.equal(pr.jobs.preview.strategy, undefined);
+		const pulumi = pulumiCommand(pr.jobs.preview);
+		assert.deepEqual([pulumi.with.command, pulumi.with["stack-name"]], ["preview", STACKS[0]]);
 		assert.equal(pulumi.with.policyPacks, "policy");
 		assert.equal(pulumi.with["comment-on-pr"], true);
 		assert.equal(pr.jobs.preview.permissions["pull-requests"], "write");
 	});
 
-	it("skip the preview, with a notice, for pull requests from forks and from Dependabot, which get no OIDC token", () => {
+	it("skip the preview, with a notice, for pull requests from forks and from Dependabot, which get no OIDC token, and where previews are off", () => {
 		const pr = load("pull-request.yml");
-		const forkOrBot = "github.event.pull_request.head.repo.full_name != github.repository || github.actor == 'dependabot[bot]'";
+		const forkOrBot =
+			"github.event.pull_request.head.repo.full_name != github.repository || github.actor == 'dependabot[bot]' || vars.PULUMI_PREVIEW == 'off'";
 		assert.equal(
 			pr.jobs.preview.if,
-			"github.event.pull_request.head.repo.full_name == github.repository && github.actor != 'dependabot[bot]'",
+			"github.event.pull_request.head.repo.full_name == github.repository && github.actor != 'dependabot[bot]' && vars.PULUMI_PREVIEW != 'off'",
 		);
 		assert.equal(pr.jobs["preview-skipped"].if, forkOrBot, "exactly the complement");
 		assert.deepEqual(pr.jobs["preview-skipped"].permissions, {});
@@ -175,7 +179,7 @@ describe("delivery: GitHub Actions workflows", () => {
 		const stackInput = "$" + "{{ inputs.stack }}"; // an Actions expression, spelled so no linter takes it for a JS template
 		assert.equal(up.environment, stackInput);
 		assert.deepEqual(up.concurrency, { group: `pulumi-stack-${stackInput}`, "cancel-in-progress": false });
-		const pulumi = up.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
+		const pulumi = pulumiCommand(up);
 		assert.deepEqual([pulumi.with.command, pulumi.with["stack-name"], pulumi.with.policyPacks], ["up", stackInput, "policy"]);
 	});
 

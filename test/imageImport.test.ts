@@ -6,7 +6,7 @@ import { allRegistered, mockJwt, PROJECT, StackMocks, SUBSCRIPTION_ID, TENANT_ID
 import { armStandIn } from "./armStandIn";
 import { execCredential, standInPlugin } from "./credentialPlugins";
 import { dynamicProviderHost } from "./engineHost";
-import { type Answer, fastRetry } from "./loopback";
+import { type Answer, fastRetry, scriptedServer } from "./loopback";
 import { runSerialized } from "./serialized";
 
 const rg = (name: string) =>
@@ -195,11 +195,159 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 	});
 });
 
+describe("ImageImport: imports only an image built from the source this run deploys", () => {
+	const CONFIG = `sha256:${"c".repeat(64)}`;
+	const AMD64 = `sha256:${"a".repeat(64)}`;
+	const TREE = "0123456789abcdef0123456789abcdef01234567";
+	/**
+	 * The source registry, from the OCI distribution spec (spec.md: GET /v2/<name>/manifests/<reference>
+	 * answers the manifest in a type the Accept header lists; GET /v2/<name>/blobs/<digest> may
+	 * redirect, as ACR does to its storage) and Azure/acr docs/AAD-OAuth.md (the exchange and the
+	 * pull-scoped token). It holds what BuildKit pushes: an index of the linux/amd64 image and an
+	 * attestation manifest (platform unknown/unknown), the image's config carrying the labels.
+	 */
+	const sourceRegistry = (labels: Record<string, string>, manifestStatus = 200) =>
+		scriptedServer((req): Answer => {
+			if (req.url.startsWith("/oauth2/exchange")) return { status: 200, body: JSON.stringify({ refresh_token: "dev-refresh" }) };
+			if (req.url.startsWith("/oauth2/token")) return { status: 200, body: JSON.stringify({ access_token: "dev-pull" }) };
+			if (req.headers.authorization !== "Bearer dev-pull" && !req.url.startsWith("/storage/")) return { status: 401, body: "" };
+			if (req.url === `/v2/app/manifests/${DIGEST}`) {
+				if (manifestStatus !== 200) return { status: manifestStatus, body: "" };
+				return {
+					status: 200,
+					headers: { "Content-Type": "application/vnd.oci.image.index.v1+json" },
+					body: JSON.stringify({
+						schemaVersion: 2,
+						mediaType: "application/vnd.oci.image.index.v1+json",
+						manifests: [
+							{
+								mediaType: "application/vnd.oci.image.manifest.v1+json",
+								digest: `sha256:${"e".repeat(64)}`,
+								size: 1,
+								platform: { os: "unknown", architecture: "unknown" },
+							},
+							{
+								mediaType: "application/vnd.oci.image.manifest.v1+json",
+								digest: AMD64,
+								size: 1,
+								platform: { os: "linux", architecture: "amd64" },
+							},
+						],
+					}),
+				};
+			}
+			if (req.url === `/v2/app/manifests/${AMD64}`) {
+				return {
+					status: 200,
+					headers: { "Content-Type": "application/vnd.oci.image.manifest.v1+json" },
+					body: JSON.stringify({
+						schemaVersion: 2,
+						mediaType: "application/vnd.oci.image.manifest.v1+json",
+						config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: CONFIG, size: 1 },
+						layers: [],
+					}),
+				};
+			}
+			if (req.url === `/v2/app/blobs/${CONFIG}`)
+				return { status: 307, body: "", headers: { Location: `{self}/storage/${CONFIG}?sig=x` } };
+			if (req.url.startsWith(`/storage/${CONFIG}`)) {
+				return { status: 200, body: JSON.stringify({ architecture: "amd64", os: "linux", config: { Labels: labels } }) };
+			}
+			return { status: 404, body: "" };
+		});
+	const checked = (arm: string, source: string): ImportInputs => ({
+		...inputs(arm),
+		expectRevision: TREE,
+		sourceLoginServer: "shopdevacr.azurecr.io",
+		sourceRegistryEndpoint: source,
+	});
+
+	it("reads the linux/amd64 image's revision label in the source registry, then imports", async () => {
+		const source = await sourceRegistry({
+			"org.opencontainers.image.revision": TREE,
+			"org.opencontainers.image.version": "1.4.0",
+		});
+		const arm = await armStandIn([{ status: 200, body: "" }]);
+		try {
+			const result = await imageImportProvider.create(checked(arm.url, source.url));
+			assert.equal(result.outs?.digest, DIGEST);
+			assert.equal(arm.seen.length, 1, "imported");
+			assert.ok(arm.seen[0].at >= (source.seen.at(-1)?.at ?? Infinity), "after the label was read");
+			assert.deepEqual(
+				source.seen.map((r) => r.url.split("?")[0]),
+				[
+					"/oauth2/exchange",
+					"/oauth2/token",
+					`/v2/app/manifests/${DIGEST}`,
+					`/v2/app/manifests/${AMD64}`,
+					`/v2/app/blobs/${CONFIG}`,
+					`/storage/${CONFIG}`,
+				],
+			);
+			assert.equal(
+				new URLSearchParams(source.seen[0].body).get("service"),
+				"shopdevacr.azurecr.io",
+				"signed in to the source registry",
+			);
+			assert.equal(new URLSearchParams(source.seen[1].body).get("scope"), "repository:app:pull", "to pull, nothing more");
+			assert.equal(source.seen[5].headers.authorization, undefined, "the registry token does not follow the redirect to storage");
+			assert.ok(!JSON.stringify(result.outs).includes("dev-pull"), "no registry token in state");
+		} finally {
+			await arm.close();
+			await source.close();
+		}
+	});
+
+	it("refuses an image built from other source (a later dev run, a laptop), and one without the label, importing nothing", async () => {
+		for (const [labels, found] of [
+			[
+				{ "org.opencontainers.image.revision": "fedcba9876543210fedcba9876543210fedcba98" },
+				'"fedcba9876543210fedcba9876543210fedcba98"',
+			],
+			[{}, "null"],
+		] as const) {
+			const source = await sourceRegistry(labels);
+			const arm = await armStandIn([{ status: 200, body: "" }]);
+			try {
+				await assert.rejects(
+					imageImportProvider.create(checked(arm.url, source.url)),
+					new RegExp(
+						`Importing app@${DIGEST}: it carries org\\.opencontainers\\.image\\.revision ${found}, but the source this run deploys is "${TREE}"; it was not built from this checkout, so it is not imported`,
+					),
+				);
+				assert.equal(arm.seen.length, 0, "nothing imported");
+			} finally {
+				await arm.close();
+				await source.close();
+			}
+		}
+	});
+
+	it("refuses when it cannot read the label (the registry refuses the deployer), importing nothing", async () => {
+		const source = await sourceRegistry({}, 403);
+		const arm = await armStandIn([{ status: 200, body: "" }]);
+		try {
+			await assert.rejects(
+				imageImportProvider.create(checked(arm.url, source.url)),
+				/Importing app@sha256:d+: cannot read its org\.opencontainers\.image\.revision label from shopdevacr\.azurecr\.io \(manifest sha256:d+: 403 from 127\.0\.0\.1:\d+\), so it is not imported/,
+			);
+			assert.equal(arm.seen.length, 0);
+		} finally {
+			await arm.close();
+			await source.close();
+		}
+	});
+});
+
 describe("ImageImport: what is a change", () => {
 	const olds = { ...inputs("https://arm"), digest: DIGEST, requests: 1 };
 	it("nothing but what is imported, or where, imports again: a new credential command or endpoint is an update that stores what read uses", async () => {
 		const same = await imageImportProvider.diff?.("id", olds, inputs("https://arm"));
 		assert.deepEqual(same, { changes: false, replaces: [], deleteBeforeReplace: false });
+		// The revision check guards an import; a stack imported before it, or a new tree id for the
+		// same digest, imports nothing again.
+		const checkedNow = inputs("https://arm", { expectRevision: "f".repeat(40), sourceLoginServer: "shopdevacr.azurecr.io" });
+		assert.deepEqual(await imageImportProvider.diff?.("id", olds, checkedNow), same);
 		const credential = { ...olds.credential, args: [...olds.credential.args, "--other"] };
 		const moved = await imageImportProvider.diff?.("id", olds, inputs("https://other", { credential }));
 		assert.deepEqual(moved, { changes: true, replaces: [], deleteBeforeReplace: false });

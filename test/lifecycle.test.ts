@@ -66,9 +66,8 @@ for (const [label, stack, overrides] of CASES) {
 			assert.ok(exp(second.issuedTokens[0]) - exp(first.issuedTokens[0]) >= 2 * 3600 - 60, "two hours later");
 		});
 
-		// Evaluated as `pulumi preview` evaluates them. One input differs between two real ups and is
-		// exempt: docker.Image's registry.password, a fresh ACR refresh token each run, unknown here
-		// in both runs. docker.Image's diff leaves it out (test/appImage.test.ts shows two ups).
+		// Evaluated as `pulumi preview` evaluates them; no input is exempt: the registry sign-in of
+		// each up goes to Docker, not into docker.Image (test/appImage.test.ts runs two real ups).
 		it("declares the same resources with identical inputs, so the second up changes nothing", () => {
 			assert.deepEqual(second.resources.map(key).sort(), first.resources.map(key).sort());
 			const differences: string[] = [];

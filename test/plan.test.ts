@@ -7,7 +7,7 @@ import { ConfigError } from "../config";
 import { lowerBoundSeconds, sequentialSeconds, simulate } from "../offline/bench";
 import { criticalPath, type GraphNode } from "../offline/graph";
 import { validateManifest } from "../offline/kubernetesSchema";
-import { buildPlan, checkManifests, type Plan, parseOverrides } from "../offline/plan";
+import { buildPlan, checkManifests, type Plan, parseOverrides, render } from "../offline/plan";
 import { PROJECT, ROOT, SUBSCRIPTION_ID, TENANT_ID } from "../simulator";
 import { httpsOverrides } from "./httpsFixtures";
 
@@ -81,7 +81,14 @@ describe("offline plan", () => {
 			/^<computed from /,
 			"unknown until the cluster exists, and no secret: it holds no credential",
 		);
-		assert.equal(find(dev, "app-image").inputs.registry, "[secret]");
+		assert.deepEqual(
+			find(dev, "app-image").inputs.registry,
+			{ server: "<computed from registryacr, registry-access-push-computed-getclientconfig-objectid>" },
+			"the login server once Docker is signed in; no credential",
+		);
+		// The dev stack holds no secret input any more; a fork's secret config would render so.
+		const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter2" };
+		assert.deepEqual(render({ a: secret, b: [secret] }, "<p>"), { a: "[secret]", b: ["[secret]"] });
 		assert.equal(find(dev, "app-deployment").inputs.spec.template.spec.containers[0].image, "<computed from app-image>");
 		const pull = find(dev, "registry-access-kubelet-pull").inputs;
 		assert.equal(pull.principalId, "<computed from cluster-aks>");

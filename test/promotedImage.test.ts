@@ -20,12 +20,14 @@ describe("PromotedImage (a team repository, a credential of the fork's choosing)
 			source: {
 				stack: "acme/shop/staging",
 				registryId: acr("rg-staging", "shopstagingacr"),
+				loginServer: "shopstagingacr.azurecr.io",
 				repository: "team/api",
 				digest: DIGEST,
 			},
 			tag: "2.1.0",
 			importGrants: [grant],
 			credential,
+			expectRevision: "ab".repeat(20),
 		});
 		const { value } = await settle(image.repoDigest);
 		await allRegistered();
@@ -36,6 +38,11 @@ describe("PromotedImage (a team repository, a credential of the fork's choosing)
 			[acr("rg-staging", "shopstagingacr"), `team/api@${DIGEST}`, acr("rg-prod", "shopprodacr"), ["team/api:2.1.0"]],
 		);
 		assert.deepEqual(imported.plain.credential, credential);
+		assert.deepEqual(
+			[imported.plain.expectRevision, imported.plain.sourceLoginServer],
+			["ab".repeat(20), "shopstagingacr.azurecr.io"],
+			"the label is checked where the image is",
+		);
 		assert.ok(imported.dependencies.includes(mocks.one("azure-native:resources:ResourceGroup").urn), "waits for the grants");
 	});
 });

@@ -1,7 +1,11 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { promotedImage, promotionSource } from "../lib/promotion";
-import { ORGANIZATION, PROJECT, runStack, type StackMocks, sourceStackOutputs } from "../simulator";
+import { parse } from "yaml";
+import { PROMOTE_IMAGES, pinnedImages, promotedImage, promotionSource } from "../lib/promotion";
+import { sourceInfo } from "../lib/sourceInfo";
+import { ORGANIZATION, PROJECT, ROOT, runStack, type StackMocks, sourceStackOutputs } from "../simulator";
 
 const DEV = `${ORGANIZATION}/${PROJECT}/dev`;
 const good = sourceStackOutputs(DEV);
@@ -11,7 +15,11 @@ describe("promotionSource: what a building stack exported", () => {
 		const source = promotionSource(DEV, good);
 		assert.equal(source.registryId, good.registryId);
 		const app = String((good.images as Record<string, string>).app);
-		assert.deepEqual(promotedImage(source, "app"), { repository: "app", digest: app.split("@")[1] });
+		assert.deepEqual(promotedImage(source, "app"), {
+			loginServer: app.split("/")[0],
+			repository: "app",
+			digest: app.split("@")[1],
+		});
 	});
 
 	for (const [label, outputs, message] of [
@@ -73,5 +81,88 @@ describe("promotion: a bad source stops prod before anything is declared", () =>
 				e.message.includes(`stack ${DEV} could not be read`) &&
 				e.message.includes("set imageSource to build"),
 		);
+	});
+});
+
+describe("promotion in a workflow: prod imports what this run's dev job deployed (PROMOTE_IMAGES)", () => {
+	const devOutput = good.images as Record<string, string>;
+	const pinnedRef = `${devOutput.app.split("@")[0]}@sha256:${"9".repeat(64)}`;
+	const withEnv = async <T>(value: string | undefined, run: () => Promise<T>): Promise<T> => {
+		const before = process.env[PROMOTE_IMAGES];
+		if (value === undefined) delete process.env[PROMOTE_IMAGES];
+		else process.env[PROMOTE_IMAGES] = value;
+		try {
+			return await run();
+		} finally {
+			if (before === undefined) delete process.env[PROMOTE_IMAGES];
+			else process.env[PROMOTE_IMAGES] = before;
+		}
+	};
+
+	it("reads the map the build job's images output is, naming a bad value, the variable and what is accepted", () => {
+		assert.equal(pinnedImages({}, DEV), undefined, "unset: by hand, the build stack's output is used");
+		assert.deepEqual(pinnedImages({ [PROMOTE_IMAGES]: JSON.stringify({ app: pinnedRef }) }, DEV), {
+			app: { loginServer: pinnedRef.split("/")[0], repository: "app", digest: `sha256:${"9".repeat(64)}` },
+		});
+		for (const [raw, message] of [
+			["", /PROMOTE_IMAGES is set but empty\. A workflow run imports only what its own .*\/dev job deployed/],
+			[
+				"not json",
+				/PROMOTE_IMAGES = "not json" is not accepted: expected a JSON object of service name to <registry>\/<repository>@sha256:<64 hex digits>/,
+			],
+			["{}", /PROMOTE_IMAGES = "\{\}" is not accepted/],
+			[
+				JSON.stringify({ app: "devacr.azurecr.io/app:1.0.0" }),
+				/PROMOTE_IMAGES\.app = "devacr\.azurecr\.io\/app:1\.0\.0" is not accepted/,
+			],
+		] as const) {
+			assert.throws(
+				() => pinnedImages({ [PROMOTE_IMAGES]: raw }, DEV),
+				(e: unknown) => e instanceof pulumi.RunError && message.test(e.message),
+			);
+		}
+	});
+
+	it("imports the pinned digest, not the one dev exports now, and has the import check the label against this checkout's app/ tree", async () => {
+		const run = await withEnv(JSON.stringify({ app: pinnedRef }), () => runStack({ stack: "prod" }));
+		const imported = run.mocks.one("pulumi-nodejs:dynamic:Resource", "app-import").plain;
+		assert.equal(imported.sourceImage, `app@sha256:${"9".repeat(64)}`);
+		assert.notEqual(imported.sourceImage, devOutput.app.split("/").pop(), "not what dev exports");
+		assert.equal(imported.sourceRegistryId, good.registryId);
+		assert.equal(imported.sourceLoginServer, pinnedRef.split("/")[0]);
+		assert.equal(
+			imported.expectRevision,
+			sourceInfo(path.join(ROOT, "app")).revision,
+			"the tree the Dockerfile's VCS_REF label records",
+		);
+	});
+
+	it("stops before anything is declared when the workflow passed nothing, or an image in another registry", async () => {
+		await assert.rejects(
+			withEnv("", () => runStack({ stack: "prod" })),
+			/PROMOTE_IMAGES is set but empty/,
+		);
+		await assert.rejects(
+			withEnv(JSON.stringify({ app: `evil.example/app@sha256:${"9".repeat(64)}` }), () => runStack({ stack: "prod" })),
+			/Cannot promote images: PROMOTE_IMAGES\.app is in evil\.example, not in stack .*\/dev's registry \(registry[0-9a-f]+\.azurecr\.io\)/,
+		);
+	});
+
+	it("the workflow passes it: prod's deploy job gets dev's images output, and deploy-stack sets the variable always", () => {
+		const load = (f: string) => parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", f), "utf8"));
+		const deploy = load("deploy.yml");
+		assert.equal(deploy.jobs.prod.with["promote-images"], `\${{ needs.dev.outputs.images }}`);
+		assert.equal(deploy.jobs.prod.needs, "dev");
+		const stack = load("deploy-stack.yml");
+		assert.equal(stack.on.workflow_call.outputs.images.value, `\${{ jobs.up.outputs.images }}`);
+		assert.equal(stack.jobs.up.outputs.images, `\${{ steps.up.outputs.images }}`);
+		const up = stack.jobs.up.steps.find((s: any) => s.id === "up");
+		assert.equal(up.with.command, "up");
+		assert.equal(
+			up.env[PROMOTE_IMAGES],
+			`\${{ inputs.promote-images }}`,
+			"set (empty for dev), so a promoting stack fails closed",
+		);
+		assert.equal(stack.on.workflow_call.inputs["promote-images"].default, "");
 	});
 });
