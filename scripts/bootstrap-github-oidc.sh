@@ -3,20 +3,28 @@
 # OpenID Connect only (user-assigned managed identities: no client secret exists to leak):
 #
 #   identity            trusts the GitHub OIDC subject          may
-#   <prefix>-preview    repo:<repo>:pull_request                read each stack's resource group, list
-#                                                               cluster user credentials, read Kubernetes
-#   <prefix>-<stack>    repo:<repo>:environment:<stack>         write that stack's resource group only, and
-#                                                               assign AcrPull, AcrPush, ACR's importer role
-#                                                               and AKS RBAC Cluster Admin there only (an ABAC
-#                                                               condition); every stack after the first also
-#                                                               reads and imports the first stack's images
-#                                                               (ACR's importer role on its group): the first
-#                                                               stack builds, the others promote its digests
+#   <prefix>-preview    repo:<repo>:pull_request                read the first stack's resource group, list
+#                                                               its cluster user credentials, read Kubernetes
+#   <prefix>-<stack>    repo:<repo>:environment:<stack>         write that stack's resource group only; there,
+#                                                               assign AcrPush, ACR's importer role and AKS RBAC
+#                                                               Cluster Admin to its deployers only and AcrPull,
+#                                                               Network Contributor and Key Vault Secrets User
+#                                                               to service principals only (an ABAC condition);
+#                                                               every stack after the first also imports the
+#                                                               first stack's images (ACR's importer role on its
+#                                                               group): the first builds, the others promote
+#
+# <repo> in a subject is owner@<owner id>/name@<repository id>: GitHub's immutable subject, which a
+# renamed, transferred or re-created repository of the same name cannot present (--name-subjects for
+# a repository whose tokens still carry names only).
 #
 # It also creates each stack's resource group (so every scope exists before the first run),
 # registers the resource providers the stacks use (subscription rights the identities do not
 # get), and sets up GitHub with its CLI: an environment per stack that only main may deploy to,
-# each holding its identity's client id, and the preview identity's client id for pull requests.
+# each holding its identity's client id (every stack after the first with required reviewers who
+# may not approve their own runs), no administrator bypass, a ruleset that protects main, and the
+# preview identity's client id for pull requests; it then reads every GitHub setting back and fails
+# naming each one that did not take (a plan without the feature, a token without the right).
 #
 # --dry-run prints every command and runs none. Needs the Azure CLI signed in as someone who may
 # create role assignments (az login) and, unless --skip-github, the GitHub CLI signed in with
@@ -27,15 +35,26 @@ set -euo pipefail
 usage() {
 	cat <<USAGE
 usage: $0 --repo OWNER/NAME --subscription ID --resource-group NAME [--location REGION]
-          [--prefix NAME] [--stacks LIST] [--owner] [--skip-github] [--dry-run]
+          [--prefix NAME] [--stacks LIST] [--deployers IDS] [--reviewers LIST] [--repo-ids OWNER_ID/REPO_ID]
+          [--name-subjects] [--owner] [--skip-github] [--dry-run]
 
   --repo            the GitHub repository the pipeline runs in
   --subscription    Azure subscription the stacks deploy to
-  --resource-group  resource group that holds the pipeline's identities (created if missing)
+  --resource-group  resource group that holds the pipeline's identities (created if missing); never a
+                    stack's own group, where a stack identity could add federated credentials to them
   --location        region of the resource groups and identities (default: westeurope)
   --prefix          prefix of identity and resource group names (default: the repository name)
   --stacks          comma-separated stacks the pipeline deploys, each with its own identity,
                     resource group and GitHub environment (default: dev,prod)
+  --deployers       comma-separated Entra object ids of the people who run pulumi up by hand (the
+                    stacks' deployers lists): with each stack's identity, the only principals a stack
+                    identity may grant AcrPush, ACR's importer role or cluster admin (default: none)
+  --reviewers       comma-separated required reviewers of every stack after the first, as user:<login>
+                    or team:<org>/<slug> (needed with more than one stack)
+  --repo-ids        the repository's owner and repository ids for its subjects (default: read with
+                    gh api repos/OWNER/NAME)
+  --name-subjects   trust name-only subjects (repo:OWNER/NAME:...), for a repository created before
+                    GitHub's immutable subjects that has not opted in to them
   --owner           grant each stack identity Owner on its resource group instead of Contributor
                     plus the constrained RBAC Administrator (simpler, but it could then grant any
                     role to anyone on that group)
@@ -44,7 +63,8 @@ usage: $0 --repo OWNER/NAME --subscription ID --resource-group NAME [--location 
 USAGE
 }
 
-repo="" subscription="" group="" location="westeurope" prefix="" stacks="dev,prod" owner=false skip_github=false dry_run=false
+repo="" subscription="" group="" location="westeurope" prefix="" stacks="dev,prod" deployers="" reviewers="" repo_ids=""
+name_subjects=false owner=false skip_github=false dry_run=false
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--repo) repo="${2:-}"; shift 2 ;;
@@ -53,6 +73,10 @@ while [ $# -gt 0 ]; do
 		--location) location="${2:-}"; shift 2 ;;
 		--prefix) prefix="${2:-}"; shift 2 ;;
 		--stacks) stacks="${2:-}"; shift 2 ;;
+		--deployers) deployers="${2:-}"; shift 2 ;;
+		--reviewers) reviewers="${2:-}"; shift 2 ;;
+		--repo-ids) repo_ids="${2:-}"; shift 2 ;;
+		--name-subjects) name_subjects=true; shift ;;
 		--owner) owner=true; shift ;;
 		--skip-github) skip_github=true; shift ;;
 		--dry-run) dry_run=true; shift ;;
@@ -88,7 +112,38 @@ for stack in "${stack_list[@]}"; do
 		echo "--stacks: each stack must be 1-31 lower-case letters, digits or '-' (and not 'preview'), got: $stack" >&2
 		exit 2
 	fi
+	if [ "$group" = "rg-$prefix-$stack" ]; then
+		echo "--resource-group $group is stack $stack's own group: its identity may write there, so it could add federated credentials to the pipeline's identities; name another group" >&2
+		exit 2
+	fi
 done
+GUID='[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
+IFS=, read -r -a deployer_list <<<"$deployers"
+for id in ${deployer_list[@]+"${deployer_list[@]}"}; do
+	if ! [[ "$id" =~ ^$GUID$ ]]; then
+		echo "--deployers: each must be an Entra object id (a GUID; az ad signed-in-user show --query id -o tsv), got: $id" >&2
+		exit 2
+	fi
+done
+IFS=, read -r -a reviewer_list <<<"$reviewers"
+for r in ${reviewer_list[@]+"${reviewer_list[@]}"}; do
+	if ! [[ "$r" =~ ^user:[A-Za-z0-9-]+$ || "$r" =~ ^team:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
+		echo "--reviewers: each must be user:<login> or team:<org>/<slug>, got: $r" >&2
+		exit 2
+	fi
+done
+if [ ${#stack_list[@]} -gt 1 ] && [ ${#reviewer_list[@]} -eq 0 ]; then
+	echo "--reviewers is required with more than one stack: ${stack_list[*]:1} deploy only after someone other than the author approves (user:<login> or team:<org>/<slug>)" >&2
+	exit 2
+fi
+if [ -n "$repo_ids" ] && ! [[ "$repo_ids" =~ ^[0-9]+/[0-9]+$ ]]; then
+	echo "--repo-ids must be OWNER_ID/REPO_ID, two numbers (gh api repos/$repo shows them as .owner.id and .id), got: $repo_ids" >&2
+	exit 2
+fi
+if ! $name_subjects && [ -z "$repo_ids" ] && $skip_github && ! $dry_run; then
+	echo "--skip-github needs --repo-ids (or --name-subjects): the subjects carry the repository's ids, which are read with gh" >&2
+	exit 2
+fi
 
 # Built-in role ids, the same in every tenant.
 READER=acdd72a7-3385-48ef-bd42-f606fba81ae7
@@ -128,10 +183,33 @@ github() {
 		"$@"
 	fi
 }
+# Runs a GitHub read (gh api ... --jq ...) and puts what it printed in $answer; without GitHub
+# (--dry-run, --skip-github) prints the command and puts $1 there instead.
+ask() {
+	local placeholder="$1"
+	shift
+	if $dry_run || $skip_github; then
+		printf '%q ' "$@"
+		printf '\n'
+		answer="$placeholder"
+	else
+		answer="$("$@")"
+	fi
+}
+# Sends a JSON body (printed too, for --dry-run and --skip-github): github_json METHOD PATH JSON.
+github_json() {
+	local file
+	file="$body_dir/$(printf '%s' "$2" | tr -c 'A-Za-z0-9' _).json"
+	printf '%s\n' "$3" >"$file"
+	if $dry_run || $skip_github; then printf '# %s body: %s\n' "$2" "$3"; fi
+	github gh api --method "$1" "$2" --input "$file" --silent
+}
 if ! $dry_run && ! $skip_github && ! command -v gh >/dev/null; then
 	echo "the GitHub CLI (gh) is not installed: install it and run gh auth login, or pass --skip-github" >&2
 	exit 2
 fi
+body_dir="$(mktemp -d)"
+trap 'rm -rf "$body_dir"' EXIT
 
 stack_group() { printf 'rg-%s-%s' "$prefix" "$1"; }
 group_scope() { printf '/subscriptions/%s/resourceGroups/%s' "$subscription" "$1"; }
@@ -170,50 +248,96 @@ done
 run az group create --name "$group" --location "$location" --output none
 if $dry_run; then tenant_id="<tenant id>"; else tenant_id="$(az account show --query tenantId -o tsv)"; fi
 
-identity "$prefix-preview" "repo:$repo:pull_request"
+# The repository as GitHub's subjects name it: with its owner's and its own immutable ids, unless
+# --name-subjects. GitHub documents the format (owner@<owner id>/name@<repository id>) under
+# "Immutable subject claims"; a subject with names alone matches whoever holds the names next.
+if $name_subjects; then
+	subject_repo="$repo"
+else
+	if [ -z "$repo_ids" ]; then
+		ask "<owner id>/<repository id>" gh api "repos/$repo" --jq '"\(.owner.id)/\(.id)"'
+		repo_ids="$answer"
+	fi
+	subject_repo="${repo%%/*}@${repo_ids%%/*}/${repo#*/}@${repo_ids#*/}"
+fi
+
+identity "$prefix-preview" "repo:$subject_repo:pull_request"
 preview_principal="$principal_id" preview_client="$client_id"
 
-# The stack identity may assign exactly the roles the stack assigns; that it can do so only in its
-# own resource group follows from where the RBAC Administrator role itself is assigned.
-allowed="$ACR_PULL, $ACR_PUSH, $ACR_IMPORTER, $AKS_RBAC_CLUSTER_ADMIN, $NETWORK_CONTRIBUTOR, $KEY_VAULT_SECRETS_USER"
-condition="((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$allowed})) AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$allowed}))"
+# What a stack identity may assign, and to whom (an ABAC condition on its RBAC Administrator role;
+# Microsoft's "Constrain roles and specific groups/principal types" examples): the roles that open
+# the registry and the cluster to people only to the stack's deployers, the roles the stack gives
+# its own workloads only to service principals (managed identities), nothing else to anyone.
+# Removing is limited by role alone: the stack must be able to revoke someone taken off its list.
+deployer_roles="$ACR_PUSH, $ACR_IMPORTER, $AKS_RBAC_CLUSTER_ADMIN"
+workload_roles="$ACR_PULL, $NETWORK_CONTRIBUTOR, $KEY_VAULT_SECRETS_USER"
+assignment="Microsoft.Authorization/roleAssignments"
+condition_for() {
+	local ids="$1"
+	printf '%s' "((!(ActionMatches{'$assignment/write'})) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$ids}) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$workload_roles} AND @Request[$assignment:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'})) AND ((!(ActionMatches{'$assignment/delete'})) OR (@Resource[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles, $workload_roles}))"
+}
 
 # Parallel to stack_list (bash 3.2 has no associative arrays).
 stack_principal=() stack_client=()
 for stack in "${stack_list[@]}"; do
 	scope="$(group_scope "$(stack_group "$stack")")"
 	run az group create --name "$(stack_group "$stack")" --location "$location" --output none
-	identity "$prefix-$stack" "repo:$repo:environment:$stack"
+	identity "$prefix-$stack" "repo:$subject_repo:environment:$stack"
 	stack_principal+=("$principal_id") stack_client+=("$client_id")
 	if $owner; then
 		assign "$principal_id" "$OWNER" "$scope"
 	else
+		ids="$principal_id"
+		for id in ${deployer_list[@]+"${deployer_list[@]}"}; do ids="$ids, $id"; done
 		assign "$principal_id" "$CONTRIBUTOR" "$scope"
-		assign "$principal_id" "$RBAC_ADMIN" "$scope" "$condition"
+		assign "$principal_id" "$RBAC_ADMIN" "$scope" "$(condition_for "$ids")"
 	fi
-	# What pulumi preview reads: the resources, the cluster's user kubeconfig, the Kubernetes objects.
-	for role in "$READER" "$AKS_CLUSTER_USER" "$AKS_RBAC_READER"; do
-		assign "$preview_principal" "$role" "$scope"
-	done
 done
 
+# What pulumi preview of the first stack reads (pull requests preview that one alone): the resources,
+# the cluster's user kubeconfig, the Kubernetes objects.
+source_scope="$(group_scope "$(stack_group "${stack_list[0]}")")"
+for role in "$READER" "$AKS_CLUSTER_USER" "$AKS_RBAC_READER"; do
+	assign "$preview_principal" "$role" "$source_scope"
+done
 # The first stack builds the images; each later one imports the digests it deployed (imageSource
 # promote), which needs ACR's importer role on the first stack's registry, granted on its group.
-source_scope="$(group_scope "$(stack_group "${stack_list[0]}")")"
 for i in "${!stack_list[@]}"; do
 	if [ "$i" -gt 0 ]; then assign "${stack_principal[$i]}" "$ACR_IMPORTER" "$source_scope"; fi
 done
 
-# GitHub: an environment per stack that only main may deploy to, holding its identity's client id.
-# A job can obtain a token for repo:<repo>:environment:<stack> only by running in that environment,
-# so a branch cannot deploy; required reviewers on prod are set in the repository's settings.
+# GitHub. Required reviewers: each login or team resolved to its id, as the environments API takes them.
+reviewer_json=""
+for r in ${reviewer_list[@]+"${reviewer_list[@]}"}; do
+	case "$r" in
+		user:*) ask "<id of $r>" gh api "users/${r#user:}" --jq .id; type=User ;;
+		team:*)
+			team="${r#team:}"
+			ask "<id of $r>" gh api "orgs/${team%%/*}/teams/${team#*/}" --jq .id
+			type=Team
+			;;
+	esac
+	if [[ "$answer" =~ ^[0-9]+$ ]]; then id_json="$answer"; else id_json="\"$answer\""; fi
+	reviewer_json="${reviewer_json:+$reviewer_json,}{\"type\":\"$type\",\"id\":$id_json}"
+done
+
+# An environment per stack that only main may deploy to, holding its identity's client id; no
+# administrator bypasses it, and every stack after the first waits for a reviewer who is not the
+# run's author. A job can obtain a token for its environment's subject only by running there, so a
+# branch cannot deploy.
 for i in "${!stack_list[@]}"; do
 	stack="${stack_list[$i]}"
-	github gh api --method PUT "repos/$repo/environments/$stack" \
-		-F 'deployment_branch_policy[protected_branches]=false' -F 'deployment_branch_policy[custom_branch_policies]=true'
-	# Answers 422 when main is already allowed, as on a second run.
-	github gh api --method POST "repos/$repo/environments/$stack/deployment-branch-policies" -f name=main -f type=branch ||
-		echo "(environment $stack: the branch policy for main exists already)"
+	if [ "$i" -gt 0 ]; then
+		reviewed=",\"prevent_self_review\":true,\"reviewers\":[$reviewer_json]"
+	else
+		reviewed=""
+	fi
+	github_json PUT "repos/$repo/environments/$stack" \
+		"{\"can_admins_bypass\":false,\"deployment_branch_policy\":{\"protected_branches\":false,\"custom_branch_policies\":true}$reviewed}"
+	ask "" gh api "repos/$repo/environments/$stack/deployment-branch-policies" --jq '.branch_policies[] | select(.type == "branch" and .name == "main") | .id'
+	if [ -z "$answer" ]; then
+		github gh api --method POST "repos/$repo/environments/$stack/deployment-branch-policies" -f name=main -f type=branch --silent
+	fi
 	github gh variable set AZURE_CLIENT_ID --repo "$repo" --env "$stack" --body "${stack_client[$i]}"
 	# The group the identity may write: where the end-to-end run (e2e.yml, in dev) deploys its stack.
 	github gh variable set AZURE_RESOURCE_GROUP --repo "$repo" --env "$stack" --body "$(stack_group "$stack")"
@@ -222,11 +346,57 @@ github gh variable set AZURE_PREVIEW_CLIENT_ID --repo "$repo" --body "$preview_c
 github gh variable set AZURE_TENANT_ID --repo "$repo" --body "$tenant_id"
 github gh variable set AZURE_SUBSCRIPTION_ID --repo "$repo" --body "$subscription"
 
+# main changes only through a reviewed pull request, for everyone: no bypass actors.
+RULESET="main: reviewed changes only"
+ruleset_json="{\"name\":\"$RULESET\",\"target\":\"branch\",\"enforcement\":\"active\",\"bypass_actors\":[],\"conditions\":{\"ref_name\":{\"include\":[\"refs/heads/main\"],\"exclude\":[]}},\"rules\":[{\"type\":\"deletion\"},{\"type\":\"non_fast_forward\"},{\"type\":\"pull_request\",\"parameters\":{\"required_approving_review_count\":1,\"dismiss_stale_reviews_on_push\":true,\"require_code_owner_review\":false,\"require_last_push_approval\":true,\"required_review_thread_resolution\":false}}]}"
+ask "" gh api "repos/$repo/rulesets" --jq ".[] | select(.name == \"$RULESET\") | .id"
+if [ -n "$answer" ]; then
+	ruleset_id="$answer"
+	github_json PUT "repos/$repo/rulesets/$ruleset_id" "$ruleset_json"
+else
+	github_json POST "repos/$repo/rulesets" "$ruleset_json"
+	ask "<ruleset id>" gh api "repos/$repo/rulesets" --jq ".[] | select(.name == \"$RULESET\") | .id"
+	ruleset_id="$answer"
+fi
+
+# Read every setting back: a plan without a feature (required reviewers and rulesets on private
+# repositories need a paid plan) or a token without the right can leave one unset without an error.
+missing=()
+for i in "${!stack_list[@]}"; do
+	stack="${stack_list[$i]}"
+	if [ "$i" -gt 0 ]; then reviewed=true; else reviewed=false; fi
+	ask "" gh api "repos/$repo/environments/$stack" --jq "$reviewed as \$reviewed | [
+		(if .can_admins_bypass != false then \"administrators can bypass its rules\" else empty end),
+		(if .deployment_branch_policy.protected_branches != false or .deployment_branch_policy.custom_branch_policies != true then \"it does not admit selected branches only\" else empty end),
+		(if \$reviewed then ([.protection_rules[]? | select(.type == \"required_reviewers\")] as \$rules |
+			if (\$rules | length) == 0 or ((\$rules[0].reviewers // []) | length) == 0 then \"it has no required reviewers\"
+			elif \$rules[0].prevent_self_review != true then \"its reviewers may approve their own runs\"
+			else empty end) else empty end)
+	] | .[]"
+	while IFS= read -r problem; do [ -n "$problem" ] && missing+=("environment $stack: $problem"); done <<<"$answer"
+	ask "branch:main" gh api "repos/$repo/environments/$stack/deployment-branch-policies" --jq '[.branch_policies[] | "\(.type):\(.name)"] | sort | join(",")'
+	if [ "$answer" != "branch:main" ]; then missing+=("environment $stack: branches other than main may deploy (${answer:-none admitted})"); fi
+done
+# shellcheck disable=SC2016 # $types is jq's, not the shell's
+ask "" gh api "repos/$repo/rulesets/$ruleset_id" --jq '[
+	(if .enforcement != "active" then "it is not enforced" else empty end),
+	(if (.bypass_actors // []) | length > 0 then "someone may bypass it" else empty end),
+	(if (.conditions.ref_name.include // []) | index("refs/heads/main") == null then "it does not cover main" else empty end),
+	(([.rules[].type]) as $types | ("deletion", "non_fast_forward", "pull_request") | select(($types | index(.)) == null) | "it lacks the \(.) rule")
+] | .[]'
+while IFS= read -r problem; do [ -n "$problem" ] && missing+=("ruleset \"$RULESET\": $problem"); done <<<"$answer"
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "GitHub did not keep these settings (read back after setting them):" >&2
+	for m in "${missing[@]}"; do echo "  - $m" >&2; done
+	echo "Required reviewers, administrator bypass and rulesets need a public repository or a paid plan (README: Trust); fix them, then run again." >&2
+	exit 1
+fi
+
 cat <<NEXT
 
 Next:
 1. Each stack deploys into the resource group made for it, and lists its identity as a deployer
-   beside each person who runs pulumi up by hand (their object id: az ad signed-in-user show --query id -o tsv):
+   beside each person who runs pulumi up by hand (the object ids given with --deployers):
 NEXT
 for i in "${!stack_list[@]}"; do
 	stack="${stack_list[$i]}"
@@ -236,27 +406,29 @@ for i in "${!stack_list[@]}"; do
      $project:deployers:
        - objectId: ${stack_principal[$i]}
          type: ServicePrincipal
-       - objectId: <your object id>
-         type: User
 STACK
+	for id in ${deployer_list[@]+"${deployer_list[@]}"}; do
+		printf '       - objectId: %s\n         type: User\n' "$id"
+	done
 done
 cat <<NEXT
    Without a deployers list a stack grants only whoever ran it first, and the pipeline's first run
-   stops and says so instead of revoking that person.
+   stops and says so instead of revoking that person. Someone not given with --deployers cannot be
+   granted by the pipeline: run this again with them added.
 2. Pulumi Cloud, with no stored token: register the OIDC issuer https://token.actions.githubusercontent.com
    in your organization (Settings > Access Management > OIDC Issuers) and add one policy per subject:
-     repo:$repo:pull_request -> a token that can read the stacks
+     repo:$subject_repo:pull_request -> a team token of a team that may only read stack ${stack_list[0]}
 NEXT
 for i in "${!stack_list[@]}"; do
 	stack="${stack_list[$i]}"
 	if [ "$i" -gt 0 ]; then
-		echo "     repo:$repo:environment:$stack -> a token that can update stack $stack and read stack ${stack_list[0]} (it promotes its images)"
+		echo "     repo:$subject_repo:environment:$stack -> a token that can update stack $stack and read stack ${stack_list[0]} (it promotes its images)"
 	else
-		echo "     repo:$repo:environment:$stack -> a token that can update stack $stack"
+		echo "     repo:$subject_repo:environment:$stack -> a token that can update stack $stack"
 	fi
 done
 cat <<NEXT
    then: gh variable set PULUMI_ORGANIZATION --repo $repo --body <your organization>
-   (README: Delivery, for the token type your Pulumi edition offers, and for a self-managed backend instead).
-3. Add required reviewers to the prod environment: Settings > Environments > prod.
+   and:  gh variable set PULUMI_PREVIEW_TOKEN_SCOPE --repo $repo --body team:<that team>
+   (or PULUMI_PREVIEW=off where your edition has no teams; README: Trust, for what each edition gives).
 NEXT

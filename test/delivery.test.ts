@@ -10,11 +10,13 @@ import { PROJECT, ROOT, runStack } from "../simulator";
 import { httpsOverrides } from "./httpsFixtures";
 import {
 	assignableRoles,
+	conditionRules,
 	dryRunCommands,
 	identityMatrix,
 	type JobTrust,
 	jobTrust,
 	type Matrix,
+	mayAssign,
 	ROLE,
 	STACK_ASSIGNED_ROLES,
 	trustViolations,
@@ -262,6 +264,20 @@ describe("delivery: GitHub Actions workflows", () => {
 	});
 });
 
+/** A person on every stack's deployers list. */
+const PERSON = "0e0e0e0e-1111-4222-8333-444444444444";
+const BOOTSTRAP_ARGS = [
+	"--repo",
+	"acme/shop",
+	"--subscription",
+	"sub-1",
+	"--resource-group",
+	"rg-ci",
+	"--reviewers",
+	"user:alice",
+	"--deployers",
+	PERSON,
+];
 /** Runs the bootstrap script with the given arguments (no Azure CLI on PATH: only --dry-run can succeed). */
 const bootstrap = (...args: string[]) =>
 	spawnSync("bash", [path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"), ...args], {
@@ -288,11 +304,18 @@ describe("delivery: shell scripts", () => {
 	});
 
 	describe("the bootstrap script: one identity per trust level (read from its --dry-run)", () => {
-		const expected = { repo: "acme/shop", subscription: "sub-1", prefix: "shop", stacks: STACKS };
+		const expected = {
+			subjectRepo: "acme@<owner id>/shop@<repository id>",
+			subscription: "sub-1",
+			prefix: "shop",
+			stacks: STACKS,
+			deployers: [PERSON],
+			identitiesGroup: "rg-ci",
+		};
 		let out: string;
 		let matrix: Matrix;
 		before(() => {
-			const run = bootstrap("--repo", "acme/shop", "--subscription", "sub-1", "--resource-group", "rg-ci", "--dry-run");
+			const run = bootstrap(...BOOTSTRAP_ARGS, "--dry-run");
 			assert.equal(run.status, 0, run.stderr);
 			out = run.stdout;
 			matrix = identityMatrix(dryRunCommands(out));
@@ -303,9 +326,17 @@ describe("delivery: shell scripts", () => {
 		it("holds the trust model: preview reads, each stack identity writes its own group and assigns only the stack's roles", () => {
 			assert.deepEqual([...matrix.keys()].sort(), ["shop-dev", "shop-preview", "shop-prod"]);
 			assert.deepEqual(trustViolations(matrix, expected), []);
-			assert.deepEqual(matrix.get("shop-prod")?.subjects, ["repo:acme/shop:environment:prod"]);
+			assert.deepEqual(matrix.get("shop-prod")?.subjects, ["repo:acme@<owner id>/shop@<repository id>:environment:prod"]);
 			const rbac = matrix.get("shop-dev")?.grants.find((g) => g.role === ROLE.RbacAdmin);
 			assert.deepEqual(assignableRoles(rbac?.condition), [...STACK_ASSIGNED_ROLES].sort());
+			const rules = conditionRules(rbac?.condition);
+			const to = (role: string, principalId: string, principalType = "ServicePrincipal") =>
+				mayAssign(rules, { role, principalId, principalType });
+			assert.ok(to(ROLE.AksRbacClusterAdmin, PERSON, "User") && to(ROLE.AcrPush, "<principal id of shop-dev>"), "its deployers");
+			assert.ok(!to(ROLE.AksRbacClusterAdmin, "99999999-0000-4000-8000-000000000000", "User"), "cluster admin to a stranger");
+			assert.ok(!to(ROLE.AcrPush, "<principal id of shop-prod>"), "push to another stack's identity");
+			assert.ok(to(ROLE.AcrPull, "any-kubelet-identity") && !to(ROLE.AcrPull, PERSON, "User"), "pull to managed identities only");
+			assert.ok(!to(ROLE.Owner, PERSON, "User") && !to(ROLE.RbacAdmin, "<principal id of shop-dev>"), "nothing else");
 			assert.equal(rbac?.scope, "/subscriptions/sub-1/resourceGroups/rg-shop-dev");
 		});
 
@@ -321,8 +352,9 @@ describe("delivery: shell scripts", () => {
 			assert.deepEqual([...assigned].sort(), [...STACK_ASSIGNED_ROLES].sort());
 		});
 
-		it("would catch a preview identity that can write, or a stack identity that can assign outside its scope (the check can fail)", () => {
+		it("would catch a preview identity that can write, or a stack identity that can assign outside its scope or to anyone (the check can fail)", () => {
 			const dev = "/subscriptions/sub-1/resourceGroups/rg-shop-dev";
+			const prod = "/subscriptions/sub-1/resourceGroups/rg-shop-prod";
 			const rbac = matrix.get("shop-dev")?.grants.find((g) => g.role === ROLE.RbacAdmin);
 			const cases: [Matrix, RegExp][] = [
 				[
@@ -373,21 +405,42 @@ describe("delivery: shell scripts", () => {
 					),
 					/dev identity trusts .*pull_request/,
 				],
+				[
+					withGrant(matrix, "shop-dev", {
+						role: ROLE.RbacAdmin,
+						scope: dev,
+						condition: rbac?.condition?.replace(PERSON, "99999999-0000-4000-8000-000000000000"),
+					}),
+					/dev identity may grant .*8311e382-.* to <principal id of shop-dev>, 99999999-.*, not only its deployers/,
+				],
+				[
+					withGrant(matrix, "shop-dev", {
+						role: ROLE.RbacAdmin,
+						scope: dev,
+						condition: rbac?.condition?.replace("{'ServicePrincipal'}", "{'ServicePrincipal', 'User'}"),
+					}),
+					/dev identity may grant .*7f951dda-.* to ServicePrincipal, User, not only service principals/,
+				],
+				[
+					withGrant(matrix, "shop-dev", { role: ROLE.Contributor, scope: "/subscriptions/sub-1/resourceGroups/rg-ci" }),
+					/dev identity holds b24988ac-.* on the pipeline identities' group: it could add federated credentials to them/,
+				],
+				[withGrant(matrix, "shop-preview", { role: ROLE.Reader, scope: prod }), /preview identity has a role on .*rg-shop-prod/],
 			];
 			for (const [broken, problem] of cases) assert.match(trustViolations(broken, expected).join("\n"), problem);
 		});
 
 		it("registers the resource providers, creates each stack's group, and sets up GitHub: environments only main may deploy to, each with its client id", () => {
 			assert.match(out, /^az provider register --namespace Microsoft\.ContainerService --output none/m);
-			for (const stack of STACKS) {
+			const bodyOf = (route: string) => JSON.parse(new RegExp(`^# ${route} body: (.*)$`, "m").exec(out)?.[1] ?? "null");
+			for (const [i, stack] of STACKS.entries()) {
 				assert.match(out, new RegExp(`^az group create --name rg-shop-${stack} --location westeurope`, "m"));
-				assert.match(
-					out,
-					new RegExp(
-						`^gh api --method PUT repos/acme/shop/environments/${stack} -F deployment_branch_policy\\\\\\[protected_branches\\\\\\]=false -F deployment_branch_policy\\\\\\[custom_branch_policies\\\\\\]=true`,
-						"m",
-					),
-				);
+				assert.match(out, new RegExp(`^gh api --method PUT repos/acme/shop/environments/${stack} --input `, "m"));
+				assert.deepEqual(bodyOf(`repos/acme/shop/environments/${stack}`), {
+					can_admins_bypass: false,
+					deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+					...(i > 0 ? { prevent_self_review: true, reviewers: [{ type: "User", id: "<id of user:alice>" }] } : {}),
+				});
 				assert.match(
 					out,
 					new RegExp(
@@ -403,23 +456,38 @@ describe("delivery: shell scripts", () => {
 					),
 				);
 			}
+			assert.deepEqual(
+				bodyOf("repos/acme/shop/rulesets").rules.map((r: { type: string }) => r.type),
+				["deletion", "non_fast_forward", "pull_request"],
+			);
 			assert.match(out, /^gh variable set AZURE_PREVIEW_CLIENT_ID --repo acme\/shop --body/m);
 			assert.ok(!/gh variable set AZURE_CLIENT_ID --repo acme\/shop --body/.test(out), "no repository-wide deployer client id");
 			assert.ok(!/secret set/.test(out), "no secret anywhere");
 			assert.match(
 				out,
 				new RegExp(
-					`${PROJECT}:resourceGroup: rg-shop-prod\\n\\s+${PROJECT}:deployers:\\n\\s+- objectId: <principal id of shop-prod>\\n\\s+type: ServicePrincipal\\n`,
+					`${PROJECT}:resourceGroup: rg-shop-prod\\n\\s+${PROJECT}:deployers:\\n\\s+- objectId: <principal id of shop-prod>\\n\\s+type: ServicePrincipal\\n\\s+- objectId: ${PERSON}\\n\\s+type: User\\n`,
 				),
-				"each stack's identity goes on that stack's deployers list, as a service principal",
+				"each stack's identity goes on that stack's deployers list, as a service principal, beside the people",
 			);
-			assert.match(out, /repo:acme\/shop:environment:prod -> a token that can update stack prod/);
+			assert.match(out, /repo:acme@<owner id>\/shop@<repository id>:environment:prod -> a token that can update stack prod/);
 		});
 
 		it("grants Owner on each stack's group only, with --owner (and prod still only imports from dev's)", () => {
 			const owner = identityMatrix(
 				dryRunCommands(
-					bootstrap("--repo", "acme/shop", "--subscription", "s", "--resource-group", "g", "--owner", "--dry-run").stdout,
+					bootstrap(
+						"--repo",
+						"acme/shop",
+						"--subscription",
+						"s",
+						"--resource-group",
+						"g",
+						"--reviewers",
+						"user:a",
+						"--owner",
+						"--dry-run",
+					).stdout,
 				),
 			);
 			assert.deepEqual(
@@ -443,6 +511,20 @@ describe("delivery: shell scripts", () => {
 	it("the bootstrap script rejects bad arguments before doing anything", () => {
 		const base = ["--subscription", "s", "--resource-group", "g", "--dry-run"];
 		for (const [args, message] of [
+			[
+				["--repo", "o/r", "--resource-group", "rg-r-prod"],
+				/--resource-group rg-r-prod is stack prod's own group: its identity may write there/,
+			],
+			[
+				["--repo", "o/r", "--reviewers", "user:a", "--deployers", "alice"],
+				/--deployers: each must be an Entra object id \(a GUID/,
+			],
+			[
+				["--repo", "o/r"],
+				/--reviewers is required with more than one stack: prod deploy only after someone other than the author approves/,
+			],
+			[["--repo", "o/r", "--reviewers", "alice"], /--reviewers: each must be user:<login> or team:<org>\/<slug>, got: alice/],
+			[["--repo", "o/r", "--reviewers", "user:a", "--repo-ids", "12"], /--repo-ids must be OWNER_ID\/REPO_ID, two numbers/],
 			[["--repo", "not a repo"], /--repo must be OWNER\/NAME, got: not a repo/],
 			[
 				["--repo", "o/r", "--stacks", "dev,Prod"],
@@ -454,7 +536,8 @@ describe("delivery: shell scripts", () => {
 				/--prefix must be 1-41 letters, digits, '_' or '-', starting with a letter or digit, got: -x/,
 			],
 		] as const) {
-			const res = bootstrap(...args, ...base);
+			const given: readonly string[] = args;
+			const res = bootstrap(...given, ...(given.includes("--resource-group") ? ["--subscription", "s", "--dry-run"] : base));
 			assert.equal(res.status, 2, args.join(" "));
 			assert.match(res.stderr, message);
 			assert.equal(res.stdout, "", "nothing ran");
@@ -462,7 +545,17 @@ describe("delivery: shell scripts", () => {
 		const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-gh-"));
 		const noGh = spawnSync(
 			"/bin/bash",
-			[path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"), "--repo", "o/r", "--subscription", "s", "--resource-group", "g"],
+			[
+				path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"),
+				"--repo",
+				"o/r",
+				"--subscription",
+				"s",
+				"--resource-group",
+				"g",
+				"--reviewers",
+				"user:a",
+			],
 			{ encoding: "utf8", env: { PATH: empty } },
 		);
 		fs.rmSync(empty, { recursive: true });

@@ -23,6 +23,10 @@ export const ROLE = {
 } as const;
 /** What the preview identity may hold: reading resources, the user kubeconfig, and Kubernetes objects. */
 export const READ_ONLY_ROLES: readonly string[] = [ROLE.Reader, ROLE.AksClusterUser, ROLE.AksRbacReader];
+/** What a stack grants its deployers (people and its pipeline identity): registry and cluster access. */
+export const DEPLOYER_ROLES: readonly string[] = [ROLE.AcrPush, ROLE.AcrImporter, ROLE.AksRbacClusterAdmin];
+/** What a stack grants its own workloads' managed identities. */
+export const WORKLOAD_ROLES: readonly string[] = [ROLE.AcrPull, ROLE.NetworkContributor, ROLE.KeyVaultSecretsUser];
 /** The roles the stack itself assigns, and so the only ones a stack identity may assign. */
 export const STACK_ASSIGNED_ROLES: readonly string[] = [
 	ROLE.AcrPull,
@@ -39,6 +43,8 @@ export interface Grant {
 	condition?: string;
 }
 export interface Identity {
+	/** Its principal id (`<principal id of NAME>` in a dry run). */
+	principalId: string;
 	subjects: string[];
 	grants: Grant[];
 }
@@ -60,11 +66,15 @@ const flag = (cmd: string[], name: string) => {
 	return i >= 0 ? cmd[i + 1] : undefined;
 };
 
-/** Each identity the commands create, with the subjects it trusts and the roles it is given. */
-export function identityMatrix(commands: string[][]): Matrix {
+/**
+ * Each identity the commands create, with the subjects it trusts and the roles it is given.
+ * `principalIdOf` names an identity's principal id: the dry run's placeholder by default, or what
+ * the Azure CLI answered when the script ran for real.
+ */
+export function identityMatrix(commands: string[][], principalIdOf = (name: string) => `<principal id of ${name}>`): Matrix {
 	const matrix: Matrix = new Map();
 	const of = (name: string) => {
-		if (!matrix.has(name)) matrix.set(name, { subjects: [], grants: [] });
+		if (!matrix.has(name)) matrix.set(name, { principalId: principalIdOf(name), subjects: [], grants: [] });
 		return matrix.get(name) as Identity;
 	};
 	for (const cmd of commands) {
@@ -74,7 +84,8 @@ export function identityMatrix(commands: string[][]): Matrix {
 			of(flag(cmd, "--identity-name") as string).subjects.push(flag(cmd, "--subject") as string);
 		}
 		if (cmd.slice(0, 4).join(" ") === "az role assignment create") {
-			const assignee = /^<principal id of (.+)>$/.exec(flag(cmd, "--assignee-object-id") ?? "")?.[1];
+			const id = flag(cmd, "--assignee-object-id") ?? "";
+			const assignee = [...matrix].find(([, i]) => i.principalId === id)?.[0];
 			if (!assignee) throw new Error(`a role assignment to an unknown principal: ${cmd.join(" ")}`);
 			of(assignee).grants.push({
 				role: flag(cmd, "--role") as string,
@@ -86,26 +97,82 @@ export function identityMatrix(commands: string[][]): Matrix {
 	return matrix;
 }
 
-/** The role ids an ABAC condition lets its holder assign and delete, or undefined when it does not constrain both. */
-export function assignableRoles(condition: string | undefined): string[] | undefined {
+/** One way an ABAC condition lets its holder write or delete a role assignment. */
+export interface AssignRule {
+	roles: string[];
+	/** Only to these principals, when set. */
+	principalIds?: string[];
+	/** Only to principals of these types, when set. */
+	principalTypes?: string[];
+}
+
+/**
+ * What an RBAC Administrator condition allows, in the grammar of Microsoft's delegation examples
+ * (delegate-role-assignments-examples.md): per action, the `OR`ed role sets, each optionally with a
+ * principal-id or principal-type constraint. Undefined when an action is not constrained at all.
+ */
+export function conditionRules(condition: string | undefined): { write: AssignRule[]; delete: AssignRule[] } | undefined {
 	if (!condition) return undefined;
-	const constrains = (action: string) => condition.includes(`ActionMatches{'Microsoft.Authorization/roleAssignments/${action}'}`);
-	if (!constrains("write") || !constrains("delete")) return undefined;
-	const sets = [...condition.matchAll(/GuidEquals \{([^}]*)\}/g)].map((m) =>
-		m[1]
-			.split(",")
-			.map((g) => g.trim())
-			.sort(),
+	const half = (action: "write" | "delete") => {
+		const marker = `(!(ActionMatches{'Microsoft.Authorization/roleAssignments/${action}'}))`;
+		const at = condition.indexOf(marker);
+		if (at < 0) return undefined;
+		const other = condition.indexOf("(!(ActionMatches{", at + marker.length);
+		const text = condition.slice(at + marker.length, other < 0 ? undefined : other);
+		const list = (v: string) =>
+			v
+				.split(",")
+				.map((x) => x.trim().replace(/^'|'$/g, ""))
+				.filter(Boolean);
+		const rules: AssignRule[] = [];
+		const clause =
+			/\(@(?:Request|Resource)\[Microsoft\.Authorization\/roleAssignments:RoleDefinitionId\] ForAnyOfAnyValues:GuidEquals \{([^}]*)\}(?: AND @(?:Request|Resource)\[Microsoft\.Authorization\/roleAssignments:(PrincipalId|PrincipalType)\] ForAnyOfAnyValues:(?:GuidEquals|StringEqualsIgnoreCase) \{([^}]*)\})?\)/g;
+		for (const m of text.matchAll(clause)) {
+			const rule: AssignRule = { roles: list(m[1]).sort() };
+			if (m[2] === "PrincipalId") rule.principalIds = list(m[3]);
+			if (m[2] === "PrincipalType") rule.principalTypes = list(m[3]);
+			rules.push(rule);
+		}
+		return rules.length > 0 ? rules : undefined;
+	};
+	const write = half("write");
+	const del = half("delete");
+	return write && del ? { write, delete: del } : undefined;
+}
+
+/** Whether a condition's rules let its holder assign `role` to a principal. */
+export function mayAssign(
+	rules: { write: AssignRule[] } | undefined,
+	to: { role: string; principalId: string; principalType: string },
+): boolean {
+	if (!rules) return true;
+	return rules.write.some(
+		(r) =>
+			r.roles.includes(to.role) &&
+			(r.principalIds === undefined || r.principalIds.includes(to.principalId)) &&
+			(r.principalTypes === undefined || r.principalTypes.some((t) => t.toLowerCase() === to.principalType.toLowerCase())),
 	);
-	if (sets.length !== 2 || JSON.stringify(sets[0]) !== JSON.stringify(sets[1])) return undefined;
-	return sets[0];
+}
+
+/** The role ids a condition lets its holder assign and delete at all, or undefined when unconstrained. */
+export function assignableRoles(condition: string | undefined): string[] | undefined {
+	const rules = conditionRules(condition);
+	if (!rules) return undefined;
+	const roles = (rs: AssignRule[]) => [...new Set(rs.flatMap((r) => r.roles))].sort();
+	const [w, d] = [roles(rules.write), roles(rules.delete)];
+	return JSON.stringify(w) === JSON.stringify(d) ? w : undefined;
 }
 
 export interface Expected {
-	repo: string;
+	/** The repository as its subjects name it: `owner@<owner id>/name@<repository id>`, or `owner/name`. */
+	subjectRepo: string;
 	subscription: string;
 	prefix: string;
 	stacks: string[];
+	/** Object ids of the people on every stack's deployers list. */
+	deployers: string[];
+	/** The group that holds the pipeline's identities. */
+	identitiesGroup: string;
 }
 
 /** Everything in the matrix that breaks the trust model; empty when it holds. */
@@ -118,18 +185,19 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 	const preview = matrix.get(`${e.prefix}-preview`);
 	if (!preview) problems.push("no preview identity");
 	else {
-		if (JSON.stringify(preview.subjects) !== JSON.stringify([`repo:${e.repo}:pull_request`])) {
+		if (JSON.stringify(preview.subjects) !== JSON.stringify([`repo:${e.subjectRepo}:pull_request`])) {
 			problems.push(`the preview identity trusts ${JSON.stringify(preview.subjects)}, not only pull requests`);
 		}
+		// Pull requests preview the first stack alone: nothing to read elsewhere.
+		const previewed = e.stacks[0];
 		for (const g of preview.grants) {
 			if (!READ_ONLY_ROLES.includes(g.role))
 				problems.push(`the preview identity holds ${g.role}, not a read-only role, on ${g.scope}`);
-			if (!e.stacks.some((s) => groupScope(s) === g.scope)) problems.push(`the preview identity has a role on ${g.scope}`);
+			if (g.scope !== groupScope(previewed)) problems.push(`the preview identity has a role on ${g.scope}`);
 		}
-		for (const stack of e.stacks)
-			for (const role of READ_ONLY_ROLES)
-				if (!preview.grants.some((g) => g.role === role && g.scope === groupScope(stack)))
-					problems.push(`the preview identity lacks ${role} on ${stack}'s group: pulumi preview of ${stack} would fail`);
+		for (const role of READ_ONLY_ROLES)
+			if (!preview.grants.some((g) => g.role === role && g.scope === groupScope(previewed)))
+				problems.push(`the preview identity lacks ${role} on ${previewed}'s group: pulumi preview of ${previewed} would fail`);
 	}
 
 	for (const stack of e.stacks) {
@@ -138,7 +206,7 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 			problems.push(`no identity for stack ${stack}`);
 			continue;
 		}
-		if (JSON.stringify(id.subjects) !== JSON.stringify([`repo:${e.repo}:environment:${stack}`])) {
+		if (JSON.stringify(id.subjects) !== JSON.stringify([`repo:${e.subjectRepo}:environment:${stack}`])) {
 			problems.push(`the ${stack} identity trusts ${JSON.stringify(id.subjects)}, not only its environment`);
 		}
 		// Every stack after the first promotes the first one's images: ACR's importer role there, nothing more.
@@ -149,11 +217,16 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 			if (readsSource(g)) continue;
 			if (g.scope !== groupScope(stack))
 				problems.push(`the ${stack} identity holds ${g.role} on ${g.scope}, outside its resource group`);
+			if (g.scope.startsWith(`/subscriptions/${e.subscription}/resourceGroups/${e.identitiesGroup}`))
+				problems.push(
+					`the ${stack} identity holds ${g.role} on the pipeline identities' group: it could add federated credentials to them`,
+				);
 			if (g.role === ROLE.RbacAdmin) {
 				const roles = assignableRoles(g.condition);
 				if (JSON.stringify(roles) !== JSON.stringify([...STACK_ASSIGNED_ROLES].sort())) {
-					problems.push(`the ${stack} identity may assign ${roles ? roles.join(", ") : "any role"}, not only the stack's four`);
+					problems.push(`the ${stack} identity may assign ${roles ? roles.join(", ") : "any role"}, not only the stack's own`);
 				}
+				problems.push(...conditionViolations(stack, id, g.condition, e.deployers));
 			} else if (g.role !== ROLE.Contributor) {
 				problems.push(`the ${stack} identity holds ${g.role}`);
 			}
@@ -242,6 +315,33 @@ export function workflowViolations(jobs: JobTrust[]): string[] {
 			if (deployer.length > 0) problems.push(`${where}: a pull request job signs in as ${deployer.join(", ")}`);
 		}
 		if (j.idToken && j.clientIds.length === 0 && !j.calls) problems.push(`${where} asks for an OIDC token it does not use`);
+	}
+	return problems;
+}
+
+/**
+ * Whom a stack identity's condition lets it grant: the deployer roles to exactly its deployers
+ * (itself and the listed people), the workload roles to service principals only, nothing else.
+ */
+function conditionViolations(stack: string, id: Identity, condition: string | undefined, people: string[]): string[] {
+	const rules = conditionRules(condition);
+	if (!rules) return [`the ${stack} identity's condition does not constrain writing and deleting role assignments`];
+	const problems: string[] = [];
+	const deployers = [id.principalId, ...people].sort();
+	for (const r of rules.write) {
+		const deployerRoles = r.roles.filter((x) => DEPLOYER_ROLES.includes(x));
+		if (deployerRoles.length > 0 && JSON.stringify([...(r.principalIds ?? ["anyone"])].sort()) !== JSON.stringify(deployers))
+			problems.push(
+				`the ${stack} identity may grant ${deployerRoles.join(", ")} to ${r.principalIds?.join(", ") ?? "anyone"}, not only its deployers`,
+			);
+		const workloadRoles = r.roles.filter((x) => WORKLOAD_ROLES.includes(x));
+		if (
+			workloadRoles.length > 0 &&
+			!(r.principalIds || JSON.stringify(r.principalTypes) === JSON.stringify(["ServicePrincipal"]))
+		)
+			problems.push(
+				`the ${stack} identity may grant ${workloadRoles.join(", ")} to ${r.principalTypes?.join(", ") ?? "anyone"}, not only service principals`,
+			);
 	}
 	return problems;
 }

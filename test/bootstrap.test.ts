@@ -1,0 +1,163 @@
+import * as assert from "node:assert/strict";
+import { ROOT } from "../simulator";
+import { cliStandIns, runBootstrap, standInId, standInPrincipalId } from "./githubStandIn";
+import { identityMatrix, trustViolations } from "./trustModel";
+
+const PERSON = "0e0e0e0e-1111-4222-8333-444444444444";
+const ARGS = [
+	"--repo",
+	"acme/shop",
+	"--subscription",
+	"sub-1",
+	"--resource-group",
+	"rg-ci",
+	"--reviewers",
+	"user:alice,team:acme/platform",
+	"--deployers",
+	PERSON,
+];
+const standIns = (over: Parameters<typeof cliStandIns>[0] extends infer T ? Partial<T> : never = {}) =>
+	cliStandIns({ repo: "acme/shop", users: { alice: 501 }, teams: { "acme/platform": 601 }, ...over });
+
+describe("the bootstrap script, run for real against GitHub and Azure CLI stand-ins", () => {
+	it("trusts the repository's immutable subjects and grants what the trust model allows, with the principal ids Azure gave", () => {
+		const cli = standIns();
+		try {
+			const run = runBootstrap(ROOT, cli.env, ...ARGS);
+			assert.equal(run.status, 0, run.stderr);
+			const az = cli.calls().filter((c) => c[0] === "az");
+			const matrix = identityMatrix(az, standInPrincipalId);
+			const expected = {
+				subjectRepo: "acme@1001/shop@2002",
+				subscription: "sub-1",
+				prefix: "shop",
+				stacks: ["dev", "prod"],
+				deployers: [PERSON],
+				identitiesGroup: "rg-ci",
+			};
+			assert.deepEqual(trustViolations(matrix, expected), []);
+			assert.deepEqual(matrix.get("shop-prod")?.subjects, ["repo:acme@1001/shop@2002:environment:prod"]);
+			assert.ok(cli.calls().some((c) => c.join(" ") === 'gh api repos/acme/shop --jq "\\(.owner.id)/\\(.id)"'));
+		} finally {
+			cli.remove();
+		}
+	});
+
+	it("protects the environments and main, reads them back, and a second run changes nothing and fails on nothing", () => {
+		const cli = standIns();
+		try {
+			for (const round of [1, 2]) {
+				const run = runBootstrap(ROOT, cli.env, ...ARGS);
+				assert.equal(run.status, 0, `run ${round}: ${run.stderr}`);
+			}
+			const gh = cli.state();
+			assert.deepEqual(
+				Object.fromEntries(
+					Object.entries(gh.environments).map(([n, e]) => [
+						n,
+						[e.can_admins_bypass, e.prevent_self_review ?? null, e.reviewers ?? null],
+					]),
+				),
+				{
+					dev: [false, null, null],
+					prod: [
+						false,
+						true,
+						[
+							{ type: "User", id: 501 },
+							{ type: "Team", id: 601 },
+						],
+					],
+				},
+			);
+			assert.deepEqual(
+				Object.values(gh.branchPolicies).map((l) => l.map((p) => p.name)),
+				[["main"], ["main"]],
+				"one policy each, though the script ran twice",
+			);
+			assert.equal(gh.rulesets.length, 1);
+			assert.deepEqual(
+				[gh.rulesets[0].enforcement, gh.rulesets[0].bypass_actors, gh.rulesets[0].conditions.ref_name.include],
+				["active", [], ["refs/heads/main"]],
+			);
+			const writes = cli.calls().filter((c) => c[0] === "gh" && c.includes("--method"));
+			assert.ok(
+				writes.some((c) => c.join(" ").startsWith(`gh api --method PUT repos/acme/shop/rulesets/${gh.rulesets[0].id}`)),
+				"the second run updates the ruleset it made",
+			);
+			assert.equal(writes.filter((c) => c.includes("repos/acme/shop/environments/prod/deployment-branch-policies")).length, 1);
+			assert.equal(
+				gh.variables["prod/AZURE_CLIENT_ID"],
+				standInId("shop-prod", "clientId"),
+				"the client id Azure gave prod's identity",
+			);
+			assert.deepEqual(Object.keys(gh.variables).sort(), [
+				"AZURE_PREVIEW_CLIENT_ID",
+				"AZURE_SUBSCRIPTION_ID",
+				"AZURE_TENANT_ID",
+				"dev/AZURE_CLIENT_ID",
+				"dev/AZURE_RESOURCE_GROUP",
+				"prod/AZURE_CLIENT_ID",
+				"prod/AZURE_RESOURCE_GROUP",
+			]);
+		} finally {
+			cli.remove();
+		}
+	});
+
+	for (const [what, over, problem] of [
+		["a plan that drops required reviewers", { plan: { reviewers: false } }, /- environment prod: it has no required reviewers/],
+		[
+			"a plan that keeps administrator bypass",
+			{ plan: { adminBypassSetting: false } },
+			/- environment dev: administrators can bypass its rules\n {2}- environment prod: administrators can bypass its rules/,
+		],
+		[
+			"a branch someone else admitted to prod",
+			{
+				environments: { prod: { id: 9, can_admins_bypass: true } },
+				branchPolicies: { prod: [{ id: 8, name: "release/*", type: "branch" }] },
+			},
+			/- environment prod: branches other than main may deploy \(branch:main,branch:release\/\*\)/,
+		],
+	] as const) {
+		it(`stops, naming the setting, on ${what}`, () => {
+			const cli = standIns(over as never);
+			try {
+				const run = runBootstrap(ROOT, cli.env, ...ARGS);
+				assert.equal(run.status, 1);
+				assert.match(run.stderr, /GitHub did not keep these settings \(read back after setting them\):/);
+				assert.match(run.stderr, problem);
+			} finally {
+				cli.remove();
+			}
+		});
+	}
+
+	it("swallows no error: GitHub refusing the ruleset stops the script with GitHub's message", () => {
+		const cli = standIns({ plan: { rulesets: false } });
+		try {
+			const run = runBootstrap(ROOT, cli.env, ...ARGS);
+			assert.notEqual(run.status, 0);
+			assert.match(run.stderr, /gh: Upgrade to GitHub Pro or make this repository public to enable this feature\. \(HTTP 403\)/);
+		} finally {
+			cli.remove();
+		}
+	});
+
+	it("trusts name-only subjects only when told to (--name-subjects)", () => {
+		const cli = standIns();
+		try {
+			const run = runBootstrap(ROOT, cli.env, ...ARGS, "--name-subjects");
+			assert.equal(run.status, 0, run.stderr);
+			const matrix = identityMatrix(
+				cli.calls().filter((c) => c[0] === "az"),
+				standInPrincipalId,
+			);
+			assert.deepEqual(matrix.get("shop-dev")?.subjects, ["repo:acme/shop:environment:dev"]);
+			assert.ok(!cli.calls().some((c) => c.join(" ").startsWith("gh api repos/acme/shop --jq")), "no ids asked for");
+		} finally {
+			cli.remove();
+		}
+	});
+});
