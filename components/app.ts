@@ -6,6 +6,11 @@ import { componentType } from "./typeToken";
 export interface AppContract {
 	/** Port the server listens on (`PORT`). */
 	port: number;
+	/**
+	 * Port /metrics is served on (`METRICS_PORT`), apart from `port` so no way in exposes it; no
+	 * NetworkPolicy admits it (add one for your scraper). Undefined: the app serves no metrics.
+	 */
+	metricsPort?: number;
 	/** Numeric non-root user and group of the image (≥ 10000). */
 	uid: number;
 	/** Seconds the app keeps serving after SIGTERM so endpoints can drop the pod (`SHUTDOWN_DELAY_SECONDS`). */
@@ -25,6 +30,7 @@ export interface AppContract {
 /** The sample app's contract (`app/`): every App takes it unless it says otherwise. */
 export const DEFAULT_APP_CONTRACT: AppContract = {
 	port: 8080,
+	metricsPort: 9464,
 	uid: 10001,
 	shutdownDelaySeconds: 5,
 	drainSeconds: 15,
@@ -115,9 +121,13 @@ export function deploymentSpec(s: AppSettings, image: pulumi.Input<string>): k8s
 						name: s.name,
 						image,
 						imagePullPolicy: "IfNotPresent",
-						ports: [{ name: "http", containerPort: c.port, protocol: "TCP" }],
+						ports: [
+							{ name: "http", containerPort: c.port, protocol: "TCP" },
+							...(c.metricsPort === undefined ? [] : [{ name: "metrics", containerPort: c.metricsPort, protocol: "TCP" }]),
+						],
 						env: [
 							{ name: "PORT", value: String(c.port) },
+							...(c.metricsPort === undefined ? [] : [{ name: "METRICS_PORT", value: String(c.metricsPort) }]),
 							{ name: "APP_NAME", value: s.name },
 							{ name: "APP_VERSION", value: s.version },
 							{ name: "SHUTDOWN_DELAY_SECONDS", value: String(c.shutdownDelaySeconds) },
@@ -146,6 +156,8 @@ export function deploymentSpec(s: AppSettings, image: pulumi.Input<string>): k8s
 }
 
 export interface AppArgs extends AppSettings {
+	/** Where the app may send traffic besides DNS (NetworkPolicy egress rules). Default: nowhere. */
+	egress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
 	/** The namespace the app runs in (an {@link AppNamespace}'s); several apps may share one. */
 	namespace: pulumi.Input<string>;
 	/** Image reference pinned by digest (`repo@sha256:…`). */
@@ -165,7 +177,7 @@ export interface AppArgs extends AppSettings {
 export const defaultMaxReplicas = (replicas: number) => Math.max(replicas * 3, 4);
 
 /**
- * An app's workload: its Deployment, a NetworkPolicy that admits only its port, and with
+ * An app's workload: its Deployment, a NetworkPolicy saying where it may send traffic, and with
  * `resilience` a PodDisruptionBudget and a HorizontalPodAutoscaler. How it is reached is a seam of
  * its own: hand the app to a {@link ServiceExposure} (or to an ingress or gateway instead).
  */
@@ -182,6 +194,11 @@ export class App extends pulumi.ComponentResource {
 	constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
 		super(componentType("app", "App"), name, {}, opts);
 		const contract: AppContract = { ...DEFAULT_APP_CONTRACT, ...args.contract };
+		if (contract.metricsPort === contract.port) {
+			throw new Error(
+				`App ${name}: contract.metricsPort ${contract.metricsPort} is its port: give the metrics another port (METRICS_PORT), which no way in exposes, or set metricsPort to undefined`,
+			);
+		}
 		const labels = appLabels(args.name);
 		const selector = selectorOf(args.name);
 		const namespace = pulumi.output(args.namespace);
@@ -200,16 +217,13 @@ export class App extends pulumi.ComponentResource {
 			{ ...inNs, dependsOn: [args.imagePullGrant, ...(args.pullRoute ?? []), ...(args.nodePools ?? [])] },
 		);
 
+		// What the app sends to beyond DNS (the namespace admits that and denies the rest). Who may
+		// reach it is each way in's to say: ServiceExposure, GatewayExposure.
 		new k8s.networking.v1.NetworkPolicy(
 			`${name}-netpol`,
 			{
 				metadata: meta(),
-				spec: {
-					podSelector: { matchLabels: selector },
-					policyTypes: ["Ingress"],
-					// Only the app's own port is reachable; everything else to these pods is denied.
-					ingress: [{ ports: [{ port: contract.port, protocol: "TCP" }] }],
-				},
+				spec: { podSelector: { matchLabels: selector }, policyTypes: ["Egress"], egress: args.egress ?? [] },
 			},
 			inNs,
 		);

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { KUBE_DNS_PEER } from "./networkPolicy";
 import { componentType } from "./typeToken";
 
 export interface AppNamespaceArgs {
@@ -13,7 +14,12 @@ export interface AppNamespaceArgs {
 	movedFrom?: pulumi.Input<string>;
 }
 
-/** A namespace for apps, with Pod Security "restricted" enforced; several apps may share it. */
+/**
+ * A namespace for apps, with Pod Security "restricted" enforced; several apps may share it. It
+ * denies all traffic by default, in and out, but DNS to CoreDNS: each app says what it sends to,
+ * each way in (ServiceExposure, GatewayExposure) where it comes from, and nothing in it reaches the
+ * node's instance metadata endpoint (169.254.169.254) or anything else unless admitted.
+ */
 export class AppNamespace extends pulumi.ComponentResource {
 	readonly name: pulumi.Output<string>;
 
@@ -35,6 +41,35 @@ export class AppNamespace extends pulumi.ComponentResource {
 			{ parent: this, aliases: args.movedFrom ? [{ parent: args.movedFrom }] : [] },
 		);
 		this.name = ns.metadata.name;
+		const inNs = { parent: this, dependsOn: [ns] };
+		new k8s.networking.v1.NetworkPolicy(
+			`${name}-deny-all`,
+			{
+				metadata: { name: "deny-all", namespace: this.name },
+				spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+			},
+			inNs,
+		);
+		new k8s.networking.v1.NetworkPolicy(
+			`${name}-dns`,
+			{
+				metadata: { name: "allow-dns", namespace: this.name },
+				spec: {
+					podSelector: {},
+					policyTypes: ["Egress"],
+					egress: [
+						{
+							to: [KUBE_DNS_PEER],
+							ports: [
+								{ port: 53, protocol: "UDP" },
+								{ port: 53, protocol: "TCP" },
+							],
+						},
+					],
+				},
+			},
+			inNs,
+		);
 		this.registerOutputs({ name: this.name });
 	}
 }

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type App, appLabels } from "./app";
+import { allowAppIngress, NAMESPACE_NAME_LABEL } from "./networkPolicy";
 import type { ServiceExposure } from "./serviceExposure";
 import { componentType } from "./typeToken";
 
@@ -88,6 +89,17 @@ export class GatewayExposure extends pulumi.ComponentResource {
 			{ parent: this },
 		);
 		const namespace = gatewayNs.metadata.name;
+		// The Gateway's proxies run in its namespace: from there, and only to the app's port (the
+		// metrics port is not among the Service's, and no policy admits it).
+		allowAppIngress(
+			`${name}-gateway-ingress`,
+			{
+				app: args.app,
+				policyName: `${args.app.name}-from-gateway`,
+				source: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: gatewayNamespaceFor(args.appNamespace) } } }],
+			},
+			{ parent: this },
+		);
 		const serviceAccount = new k8s.core.v1.ServiceAccount(
 			`${name}-gateway-tls`,
 			{

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type App, appLabels } from "./app";
+import { allowAppIngress, NAMESPACE_NAME_LABEL } from "./networkPolicy";
 import { componentType } from "./typeToken";
 
 export type ServiceType = "LoadBalancer" | "ClusterIP";
@@ -45,6 +46,20 @@ export class ServiceExposure extends pulumi.ComponentResource {
 			{ parent: this, aliases: args.movedFrom ? [{ parent: args.movedFrom }] : [] },
 		);
 		this.service = service;
+		// The app's namespace denies ingress by default: a public load balancer brings clients from
+		// anywhere (to the app's port only); a ClusterIP Service, callers in the app's namespace.
+		allowAppIngress(
+			`${name}-ingress`,
+			{
+				app: args.app,
+				policyName: type === "LoadBalancer" ? `${args.app.name}-from-load-balancer` : `${args.app.name}-from-namespace`,
+				source:
+					type === "LoadBalancer"
+						? "anywhere"
+						: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: args.app.namespace } } }],
+			},
+			{ parent: this },
+		);
 		this.url =
 			type === "LoadBalancer"
 				? service.status.apply((st) => {

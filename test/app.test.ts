@@ -18,8 +18,10 @@ describe("App (a contract of its own, a namespace it shares, no Service of its o
 			version: "2.0.0",
 			replicas: 2,
 			resilience: true,
+			egress: [{ to: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ port: 5432, protocol: "TCP" }] }],
 			contract: {
 				port: 9090,
+				metricsPort: 9100,
 				uid: 20001,
 				drainSeconds: 40,
 				readinessPath: "/ready",
@@ -30,7 +32,11 @@ describe("App (a contract of its own, a namespace it shares, no Service of its o
 		await allRegistered();
 		const pod = mocks.one(T.deployment).plain.spec.template.spec;
 		const container = pod.containers[0];
-		assert.deepEqual(container.ports, [{ name: "http", containerPort: 9090, protocol: "TCP" }]);
+		assert.deepEqual(container.ports, [
+			{ name: "http", containerPort: 9090, protocol: "TCP" },
+			{ name: "metrics", containerPort: 9100, protocol: "TCP" },
+		]);
+		assert.equal(container.env.find((e: { name: string }) => e.name === "METRICS_PORT").value, "9100");
 		assert.equal(container.readinessProbe.httpGet.path, "/ready");
 		assert.equal(container.livenessProbe.httpGet.path, DEFAULT_APP_CONTRACT.livenessPath, "the default where not overridden");
 		assert.equal(pod.securityContext.runAsUser, 20001);
@@ -40,7 +46,12 @@ describe("App (a contract of its own, a namespace it shares, no Service of its o
 		assert.deepEqual(pod.nodeSelector, { workload: "batch" });
 		assert.equal(pod.tolerations[0].value, "spot");
 		assert.equal(mocks.one(T.deployment).plain.metadata.namespace, "shop");
-		assert.deepEqual(mocks.one(T.netpol).plain.spec.ingress, [{ ports: [{ port: 9090, protocol: "TCP" }] }]);
+		// Who reaches it is the exposure's to say; what it sends to beyond DNS is the app's.
+		assert.deepEqual(mocks.one(T.netpol).plain.spec, {
+			podSelector: { matchLabels: { "app.kubernetes.io/name": "api" } },
+			policyTypes: ["Egress"],
+			egress: [{ to: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ port: 5432, protocol: "TCP" }] }],
+		});
 		assert.equal(mocks.one(T.hpa).plain.spec.maxReplicas, defaultMaxReplicas(2));
 		assert.equal(mocks.all(T.service).length, 0, "exposure is a seam of its own");
 		assert.equal(mocks.all(T.namespace).length, 0, "the namespace is handed in");
@@ -53,6 +64,23 @@ describe("App (a contract of its own, a namespace it shares, no Service of its o
 				terminationGraceSeconds({ ...DEFAULT_APP_CONTRACT, drainSeconds }) >
 					DEFAULT_APP_CONTRACT.shutdownDelaySeconds + drainSeconds,
 			);
+	});
+
+	it("refuses a metrics port that is the app's port (the Gateway would expose the metrics), and takes none", async () => {
+		up();
+		assert.throws(
+			() => appNamed("same", { contract: { port: 8080, metricsPort: 8080 } }),
+			/App same: contract\.metricsPort 8080 is its port: give the metrics another port \(METRICS_PORT\)/,
+		);
+		const mocks = up();
+		appNamed("plain", { contract: { metricsPort: undefined } });
+		await allRegistered();
+		const container = mocks.one(T.deployment).plain.spec.template.spec.containers[0];
+		assert.deepEqual(
+			container.ports.map((p: { name: string }) => p.name),
+			["http"],
+		);
+		assert.ok(!container.env.some((e: { name: string }) => e.name === "METRICS_PORT"));
 	});
 
 	it("refuses an image that is not pinned by digest", async () => {

@@ -42,7 +42,7 @@ describe("offline plan", () => {
 	});
 
 	it("lists every resource with type, parent, provider, dependencies and inputs", () => {
-		assert.equal(dev.resources.length, 31, "the app, its namespace and its exposure are three components");
+		assert.equal(dev.resources.length, 34, "the app, its namespace and its exposure are three components");
 		const deployment = find(dev, "app-deployment");
 		assert.equal(deployment.parent, `${PROJECT}:app:App::app`);
 		assert.equal(deployment.provider, "pulumi:providers:kubernetes::cluster-access-k8s");
@@ -106,12 +106,15 @@ describe("offline plan", () => {
 
 	it("renders the Kubernetes objects as manifests that pass the OpenAPI schemas", async () => {
 		assert.deepEqual(dev.manifests.map((m) => m.file).sort(), [
+			"app-deny-all.yaml",
 			"app-deployment.yaml",
+			"app-dns.yaml",
+			"app-ingress.yaml",
 			"app-netpol.yaml",
 			"app-ns.yaml",
 			"app-svc.yaml",
 		]);
-		assert.equal(prod.manifests.length, 6);
+		assert.equal(prod.manifests.length, 9);
 		assert.deepEqual(await checkManifests([...dev.manifests, ...prod.manifests]), []);
 	});
 

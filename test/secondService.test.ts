@@ -111,7 +111,13 @@ describe("a second service: a new directory and one line in index.ts", function 
 				["worker", "ClusterIP", "worker"],
 			],
 		);
-		assert.equal(of("kubernetes:networking.k8s.io/v1:NetworkPolicy").length, 2);
+		assert.deepEqual(
+			of("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+				.map((p) => p.plain.metadata.name)
+				.sort(),
+			["allow-dns", "app", "app-from-load-balancer", "deny-all", "worker", "worker-from-namespace"],
+			"the namespace's two, and each app's egress and way in",
+		);
 		assert.equal(of("kubernetes:policy/v1:PodDisruptionBudget").length, 2, "prod: each app keeps its disruption budget");
 		assert.match(String(run.outputs.appImage), /\/app@sha256:/, "the stack's outputs still describe the first service");
 	});

@@ -20,6 +20,7 @@ import {
 	stackConfigFile,
 	TENANT_ID,
 } from "../simulator";
+import { admits, type Policy } from "./networkPolicyModel";
 
 const T = {
 	rg: "azure-native:resources:ResourceGroup",
@@ -121,10 +122,11 @@ for (const stack of ["dev", "prod"] as const) {
 				T.namespace,
 				T.deployment,
 				T.service,
-				T.netpol,
 			]) {
 				assert.equal(run.mocks.all(t).length, 1, t);
 			}
+			// The namespace's deny-all and DNS, the app's egress, the load balancer's way in.
+			assert.equal(run.mocks.all(T.netpol).length, 4);
 			assert.equal(run.mocks.all(T.image).length, building ? 1 : 0, "docker builds only where images are built");
 			// AcrPull, a deployer's push or import grant, cluster admin, and the cluster identity's on its subnet
 			assert.equal(run.mocks.all(T.role).length, 4);
@@ -442,7 +444,7 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(gate.plain.token, undefined, "no token among its inputs");
 			assert.ok(provider.dependencies.includes(gate.urn), "the provider waits for the gate");
 			for (const t of [T.namespace, T.deployment, T.service, T.netpol]) {
-				assert.ok(one(t).startedAt >= gate.completedAt, `${t} starts after the gate`);
+				for (const r of run.mocks.all(t)) assert.ok(r.startedAt >= gate.completedAt, `${r.name} starts after the gate`);
 			}
 		});
 
@@ -483,7 +485,10 @@ for (const stack of ["dev", "prod"] as const) {
 
 		it("has probes on the app port, requests and limits, and a grace period longer than the drain", () => {
 			const c = container();
-			assert.deepEqual(c.ports, [{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+			assert.deepEqual(c.ports, [
+				{ name: "http", containerPort: 8080, protocol: "TCP" },
+				{ name: "metrics", containerPort: 9464, protocol: "TCP" },
+			]);
 			assert.equal(c.livenessProbe.httpGet.path, "/healthz");
 			assert.equal(c.readinessProbe.httpGet.path, "/readyz");
 			assert.equal(c.livenessProbe.httpGet.port, "http");
@@ -525,16 +530,29 @@ for (const stack of ["dev", "prod"] as const) {
 			},
 		);
 
-		it("exposes the app through its Service, and lets only the app port through the NetworkPolicy", () => {
+		it("exposes the app's port alone through its Service; its pods reach DNS and nothing else, not the instance metadata endpoint", () => {
 			const selector = one(T.deployment).plain.spec.selector.matchLabels;
 			const labels = one(T.deployment).plain.spec.template.metadata.labels;
 			const svc = one(T.service).plain.spec;
 			assert.deepEqual(svc.selector, selector);
 			for (const [k, v] of Object.entries(selector)) assert.equal(labels[k], v, "the Service selects the pods");
 			assert.equal(svc.type, "LoadBalancer");
-			const np = one(T.netpol).plain.spec;
-			assert.deepEqual(np.podSelector.matchLabels, selector);
-			assert.deepEqual(np.ingress, [{ ports: [{ port: 8080, protocol: "TCP" }] }]);
+			assert.deepEqual(
+				svc.ports.map((p: { targetPort: string }) => p.targetPort),
+				["http"],
+				"never the metrics port",
+			);
+			const policies = run.mocks.all(T.netpol).map((r) => r.plain as Policy);
+			const pod = { namespace: "app", labels };
+			const internet = { ip: "203.0.113.7" };
+			assert.ok(admits(policies, internet, pod, 8080), "the load balancer's clients reach the app's port");
+			assert.ok(!admits(policies, internet, pod, 9464), "not the metrics port");
+			assert.ok(!admits(policies, { namespace: "kube-system", labels: {} }, pod, 9464), "from nowhere in the cluster either");
+			const dns = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
+			assert.ok(admits(policies, pod, dns, 53, "UDP") && admits(policies, pod, dns, 53, "TCP"));
+			assert.ok(!admits(policies, pod, { ip: "169.254.169.254" }, 80), "no instance metadata endpoint");
+			assert.ok(!admits(policies, pod, internet, 443), "nothing outside");
+			assert.ok(!admits(policies, pod, { namespace: "kube-system", labels: { "k8s-app": "metrics-server" } }, 443));
 		});
 
 		it("exports the eight outputs, the kubeconfig as a secret, and each image for a stack that promotes them", () => {

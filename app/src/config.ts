@@ -4,6 +4,11 @@ import { hostname } from "node:os";
 export interface AppConfig {
 	appName: string;
 	port: number;
+	/**
+	 * Where /metrics is served: a port of its own, which the Service and the NetworkPolicies never
+	 * admit from the Gateway or the load balancer, so the metrics are not public.
+	 */
+	metricsPort: number;
 	/** How long to keep serving after SIGTERM, while Kubernetes removes the pod from its Service. */
 	shutdownDelayMs: number;
 	/** How long in-flight requests may take to finish after that, before the process gives up and exits 1. */
@@ -69,18 +74,25 @@ export function parseEnv(env: Record<string, string | undefined>): AppConfig {
 		return raw;
 	};
 
-	let port = 8080;
-	if (env.PORT !== undefined && env.PORT !== "") {
-		const n = Number(env.PORT);
-		if (!/^\d+$/.test(env.PORT) || n < 1 || n > 65535) {
-			problems.push(`PORT=${JSON.stringify(env.PORT)} is not accepted: expected a whole number from 1 to 65535`);
-		} else {
-			port = n;
+	const portOf = (name: string, fallback: number): number => {
+		const raw = env[name];
+		if (raw === undefined || raw === "") return fallback;
+		const n = Number(raw);
+		if (!/^\d+$/.test(raw) || n < 1 || n > 65535) {
+			problems.push(`${name}=${JSON.stringify(raw)} is not accepted: expected a whole number from 1 to 65535`);
+			return fallback;
 		}
+		return n;
+	};
+	const port = portOf("PORT", 8080);
+	const metricsPort = portOf("METRICS_PORT", 9464);
+	if (metricsPort === port) {
+		problems.push(`METRICS_PORT=${metricsPort} is PORT: the metrics need a port of their own, which nothing exposes`);
 	}
 	const config: AppConfig = {
 		appName: label("APP_NAME", "app"),
 		port,
+		metricsPort,
 		shutdownDelayMs: seconds("SHUTDOWN_DELAY_SECONDS", 5, 300),
 		drainTimeoutMs: seconds("DRAIN_TIMEOUT_SECONDS", 15, 600),
 		version: label("APP_VERSION", "dev"),

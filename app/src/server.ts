@@ -10,7 +10,9 @@ export function log(event: Record<string, unknown>): void {
 	process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
 }
 
-const ROUTES = new Set(["/", "/healthz", "/readyz", "/metrics"]);
+const ROUTES = new Set(["/", "/healthz", "/readyz"]);
+/** HSTS for a year, sent only to a request the Gateway received over HTTPS (browsers ignore it over HTTP). */
+const HSTS = "max-age=31536000";
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
@@ -35,11 +37,9 @@ export function createService(config: AppConfig) {
 			// Past the shutdown delay, every response ends its connection so clients reconnect elsewhere.
 			if (state.phase === "closing") res.setHeader("Connection", "close");
 
-			const send = (status: number, body: unknown, contentType = "application/json") => {
-				const text = contentType === "application/json" ? JSON.stringify(body) : String(body);
-				res.writeHead(status, { "Content-Type": contentType, "Cache-Control": "no-store" });
-				res.end(req.method === "HEAD" ? undefined : text);
-			};
+			// The Gateway terminates TLS and says so in X-Forwarded-Proto.
+			if (req.headers["x-forwarded-proto"] === "https") res.setHeader("Strict-Transport-Security", HSTS);
+			const send = (status: number, body: unknown) => sendJson(req, res, status, body);
 
 			res.on("finish", () => {
 				const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -71,16 +71,37 @@ export function createService(config: AppConfig) {
 					return send(200, { app: config.appName, version: config.version, pod: config.podName, requestId });
 				case "/healthz":
 					return send(200, { status: "ok" });
-				case "/readyz":
-					return state.phase === "ready" ? send(200, { status: "ready" }) : send(503, { status: state.phase });
 				default:
-					return send(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+					return state.phase === "ready" ? send(200, { status: "ready" }) : send(503, { status: state.phase });
 			}
 		},
 	);
 	server.keepAliveTimeout = config.keepAliveTimeoutMs;
 
-	return { server, state, metrics };
+	// /metrics alone, on its own port: in-cluster scrapers reach it, the Gateway and the load balancer do not.
+	const metricsServer = http.createServer(
+		{ headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs },
+		(req, res) => {
+			const path = (req.url ?? "/").split("?")[0];
+			if (path !== "/metrics") return sendJson(req, res, 404, { error: "not found", path });
+			if (req.method !== "GET" && req.method !== "HEAD") {
+				res.setHeader("Allow", "GET, HEAD");
+				return sendJson(req, res, 405, { error: "method not allowed", method: req.method });
+			}
+			res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+			res.end(req.method === "HEAD" ? undefined : metrics.render());
+		},
+	);
+
+	return { server, metricsServer, state, metrics };
+}
+
+/** On every response: no caching of per-request answers, and no content sniffing. */
+const SECURITY_HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" };
+
+function sendJson(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: unknown): void {
+	res.writeHead(status, { ...SECURITY_HEADERS, "Content-Type": "application/json" });
+	res.end(req.method === "HEAD" ? undefined : JSON.stringify(body));
 }
 
 /**
@@ -106,6 +127,8 @@ export function installShutdown(
 				log({ level: "error", event: "drain-timeout", drainTimeoutMs: config.drainTimeoutMs });
 				exit(1);
 			}, config.drainTimeoutMs);
+			service.metricsServer.close();
+			service.metricsServer.closeIdleConnections();
 			server.close(() => {
 				clearTimeout(deadline);
 				log({ level: "info", event: "stopped" });
@@ -132,13 +155,25 @@ function main(): void {
 	const shutdown = installShutdown(service, config);
 	process.on("SIGTERM", () => shutdown("SIGTERM"));
 	process.on("SIGINT", () => shutdown("SIGINT"));
-	service.server.on("error", (err) => {
-		log({ level: "error", event: "listen", message: err.message });
-		process.exit(1);
-	});
-	service.server.listen(config.port, () => {
-		service.state.phase = "ready";
-		log({ level: "info", event: "start", app: config.appName, version: config.version, pod: config.podName, port: config.port });
+	for (const s of [service.server, service.metricsServer]) {
+		s.on("error", (err) => {
+			log({ level: "error", event: "listen", message: err.message });
+			process.exit(1);
+		});
+	}
+	service.metricsServer.listen(config.metricsPort, () => {
+		service.server.listen(config.port, () => {
+			service.state.phase = "ready";
+			log({
+				level: "info",
+				event: "start",
+				app: config.appName,
+				version: config.version,
+				pod: config.podName,
+				port: config.port,
+				metricsPort: config.metricsPort,
+			});
+		});
 	});
 }
 

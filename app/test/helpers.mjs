@@ -20,8 +20,9 @@ export async function freePort() {
  */
 export async function startServer(env = {}) {
 	const port = env.PORT ?? String(await freePort());
+	const metricsPort = env.METRICS_PORT ?? String(await freePort());
 	const child = spawn(process.execPath, [SERVER], {
-		env: { PATH: process.env.PATH, PORT: port, ...env },
+		env: { PATH: process.env.PATH, PORT: port, METRICS_PORT: metricsPort, ...env },
 		stdio: ["ignore", "pipe", "pipe"],
 	});
 	const logs = [];
@@ -51,7 +52,15 @@ export async function startServer(env = {}) {
 		}),
 	]);
 	clearInterval(poll);
-	return { child, port: Number(port), logs, exited, stderr: () => stderr, url: `http://127.0.0.1:${port}` };
+	return {
+		child,
+		port: Number(port),
+		logs,
+		exited,
+		stderr: () => stderr,
+		url: `http://127.0.0.1:${port}`,
+		metricsUrl: `http://127.0.0.1:${metricsPort}`,
+	};
 }
 
 /** One request; resolves with status, headers and body text. */

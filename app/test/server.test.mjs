@@ -54,15 +54,30 @@ describe("endpoints (real server process on loopback)", async () => {
 		}
 	});
 
+	it("sends X-Content-Type-Options on every answer, and HSTS only to what the Gateway received over HTTPS", async () => {
+		for (const url of [`${srv.url}/`, `${srv.url}/nope`, `${srv.metricsUrl}/metrics`]) {
+			assert.equal((await request(url)).headers["x-content-type-options"], "nosniff", url);
+		}
+		assert.equal((await request(`${srv.url}/`)).headers["strict-transport-security"], undefined, "not over plain HTTP");
+		const https = await request(`${srv.url}/`, { headers: { "X-Forwarded-Proto": "https" } });
+		assert.equal(https.headers["strict-transport-security"], "max-age=31536000");
+	});
+
+	it("serves /metrics on its own port only: the app's port, which the Gateway reaches, answers 404", async () => {
+		assert.equal((await request(`${srv.url}/metrics`)).status, 404);
+		assert.equal((await request(`${srv.metricsUrl}/`)).status, 404, "the metrics port serves nothing else");
+		assert.equal((await request(`${srv.metricsUrl}/metrics`, { method: "POST" })).status, 405);
+	});
+
 	it("/metrics is Prometheus text with request counts and a latency histogram", async () => {
-		const res = await request(`${srv.url}/metrics`);
+		const res = await request(`${srv.metricsUrl}/metrics`);
 		assert.equal(res.status, 200);
 		assert.match(res.headers["content-type"], /^text\/plain; version=0\.0\.4/);
 		assert.match(res.body, /^# TYPE http_requests_total counter$/m);
 		assert.match(res.body, /^http_requests_total\{route="\/",method="GET",status="200"\} [1-9]\d*$/m);
 		assert.match(
 			res.body,
-			/^http_requests_total\{route="other",method="GET",status="404"\} 1$/m,
+			/^http_requests_total\{route="other",method="GET",status="404"\} [1-9]\d*$/m,
 			"raw paths never become labels",
 		);
 		assert.match(res.body, /^# TYPE http_request_duration_seconds histogram$/m);
@@ -89,6 +104,7 @@ describe("configuration errors", () => {
 	for (const [env, pattern] of [
 		[{ PORT: "http" }, /PORT="http" is not accepted: expected a whole number from 1 to 65535/],
 		[{ PORT: "70000" }, /PORT="70000"/],
+		[{ PORT: "9000", METRICS_PORT: "9000" }, /METRICS_PORT=9000 is PORT: the metrics need a port of their own/],
 		[{ SHUTDOWN_DELAY_SECONDS: "-1" }, /SHUTDOWN_DELAY_SECONDS="-1" is not accepted: expected seconds from 0 to 300/],
 		[{ DRAIN_TIMEOUT_SECONDS: "0" }, /DRAIN_TIMEOUT_SECONDS=0 is not accepted/],
 		[{ APP_VERSION: "1.0 beta" }, /APP_VERSION="1.0 beta" is not accepted/],
