@@ -59,7 +59,7 @@ export interface ExecCredentialResult {
  */
 export function runExecCredential(
 	spec: ExecSpec,
-	opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+	opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
 ): Promise<ExecCredentialResult> {
 	const env: NodeJS.ProcessEnv = {
 		...(opts.env ?? process.env),
@@ -67,34 +67,39 @@ export function runExecCredential(
 		KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: spec.apiVersion, kind: "ExecCredential", spec: { interactive: false } }),
 	};
 	return new Promise((resolve, reject) => {
-		const child = execFile(spec.command, spec.args, { env, timeout: opts.timeoutMs ?? 120_000 }, (err, stdout, stderr) => {
-			const said = String(stderr).trim();
-			if (err) {
-				const code = (err as NodeJS.ErrnoException).code;
-				return reject(
-					new Error(
-						code === "ENOENT"
-							? `The Kubernetes credential command "${spec.command}" is not on PATH`
-							: `The Kubernetes credential command failed: ${said || err.message}`,
-					),
-				);
-			}
-			let cred: { apiVersion?: unknown; kind?: unknown; status?: { token?: unknown; expirationTimestamp?: unknown } };
-			try {
-				cred = JSON.parse(stdout);
-			} catch {
-				return reject(new Error("The Kubernetes credential command printed something that is not JSON"));
-			}
-			if (cred.apiVersion !== spec.apiVersion || cred.kind !== "ExecCredential") {
-				return reject(new Error(`The Kubernetes credential command printed no ${spec.apiVersion} ExecCredential`));
-			}
-			const token = cred.status?.token;
-			if (typeof token !== "string" || token === "") {
-				return reject(new Error("The Kubernetes credential command printed an ExecCredential without status.token"));
-			}
-			const expiry = cred.status?.expirationTimestamp;
-			resolve({ token, expirationTimestamp: typeof expiry === "string" ? expiry : undefined });
-		});
+		const child = execFile(
+			spec.command,
+			spec.args,
+			{ env, cwd: opts.cwd, timeout: opts.timeoutMs ?? 120_000 },
+			(err, stdout, stderr) => {
+				const said = String(stderr).trim();
+				if (err) {
+					const code = (err as NodeJS.ErrnoException).code;
+					return reject(
+						new Error(
+							code === "ENOENT"
+								? `The Kubernetes credential command "${spec.command}" is not on PATH`
+								: `The Kubernetes credential command failed: ${said || err.message}`,
+						),
+					);
+				}
+				let cred: { apiVersion?: unknown; kind?: unknown; status?: { token?: unknown; expirationTimestamp?: unknown } };
+				try {
+					cred = JSON.parse(stdout);
+				} catch {
+					return reject(new Error("The Kubernetes credential command printed something that is not JSON"));
+				}
+				if (cred.apiVersion !== spec.apiVersion || cred.kind !== "ExecCredential") {
+					return reject(new Error(`The Kubernetes credential command printed no ${spec.apiVersion} ExecCredential`));
+				}
+				const token = cred.status?.token;
+				if (typeof token !== "string" || token === "") {
+					return reject(new Error("The Kubernetes credential command printed an ExecCredential without status.token"));
+				}
+				const expiry = cred.status?.expirationTimestamp;
+				resolve({ token, expirationTimestamp: typeof expiry === "string" ? expiry : undefined });
+			},
+		);
 		child.stdin?.end();
 	});
 }

@@ -12,8 +12,9 @@
 // - everywhere else, the Azure CLI's signed-in account (`az account get-access-token`).
 
 const { execFile } = require("node:child_process");
-const http = require("node:http");
+const fs = require("node:fs");
 const https = require("node:https");
+const path = require("node:path");
 
 const resource = process.argv[1];
 const env = process.env;
@@ -34,10 +35,12 @@ function print(token, expiresOnSeconds) {
 	process.stdout.write(`${JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status })}\n`);
 }
 
+// Tokens and the assertions that buy them go over HTTPS only: an http:// authority or token URL in
+// the environment (a typo, or someone steering the job) would send them in the clear.
 function request(url, options, body) {
+	if (url.protocol !== "https:") fail(`refusing ${url.origin}: token endpoints must be https`);
 	return new Promise((resolve, reject) => {
-		const client = url.protocol === "http:" ? http : https;
-		const req = client.request(url, { timeout: 30000, ...options }, (res) => {
+		const req = https.request(url, { timeout: 30000, ...options }, (res) => {
 			const chunks = [];
 			res.on("data", (c) => chunks.push(c));
 			res.on("end", () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString("utf8") }));
@@ -112,12 +115,45 @@ async function fromClientSecret() {
 	await fromEntra(tenant, client, { client_secret: env.ARM_CLIENT_SECRET }, "client secret");
 }
 
+/**
+ * The Azure CLI's absolute path, from PATH's absolute directories only: a shell, or Windows' own
+ * search, tries the working directory first, where a branch could check in an az.cmd.
+ */
+function azureCli() {
+	const win = process.platform === "win32";
+	const p = win ? path.win32 : path.posix;
+	const dirs = (win ? env.Path || env.PATH || "" : env.PATH || "").split(p.delimiter).filter((d) => p.isAbsolute(d));
+	const names = win
+		? (env.PATHEXT || ".COM;.EXE;.BAT;.CMD")
+				.split(";")
+				.filter(Boolean)
+				.map((e) => `az${e.toLowerCase()}`)
+		: ["az"];
+	for (const dir of dirs)
+		for (const name of names) {
+			const file = p.join(dir, name);
+			try {
+				const stat = fs.statSync(file);
+				if (stat.isFile() && (win || (stat.mode & 0o111) !== 0)) return file;
+			} catch {
+				// not here
+			}
+		}
+	fail("the Azure CLI (az) is not on PATH: install it, then run az login");
+}
+
 function fromAzureCli() {
+	const az = azureCli();
 	const args = ["account", "get-access-token", "--resource", resource, "--output", "json"];
 	// TZ=UTC: older CLIs print only expiresOn, in local time without a zone.
-	const options = { env: { ...env, TZ: "UTC" }, shell: process.platform === "win32", timeout: 120000 };
-	execFile("az", args, options, (err, stdout, stderr) => {
-		if (err && err.code === "ENOENT") fail("the Azure CLI (az) is not on PATH: install it, then run az login");
+	const options = { env: { ...env, TZ: "UTC" }, timeout: 120000 };
+	// Windows runs az.cmd only through cmd.exe: named by its absolute path, with arguments checked
+	// to hold nothing cmd.exe interprets, so nothing is searched for and nothing is injected.
+	const [command, argv, extra] =
+		process.platform === "win32"
+			? [env.ComSpec || "cmd.exe", ["/d", "/s", "/c", `""${az}" ${args.join(" ")}"`], { windowsVerbatimArguments: true }]
+			: [az, args, {}];
+	execFile(command, argv, { ...options, ...extra }, (err, stdout, stderr) => {
 		if (err) {
 			const said = String(stderr || err.message)
 				.trim()
@@ -139,6 +175,8 @@ function fromAzureCli() {
 }
 
 if (!resource) fail("usage: node -e <plugin> <Entra application id of the API server>");
+// An application id or a resource URL; nothing a shell would read as more than one argument.
+if (!/^[A-Za-z0-9][A-Za-z0-9:/._-]*$/.test(resource)) fail(`not an application id or resource URL: ${JSON.stringify(resource)}`);
 if (env.ARM_USE_OIDC === "true" && env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
 	fromGitHubOidc().catch((e) => fail(e.message));
 } else if (env.ARM_CLIENT_SECRET) {

@@ -253,6 +253,75 @@ describe("delivery: GitHub Actions workflows", () => {
 		);
 	});
 
+	it("run no dependency's install script where a token is reachable, install provider plugins by version, pin the CLI, keep no git credential", () => {
+		const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8"));
+		const cliVersion = lock.packages["node_modules/@pulumi/pulumi"].version;
+		for (const f of workflowFiles) {
+			for (const [name, job] of Object.entries<any>(load(f).jobs)) {
+				const steps: any[] = job.steps ?? [];
+				for (const s of steps.filter((x) => String(x.uses).startsWith("actions/checkout@")))
+					assert.equal(s.with?.["persist-credentials"], false, `${f} ${name}: checkout keeps no GitHub token in .git/config`);
+				for (const s of steps.filter((x) => String(x.uses).startsWith("pulumi/actions@")))
+					assert.equal(s.with?.["pulumi-version"], cliVersion, `${f} ${name}: the CLI the lockfile's SDK belongs to`);
+				if (job.permissions?.["id-token"] !== "write" || job.uses) continue;
+				const installs = steps.filter((x) => /\bnpm (ci|install)\b/.test(String(x.run ?? "")));
+				assert.ok(installs.length > 0, `${f} ${name}`);
+				for (const line of installs.flatMap((x) => String(x.run).split("\n")).filter((l) => /\bnpm (ci|install)\b/.test(l)))
+					assert.match(line, /--ignore-scripts/, `${f} ${name}: ${line}`);
+				const plugins = steps.findIndex((x) => x.run === "scripts/install-provider-plugins.sh");
+				const cli = steps.findIndex((x) => String(x.uses).startsWith("pulumi/actions@") && !x.with?.command);
+				const pulumiRuns = steps.findIndex((x) => x.with?.command || x.run === "npm run e2e");
+				assert.ok(cli >= 0 && cli < plugins && plugins < pulumiRuns, `${f} ${name}: CLI, then plugins, then Pulumi`);
+			}
+		}
+	});
+
+	it("give a pull request's preview a team token only: the scope check refuses anything but team:<team> before the token is asked for", () => {
+		const preview = load("pull-request.yml").jobs.preview;
+		const auth = preview.steps.findIndex((s: any) => String(s.uses).startsWith("pulumi/auth-actions@"));
+		assert.equal(preview.steps[auth].with["requested-token-type"], "urn:pulumi:token-type:access_token:team");
+		assert.equal(preview.steps[auth].with.scope, `\${{ vars.PULUMI_PREVIEW_TOKEN_SCOPE }}`);
+		const check = preview.steps.findIndex((s: any) => s.env?.SCOPE === `\${{ vars.PULUMI_PREVIEW_TOKEN_SCOPE }}`);
+		assert.ok(check >= 0 && check < auth, "checked first");
+		const run = (scope: string) =>
+			spawnSync("bash", ["-c", preview.steps[check].run], { encoding: "utf8", env: { SCOPE: scope } });
+		for (const refused of ["", "team:", "org", "user:alice", "organization:acme", " team:x"]) {
+			const res = run(refused);
+			assert.equal(res.status, 1, JSON.stringify(refused));
+			assert.match(
+				res.stdout,
+				/::error title=No preview token scope::Set the repository variable PULUMI_PREVIEW_TOKEN_SCOPE to team:<team>/,
+			);
+		}
+		assert.equal(run("team:dev-readers").status, 0);
+		assert.equal(preview.steps.find((s: any) => s.with?.command === "preview").with["stack-name"], STACKS[0], "dev alone");
+	});
+
+	it("installs each provider plugin the lockfile's packages name, at their versions, and fails when one fails (scripts/install-provider-plugins.sh)", () => {
+		const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
+		try {
+			fs.writeFileSync(path.join(bin, "pulumi"), '#!/bin/sh\necho "$@" >>"$PULUMI_LOG"\n[ "$4" != "$FAIL_ON" ]\n', {
+				mode: 0o755,
+			});
+			const log = path.join(bin, "log");
+			const script = path.join(ROOT, "scripts", "install-provider-plugins.sh");
+			const env = { PATH: `${bin}:${path.dirname(process.execPath)}:/usr/bin:/bin`, PULUMI_LOG: log, FAIL_ON: "none" };
+			const ok = spawnSync("bash", [script], { encoding: "utf8", env });
+			assert.equal(ok.status, 0, ok.stderr);
+			const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8"));
+			const version = (p: string) => lock.packages[`node_modules/@pulumi/${p}`].version;
+			assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), [
+				`plugin install resource azure-native ${version("azure-native")}`,
+				`plugin install resource docker ${version("docker")}`,
+				`plugin install resource kubernetes ${version("kubernetes")}`,
+			]);
+			const failing = spawnSync("bash", [script], { encoding: "utf8", env: { ...env, FAIL_ON: "docker" } });
+			assert.notEqual(failing.status, 0, "a failed install stops the job");
+		} finally {
+			fs.rmSync(bin, { recursive: true, force: true });
+		}
+	});
+
 	it("take the Node version from .nvmrc", () => {
 		assert.match(fs.readFileSync(path.join(ROOT, ".nvmrc"), "utf8"), /^22\s*$/);
 		for (const f of workflowFiles) {

@@ -53,6 +53,8 @@ describe("exec credential plugin (run for real, as client-go runs it)", () => {
 		FAKE_AZ_TENANT: TENANT_ID,
 		FAKE_AZ_EXPIRES_ON: String(expiresOn),
 		ARM_USE_OIDC: "",
+		// The loopback Entra and GitHub stand-ins serve HTTPS with the test CA: the plugin speaks nothing else.
+		NODE_EXTRA_CA_CERTS: path.join(__dirname, "fixtures", "ca.pem"),
 		...extra,
 	});
 
@@ -133,9 +135,10 @@ describe("exec credential plugin (run for real, as client-go runs it)", () => {
 	});
 
 	it("signs in with a service principal's client secret (ARM_CLIENT_SECRET, which the e2e run offers) at Entra, without the Azure CLI", async () => {
-		const entra = await scriptedServer([
-			{ status: 200, body: JSON.stringify({ token_type: "Bearer", expires_in: 3599, access_token: token }) },
-		]);
+		const entra = await scriptedServer(
+			[{ status: 200, body: JSON.stringify({ token_type: "Bearer", expires_in: 3599, access_token: token }) }],
+			{ tls: true },
+		);
 		try {
 			fs.rmSync(logFile(), { force: true });
 			const env = withAz("signed-out", {
@@ -156,12 +159,15 @@ describe("exec credential plugin (run for real, as client-go runs it)", () => {
 		} finally {
 			await entra.close();
 		}
-		const refusing = await scriptedServer([
-			{
-				status: 401,
-				body: JSON.stringify({ error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided." }),
-			},
-		]);
+		const refusing = await scriptedServer(
+			[
+				{
+					status: 401,
+					body: JSON.stringify({ error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided." }),
+				},
+			],
+			{ tls: true },
+		);
 		try {
 			const env = withAz("signed-out", {
 				ARM_CLIENT_ID: "c1c1c1c1-0000-4000-8000-0000000000c1",
@@ -175,6 +181,46 @@ describe("exec credential plugin (run for real, as client-go runs it)", () => {
 			);
 		} finally {
 			await refusing.close();
+		}
+	});
+
+	it("sends a secret or an assertion to https endpoints only: an http authority is refused before anything is sent", async () => {
+		const plain = await scriptedServer([{ status: 200, body: JSON.stringify({ expires_in: 3599, access_token: token }) }]);
+		try {
+			const env = withAz("signed-out", {
+				ARM_CLIENT_ID: "c1c1c1c1-0000-4000-8000-0000000000c1",
+				ARM_TENANT_ID: TENANT_ID,
+				ARM_CLIENT_SECRET: "the-secret",
+				AZURE_AUTHORITY_HOST: plain.url,
+			});
+			await assert.rejects(
+				runExecCredential(spec, { env }),
+				/aks-credential: refusing http:\/\/127\.0\.0\.1:\d+: token endpoints must be https/,
+			);
+			assert.equal(plain.seen.length, 0, "the secret never left");
+		} finally {
+			await plain.close();
+		}
+	});
+
+	it("runs the Azure CLI from PATH's absolute directories only, never an az in the working directory", async () => {
+		const cwd = tempDir("checkout-");
+		try {
+			// A branch's az, where a shell (or Windows) would look first.
+			fs.writeFileSync(path.join(cwd.dir, "az"), '#!/bin/sh\necho \'{"accessToken":"stolen"}\'\n', { mode: 0o755 });
+			const env = { ...withAz("current"), PATH: `.${path.delimiter}${path.dirname(process.execPath)}` };
+			await assert.rejects(
+				runExecCredential(spec, { env, cwd: cwd.dir }),
+				/the Azure CLI \(az\) is not on PATH: install it, then run az login/,
+				"'.' on PATH is not searched",
+			);
+			const cred = await runExecCredential(spec, {
+				env: { ...withAz("current"), PATH: `.${path.delimiter}${bin.dir}${path.delimiter}${path.dirname(process.execPath)}` },
+				cwd: cwd.dir,
+			});
+			assert.equal(cred.token, token, "the real one, found on PATH");
+		} finally {
+			cwd.remove();
 		}
 	});
 
@@ -198,10 +244,11 @@ describe("exec credential plugin (run for real, as client-go runs it)", () => {
 			});
 
 		it("exchanges a fresh GitHub OIDC token at Entra, without the Azure CLI", async () => {
-			const gh = await scriptedServer([{ status: 200, body: JSON.stringify({ value: githubToken }) }]);
-			const entra = await scriptedServer([
-				{ status: 200, body: JSON.stringify({ token_type: "Bearer", expires_in: 3599, access_token: token }) },
-			]);
+			const gh = await scriptedServer([{ status: 200, body: JSON.stringify({ value: githubToken }) }], { tls: true });
+			const entra = await scriptedServer(
+				[{ status: 200, body: JSON.stringify({ token_type: "Bearer", expires_in: 3599, access_token: token }) }],
+				{ tls: true },
+			);
 			try {
 				fs.rmSync(logFile(), { force: true });
 				const before = Math.floor(Date.now() / 1000);
@@ -232,16 +279,19 @@ describe("exec credential plugin (run for real, as client-go runs it)", () => {
 		});
 
 		it("passes on Entra's reason when the exchange is refused", async () => {
-			const gh = await scriptedServer([{ status: 200, body: JSON.stringify({ value: githubToken }) }]);
-			const entra = await scriptedServer([
-				{
-					status: 400,
-					body: JSON.stringify({
-						error: "invalid_client",
-						error_description: "AADSTS700213: No matching federated identity record found for presented assertion subject.",
-					}),
-				},
-			]);
+			const gh = await scriptedServer([{ status: 200, body: JSON.stringify({ value: githubToken }) }], { tls: true });
+			const entra = await scriptedServer(
+				[
+					{
+						status: 400,
+						body: JSON.stringify({
+							error: "invalid_client",
+							error_description: "AADSTS700213: No matching federated identity record found for presented assertion subject.",
+						}),
+					},
+				],
+				{ tls: true },
+			);
 			try {
 				await assert.rejects(
 					runExecCredential(spec, { env: oidcEnv(gh.url, entra.url) }),
@@ -254,10 +304,10 @@ describe("exec credential plugin (run for real, as client-go runs it)", () => {
 		});
 
 		it("says what the job lacks when GitHub hands out no token", async () => {
-			const gh = await scriptedServer([{ status: 401, body: "" }]);
+			const gh = await scriptedServer([{ status: 401, body: "" }], { tls: true });
 			try {
 				await assert.rejects(
-					runExecCredential(spec, { env: oidcEnv(gh.url, "http://127.0.0.1:9") }),
+					runExecCredential(spec, { env: oidcEnv(gh.url, "https://127.0.0.1:9") }),
 					/answered 401 without a token; the job needs "permissions: id-token: write"/,
 				);
 			} finally {

@@ -345,3 +345,78 @@ function conditionViolations(stack: string, id: Identity, condition: string | un
 	}
 	return problems;
 }
+
+/** Names for the roles the table speaks of. */
+const ROLE_NAME: Record<string, string> = Object.fromEntries(Object.entries(ROLE).map(([name, id]) => [id, name]));
+const groupOf = (scope: string) => scope.split("/")[4] ?? scope;
+
+/** What an identity's Azure grants let whoever holds it do, one line each. */
+export function azureCapabilities(id: Identity | undefined, deployers: string[]): string[] {
+	if (!id) return [];
+	const lines: string[] = [];
+	for (const g of id.grants) {
+		if (g.role !== ROLE.RbacAdmin) {
+			lines.push(`azure: ${ROLE_NAME[g.role] ?? g.role} on ${groupOf(g.scope)}`);
+			continue;
+		}
+		const rules = conditionRules(g.condition);
+		if (!rules) {
+			lines.push(`azure: grant any role to anyone on ${groupOf(g.scope)}`);
+			continue;
+		}
+		for (const r of rules.write) {
+			const ids = r.principalIds ? [...r.principalIds].sort() : undefined;
+			const whom = ids
+				? JSON.stringify(ids) === JSON.stringify([id.principalId, ...deployers].sort())
+					? "its deployers"
+					: `principals ${ids.join(", ")}`
+				: r.principalTypes
+					? `${r.principalTypes.join(", ")}s`
+					: "anyone";
+			lines.push(`azure: grant ${r.roles.map((x) => ROLE_NAME[x] ?? x).join(", ")} to ${whom} on ${groupOf(g.scope)}`);
+		}
+	}
+	return lines.sort();
+}
+
+/** What a workflow job's Pulumi Cloud sign-in and its steps hand whoever runs code in it. */
+export function jobCapabilities(job: any): string[] {
+	const lines: string[] = [];
+	const steps: any[] = job.steps ?? [];
+	const auth = steps.find((s) => String(s.uses).startsWith("pulumi/auth-actions@"));
+	if (auth) {
+		const type = String(auth.with?.["requested-token-type"] ?? "");
+		const guarded = steps.some((s) => steps.indexOf(s) < steps.indexOf(auth) && /team:\?\*\)/.test(String(s.run ?? "")));
+		if (type === "urn:pulumi:token-type:access_token:team" && guarded) lines.push("pulumi: a team token, or none (no team scope set)");
+		else if (type.includes("organization")) lines.push("pulumi: an organization token unless narrowed: every stack's state and secrets");
+		else lines.push(`pulumi: a ${type || "default"} token`);
+	}
+	if (job.permissions?.["id-token"] === "write") {
+		for (const s of steps)
+			if (/\bnpm (ci|install)\b/.test(String(s.run ?? "")) && !/--ignore-scripts/.test(String(s.run)))
+				lines.push("runs dependencies' install scripts beside its tokens");
+	}
+	for (const s of steps)
+		if (String(s.uses).startsWith("actions/checkout@") && s.with?.["persist-credentials"] !== false)
+			lines.push("leaves the job's GitHub token in .git/config");
+	return [...new Set(lines)].sort();
+}
+
+/** Credentials a stack's state holds, found by name among its resources' inputs and outputs. */
+export function stateCredentials(resources: { name: string; plain: Record<string, unknown>; state?: Record<string, unknown> }[]): string[] {
+	const found: string[] = [];
+	const walk = (v: unknown, where: string) => {
+		if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${where}[${i}]`));
+		else if (v && typeof v === "object")
+			for (const [k, x] of Object.entries(v)) {
+				if (/^(password|refresh_?token|access_?token|client_?secret|token)$/i.test(k) && typeof x === "string" && x !== "")
+					found.push(`${where}.${k}`);
+				walk(x, `${where}.${k}`);
+			}
+	};
+	for (const r of resources) {
+		walk(r.plain, r.name);
+		walk(r.state, r.name);
+	}
+	return found.sort();
+}

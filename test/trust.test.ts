@@ -1,0 +1,357 @@
+/**
+ * The pipeline's trust, from an attacker's view: for every token and identity the pipeline creates,
+ * what whoever runs code with it (or reads what it wrote) can do, derived from what the repository
+ * really holds (the bootstrap's dry run, the workflows, the program's grants, its state and its
+ * NetworkPolicies) and asserted against the allowed table. Each path the trust issue names is
+ * broken in a variant, and the table shows it.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { AppImage } from "../components/appImage";
+import { DEPLOYER_OBJECT_ID, PROJECT, ROOT, type RunResult, runStack, StackMocks, settle, TENANT_ID } from "../simulator";
+import { httpsOverrides } from "./httpsFixtures";
+import { fastRetry, scriptedServer } from "./loopback";
+import { admits, type Policy } from "./networkPolicyModel";
+import {
+	azureCapabilities,
+	dryRunCommands,
+	identityMatrix,
+	jobCapabilities,
+	type Matrix,
+	ROLE,
+	stateCredentials,
+} from "./trustModel";
+
+const PERSON = "0e0e0e0e-1111-4222-8333-444444444444";
+const WORKFLOWS = path.join(ROOT, ".github", "workflows");
+const load = (f: string) => parse(fs.readFileSync(path.join(WORKFLOWS, f), "utf8"));
+const ROLE_NAME: Record<string, string> = Object.fromEntries(Object.entries(ROLE).map(([n, id]) => [id, n]));
+
+interface Inputs {
+	matrix: Matrix;
+	/** The GitHub environments' bodies the bootstrap sends, by stack. */
+	environments: Record<string, any>;
+	workflows: Record<string, any>;
+	/** Credentials found in dev's state after an up. */
+	devStateCredentials: string[];
+	runs: { dev: RunResult; prod: RunResult; https: RunResult };
+}
+
+/** Everything each actor can do. */
+function table(x: Inputs): Record<string, string[]> {
+	const subject = (name: string) => (x.matrix.get(name)?.subjects ?? []).map((s) => `trusted by ${s}`);
+	const pr = x.workflows["pull-request.yml"];
+	const up = x.workflows["deploy-stack.yml"].jobs.up;
+	const prodJob = x.workflows["deploy.yml"].jobs.prod;
+	const env = (stack: string) => {
+		const e = x.environments[stack] ?? {};
+		const reviewed = (e.reviewers ?? []).length > 0 && e.prevent_self_review === true;
+		return [
+			`github: runs from ${e.deployment_branch_policy?.custom_branch_policies ? "main only" : "any branch"}${reviewed ? ", after a reviewer other than its author approves" : ""}${e.can_admins_bypass === false ? "" : ", admins may bypass"}`,
+		];
+	};
+	const deployerGrants = (run: RunResult, stack: string) =>
+		run.mocks
+			.all("azure-native:authorization:RoleAssignment")
+			.filter((r) => r.plain.principalId === DEPLOYER_OBJECT_ID)
+			.map(
+				(r) =>
+					`azure: ${ROLE_NAME[String(r.plain.roleDefinitionId).split("/").pop() ?? ""]} on ${stack}'s ${String(r.plain.scope).includes("registries") ? "registry" : "cluster"}`,
+			);
+	const policies = (run: RunResult) =>
+		run.mocks.all("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.plain as Policy);
+	const pod = { namespace: "app", labels: { "app.kubernetes.io/name": "app", "app.kubernetes.io/managed-by": "pulumi" } };
+	const reach = (run: RunResult, from: Parameters<typeof admits>[1], what: string) =>
+		[8080, 9464].filter((port) => admits(policies(run), from, pod, port)).map((port) => `reaches ${what}'s app pods on ${port}`);
+	const certGrant = x.runs.https.mocks
+		.all("azure-native:authorization:RoleAssignment")
+		.find((r) => String(r.plain.roleDefinitionId).endsWith(ROLE.KeyVaultSecretsUser));
+	return {
+		"pull request (this repository)": [
+			...subject("shop-preview"),
+			...azureCapabilities(x.matrix.get("shop-preview"), [PERSON]),
+			...jobCapabilities(pr.jobs.preview),
+			`previews ${pr.jobs.preview.steps.find((s: any) => s.with?.command === "preview")?.with["stack-name"]} alone`,
+			// It reads dev's state (its team token's grant): whatever credential that holds is its too.
+			...x.devStateCredentials.map((c) => `pushes to dev's registry with ${c} from dev's state`),
+		].sort(),
+		"pull request (fork or Dependabot)": jobCapabilities(pr.jobs["preview-skipped"]),
+		"dev deploy job": [
+			...subject("shop-dev"),
+			...azureCapabilities(x.matrix.get("shop-dev"), [PERSON]),
+			...jobCapabilities(up),
+			...env("dev"),
+		].sort(),
+		"prod deploy job": [
+			...subject("shop-prod"),
+			...azureCapabilities(x.matrix.get("shop-prod"), [PERSON]),
+			...jobCapabilities(up),
+			...env("prod"),
+			prodJob.with?.["promote-images"] === "${{ needs.dev.outputs.images }}"
+				? "ships the digests this run's dev job deployed"
+				: "ships whatever dev holds when it runs",
+		].sort(),
+		"e2e job": [
+			...azureCapabilities(x.matrix.get("shop-dev"), [PERSON]),
+			...jobCapabilities(x.workflows["e2e.yml"].jobs.e2e),
+		].sort(),
+		"a person on the deployers list": [...deployerGrants(x.runs.dev, "dev"), ...deployerGrants(x.runs.prod, "prod")].sort(),
+		"the Gateway's certificate reader": [
+			`azure: KeyVaultSecretsUser on ${String(certGrant?.plain.scope).split("/").slice(-2).join(" ")}`,
+		],
+		"the internet": [
+			...reach(x.runs.dev, { ip: "203.0.113.7" }, "dev"),
+			...reach(x.runs.https, { ip: "203.0.113.7" }, "a hostname stack"),
+		],
+		"the app's pods": [
+			...(admits(policies(x.runs.dev), pod, { ip: "169.254.169.254" }, 80) ? ["reach the instance metadata endpoint"] : []),
+			...(admits(policies(x.runs.dev), pod, { ip: "203.0.113.7" }, 443) ? ["reach the internet"] : []),
+			...(admits(policies(x.runs.dev), pod, { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } }, 53, "UDP")
+				? ["reach DNS"]
+				: []),
+		],
+	};
+}
+
+const ALLOWED: Record<string, string[]> = sorted({
+	"pull request (this repository)": [
+		"azure: AksClusterUser on rg-shop-dev",
+		"azure: AksRbacReader on rg-shop-dev",
+		"azure: Reader on rg-shop-dev",
+		"previews dev alone",
+		"pulumi: a team token, or none (no team scope set)",
+		"trusted by repo:acme@<owner id>/shop@<repository id>:pull_request",
+	],
+	"pull request (fork or Dependabot)": [],
+	"dev deploy job": [
+		"azure: Contributor on rg-shop-dev",
+		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-dev",
+		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
+		"github: runs from main only",
+		"pulumi: an organization token unless narrowed: every stack's state and secrets",
+		"trusted by repo:acme@<owner id>/shop@<repository id>:environment:dev",
+	],
+	"prod deploy job": [
+		"azure: AcrImporter on rg-shop-dev",
+		"azure: Contributor on rg-shop-prod",
+		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-prod",
+		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-prod",
+		"github: runs from main only, after a reviewer other than its author approves",
+		"pulumi: an organization token unless narrowed: every stack's state and secrets",
+		"ships the digests this run's dev job deployed",
+		"trusted by repo:acme@<owner id>/shop@<repository id>:environment:prod",
+	],
+	"e2e job": [
+		"azure: Contributor on rg-shop-dev",
+		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-dev",
+		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
+		"pulumi: an organization token unless narrowed: every stack's state and secrets",
+	],
+	"a person on the deployers list": [
+		"azure: AcrImporter on prod's registry",
+		"azure: AcrPush on dev's registry",
+		"azure: AksRbacClusterAdmin on dev's cluster",
+		"azure: AksRbacClusterAdmin on prod's cluster",
+	],
+	"the Gateway's certificate reader": ["azure: KeyVaultSecretsUser on secrets app-tls"],
+	"the internet": ["reaches dev's app pods on 8080"],
+	"the app's pods": ["reach DNS"],
+});
+
+function sorted(t: Record<string, string[]>): Record<string, string[]> {
+	return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, [...v].sort()]));
+}
+
+describe("trust, from an attacker's view: what each token and identity can do", () => {
+	let inputs: Inputs;
+	before(async () => {
+		const dry = spawnSync(
+			"bash",
+			[
+				path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"),
+				...["--repo", "acme/shop", "--subscription", "sub-1", "--resource-group", "rg-ci", "--reviewers", "user:alice"],
+				...["--deployers", PERSON, "--dry-run"],
+			],
+			{ encoding: "utf8", env: { PATH: "/usr/bin:/bin" } },
+		);
+		assert.equal(dry.status, 0, dry.stderr);
+		const environments = Object.fromEntries(
+			[...dry.stdout.matchAll(/^# repos\/acme\/shop\/environments\/([a-z0-9-]+) body: (.*)$/gm)].map((m) => [
+				m[1],
+				JSON.parse(m[2]),
+			]),
+		);
+		const workflows = Object.fromEntries(fs.readdirSync(WORKFLOWS).map((f) => [f, load(f)]));
+		inputs = {
+			matrix: identityMatrix(dryRunCommands(dry.stdout)),
+			environments,
+			workflows,
+			devStateCredentials: stateCredentials((await imageUp()).resources),
+			runs: {
+				dev: await runStack({ stack: "dev" }),
+				prod: await runStack({ stack: "prod" }),
+				https: await runStack({ stack: "prod", overrides: httpsOverrides(true) }),
+			},
+		};
+	});
+
+	it("is exactly the allowed table", () => {
+		assert.deepEqual(table(inputs), ALLOWED);
+	});
+
+	it("shows every path the trust issue names when one is opened in a variant (the check can fail)", () => {
+		const clone = <T>(v: T): T => structuredClone(v);
+		const changed = (variant: Inputs, actor: string) => {
+			const t = table(variant)[actor];
+			return [
+				...t.filter((l) => !ALLOWED[actor].includes(l)),
+				...ALLOWED[actor].filter((l) => !t.includes(l)).map((l) => `lost: ${l}`),
+			];
+		};
+		const withWorkflow = (file: string, edit: (wf: any) => void) => {
+			const workflows = clone(inputs.workflows);
+			edit(workflows[file]);
+			return { ...inputs, workflows };
+		};
+		// 1. A pull request's job asks for the default token.
+		assert.deepEqual(
+			changed(
+				withWorkflow("pull-request.yml", (wf) => {
+					wf.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/auth-actions@")).with["requested-token-type"] =
+						"urn:pulumi:token-type:access_token:organization";
+				}),
+				"pull request (this repository)",
+			),
+			[
+				"pulumi: an organization token unless narrowed: every stack's state and secrets",
+				"lost: pulumi: a team token, or none (no team scope set)",
+			],
+		);
+		// 2. A registry credential in dev's state, which the pull request's token reads.
+		assert.deepEqual(
+			changed({ ...inputs, devStateCredentials: ["app-image.registry.password"] }, "pull request (this repository)"),
+			["pushes to dev's registry with app-image.registry.password from dev's state"],
+		);
+		// 3. Prod imports what dev holds when it runs.
+		assert.deepEqual(
+			changed(
+				withWorkflow("deploy.yml", (wf) => {
+					delete wf.jobs.prod.with["promote-images"];
+				}),
+				"prod deploy job",
+			),
+			["ships whatever dev holds when it runs", "lost: ships the digests this run's dev job deployed"],
+		);
+		// 4. The RBAC administrator's condition forgets whom.
+		const anyone = new Map(
+			[...inputs.matrix].map(([k, v]) => [
+				k,
+				{
+					...v,
+					grants: v.grants.map((g) =>
+						g.condition
+							? {
+									...g,
+									condition: g.condition.replace(
+										/ AND @Request\[[^\]]*:PrincipalId\] ForAnyOfAnyValues:GuidEquals \{[^}]*\}/,
+										"",
+									),
+								}
+							: g,
+					),
+				},
+			]),
+		);
+		assert.deepEqual(changed({ ...inputs, matrix: anyone }, "dev deploy job"), [
+			"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to anyone on rg-shop-dev",
+			"lost: azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
+		]);
+		// 5. A subject by name alone.
+		const byName = new Map(
+			[...inputs.matrix].map(([k, v]) => [
+				k,
+				{ ...v, subjects: v.subjects.map((s) => s.replace("acme@<owner id>/shop@<repository id>", "acme/shop")) },
+			]),
+		);
+		assert.deepEqual(changed({ ...inputs, matrix: byName }, "prod deploy job"), [
+			"trusted by repo:acme/shop:environment:prod",
+			"lost: trusted by repo:acme@<owner id>/shop@<repository id>:environment:prod",
+		]);
+		// 6. Prod's reviewers may approve their own runs, and admins may bypass.
+		const environments = clone(inputs.environments);
+		environments.prod.prevent_self_review = false;
+		environments.prod.can_admins_bypass = true;
+		assert.deepEqual(changed({ ...inputs, environments }, "prod deploy job"), [
+			"github: runs from main only, admins may bypass",
+			"lost: github: runs from main only, after a reviewer other than its author approves",
+		]);
+		// 7. The certificate reader is given the vault, not the certificate's secret.
+		const withResources = (run: RunResult, edit: (type: string, rs: any[]) => any[]): RunResult =>
+			({ ...run, mocks: { all: (type: string) => edit(type, run.mocks.all(type)) } }) as unknown as RunResult;
+		const vaultWide = withResources(inputs.runs.https, (type, rs) =>
+			type === "azure-native:authorization:RoleAssignment"
+				? rs.map((r) =>
+						String(r.plain.roleDefinitionId).endsWith(ROLE.KeyVaultSecretsUser)
+							? { ...r, plain: { ...r.plain, scope: String(r.plain.scope).replace(/\/secrets\/[^/]+$/, "") } }
+							: r,
+					)
+				: rs,
+		);
+		assert.deepEqual(changed({ ...inputs, runs: { ...inputs.runs, https: vaultWide } }, "the Gateway's certificate reader"), [
+			"azure: KeyVaultSecretsUser on vaults shop-certs",
+			"lost: azure: KeyVaultSecretsUser on secrets app-tls",
+		]);
+		// 9. The namespace's default deny gone, and the app's egress opened to anywhere (either alone
+		// is not enough: each denies what the other does not admit).
+		const open = withResources(inputs.runs.dev, (type, rs) =>
+			type === "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+				? rs
+						.filter((r) => r.plain.metadata.name !== "deny-all")
+						.map((r) =>
+							r.plain.metadata.name === "app" ? { ...r, plain: { ...r.plain, spec: { ...r.plain.spec, egress: [{}] } } } : r,
+						)
+				: rs,
+		);
+		assert.deepEqual(changed({ ...inputs, runs: { ...inputs.runs, dev: open } }, "the app's pods"), [
+			"reach the instance metadata endpoint",
+			"reach the internet",
+		]);
+		// 8. A deploy job runs install scripts, and keeps its git credential.
+		assert.deepEqual(
+			changed(
+				withWorkflow("deploy-stack.yml", (wf) => {
+					wf.jobs.up.steps.find((s: any) => /npm ci/.test(String(s.run ?? ""))).run = "npm ci";
+					delete wf.jobs.up.steps.find((s: any) => String(s.uses).startsWith("actions/checkout@")).with;
+				}),
+				"dev deploy job",
+			),
+			["leaves the job's GitHub token in .git/config", "runs dependencies' install scripts beside its tokens"],
+		);
+	});
+});
+
+/** An AppImage evaluated as during `pulumi up`, its registry sign-in against loopback: what its state holds. */
+async function imageUp(): Promise<StackMocks> {
+	const srv = await scriptedServer([{ status: 200, body: '{"refresh_token":"acr-refresh-token"}' }]);
+	try {
+		const mocks = new StackMocks();
+		mocks.install(PROJECT, "dev", false);
+		const image = new AppImage("app", {
+			loginServer: "devacr.azurecr.io",
+			tenantId: TENANT_ID,
+			pushGrantIds: [pulumi.output("grant")],
+			repository: "app",
+			tag: "1",
+			context: "app",
+			exchange: { endpoint: `${srv.url}/oauth2/exchange`, retry: fastRetry(), signIn: async () => {} },
+		});
+		await settle(image.repoDigest);
+		return mocks;
+	} finally {
+		await srv.close();
+	}
+}
