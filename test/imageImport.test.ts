@@ -323,6 +323,20 @@ describe("ImageImport: imports only an image built from the source this run depl
 		}
 	});
 
+	it("checks the label from its serialized form too, as the Pulumi host loads the provider in a fresh process", async () => {
+		const provider = await serializedProvider();
+		const source = await sourceRegistry({ "org.opencontainers.image.revision": "f".repeat(40) });
+		const arm = await armStandIn([{ status: 200, body: "" }]);
+		try {
+			const res = await runSerialized(provider, "create", [checked(arm.url, source.url)]);
+			assert.match(res.error ?? "", /it was not built from this checkout, so it is not imported/);
+			assert.equal(arm.seen.length, 0);
+		} finally {
+			await arm.close();
+			await source.close();
+		}
+	});
+
 	it("refuses when it cannot read the label (the registry refuses the deployer), importing nothing", async () => {
 		const source = await sourceRegistry({}, 403);
 		const arm = await armStandIn([{ status: 200, body: "" }]);

@@ -91,7 +91,7 @@ function table(x: Inputs): Record<string, string[]> {
 			...azureCapabilities(x.matrix.get("shop-prod"), [PERSON]),
 			...jobCapabilities(up),
 			...env("prod"),
-			prodJob.with?.["promote-images"] === "${{ needs.dev.outputs.images }}"
+			prodJob.with?.["promote-images"] === `\${{ needs.dev.outputs.images }}`
 				? "ships the digests this run's dev job deployed"
 				: "ships whatever dev holds when it runs",
 		].sort(),

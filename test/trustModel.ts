@@ -387,8 +387,10 @@ export function jobCapabilities(job: any): string[] {
 	if (auth) {
 		const type = String(auth.with?.["requested-token-type"] ?? "");
 		const guarded = steps.some((s) => steps.indexOf(s) < steps.indexOf(auth) && /team:\?\*\)/.test(String(s.run ?? "")));
-		if (type === "urn:pulumi:token-type:access_token:team" && guarded) lines.push("pulumi: a team token, or none (no team scope set)");
-		else if (type.includes("organization")) lines.push("pulumi: an organization token unless narrowed: every stack's state and secrets");
+		if (type === "urn:pulumi:token-type:access_token:team" && guarded)
+			lines.push("pulumi: a team token, or none (no team scope set)");
+		else if (type.includes("organization"))
+			lines.push("pulumi: an organization token unless narrowed: every stack's state and secrets");
 		else lines.push(`pulumi: a ${type || "default"} token`);
 	}
 	if (job.permissions?.["id-token"] === "write") {
@@ -403,11 +405,14 @@ export function jobCapabilities(job: any): string[] {
 }
 
 /** Credentials a stack's state holds, found by name among its resources' inputs and outputs. */
-export function stateCredentials(resources: { name: string; plain: Record<string, unknown>; state?: Record<string, unknown> }[]): string[] {
+export function stateCredentials(
+	resources: { name: string; plain: Record<string, unknown>; state?: Record<string, unknown> }[],
+): string[] {
 	const found: string[] = [];
 	const walk = (v: unknown, where: string) => {
-		if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${where}[${i}]`));
-		else if (v && typeof v === "object")
+		if (Array.isArray(v)) {
+			for (const [i, x] of v.entries()) walk(x, `${where}[${i}]`);
+		} else if (v && typeof v === "object")
 			for (const [k, x] of Object.entries(v)) {
 				if (/^(password|refresh_?token|access_?token|client_?secret|token)$/i.test(k) && typeof x === "string" && x !== "")
 					found.push(`${where}.${k}`);
