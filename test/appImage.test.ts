@@ -1,26 +1,9 @@
 import * as assert from "node:assert/strict";
 import * as authorization from "@pulumi/azure-native/authorization";
-import * as pulumi from "@pulumi/pulumi";
-import { AppImage, type AppImageArgs, IMAGE_PLATFORM } from "../components/appImage";
+import { AppImage, IMAGE_PLATFORM } from "../components/appImage";
 import { PROJECT, StackMocks, settle, TENANT_ID } from "../simulator";
+import { appImageUp } from "./appFixtures";
 import { fastRetry, scriptedServer } from "./loopback";
-
-/** An AppImage evaluated as during `pulumi up`, its registry sign-in pointed at a loopback server. */
-function appImageUp(exchangeUrl: string, over: Partial<AppImageArgs> = {}) {
-	const mocks = new StackMocks();
-	mocks.install(PROJECT, "dev", false);
-	const image = new AppImage("app", {
-		loginServer: "myreg.azurecr.io",
-		tenantId: TENANT_ID,
-		pushGrantIds: [pulumi.output("grant")],
-		repository: "app",
-		tag: "1.2.3",
-		context: "app",
-		exchange: { endpoint: `${exchangeUrl}/oauth2/exchange`, retry: fastRetry(), signIn: async () => {} },
-		...over,
-	});
-	return { mocks, image };
-}
 
 describe("AppImage during pulumi up (token exchange against a loopback registry)", () => {
 	it("waits for the AcrPush grant, exchanges an ACR-audience Entra token, signs Docker in with the refresh token, and hands Pulumi none", async () => {

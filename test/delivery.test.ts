@@ -10,6 +10,7 @@ import { PROJECT, ROOT, runStack } from "../simulator";
 import { httpsOverrides } from "./httpsFixtures";
 import {
 	assignableRoles,
+	BOOTSTRAP_ARGS,
 	conditionRules,
 	dryRunCommands,
 	identityMatrix,
@@ -17,6 +18,7 @@ import {
 	jobTrust,
 	type Matrix,
 	mayAssign,
+	PERSON,
 	ROLE,
 	STACK_ASSIGNED_ROLES,
 	trustViolations,
@@ -333,20 +335,8 @@ describe("delivery: GitHub Actions workflows", () => {
 	});
 });
 
-/** A person on every stack's deployers list. */
-const PERSON = "0e0e0e0e-1111-4222-8333-444444444444";
-const BOOTSTRAP_ARGS = [
-	"--repo",
-	"acme/shop",
-	"--subscription",
-	"sub-1",
-	"--resource-group",
-	"rg-ci",
-	"--reviewers",
-	"user:alice",
-	"--deployers",
-	PERSON,
-];
+/** The bootstrap's required arguments but the repository. */
+const MINIMAL = ["--subscription", "s", "--resource-group", "g", "--reviewers", "user:a"];
 /** Runs the bootstrap script with the given arguments (no Azure CLI on PATH: only --dry-run can succeed). */
 const bootstrap = (...args: string[]) =>
 	spawnSync("bash", [path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"), ...args], {
@@ -543,22 +533,7 @@ describe("delivery: shell scripts", () => {
 		});
 
 		it("grants Owner on each stack's group only, with --owner (and prod still only imports from dev's)", () => {
-			const owner = identityMatrix(
-				dryRunCommands(
-					bootstrap(
-						"--repo",
-						"acme/shop",
-						"--subscription",
-						"s",
-						"--resource-group",
-						"g",
-						"--reviewers",
-						"user:a",
-						"--owner",
-						"--dry-run",
-					).stdout,
-				),
-			);
+			const owner = identityMatrix(dryRunCommands(bootstrap("--repo", "acme/shop", ...MINIMAL, "--owner", "--dry-run").stdout));
 			assert.deepEqual(
 				owner
 					.get("shop-prod")
@@ -612,21 +587,10 @@ describe("delivery: shell scripts", () => {
 			assert.equal(res.stdout, "", "nothing ran");
 		}
 		const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-gh-"));
-		const noGh = spawnSync(
-			"/bin/bash",
-			[
-				path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"),
-				"--repo",
-				"o/r",
-				"--subscription",
-				"s",
-				"--resource-group",
-				"g",
-				"--reviewers",
-				"user:a",
-			],
-			{ encoding: "utf8", env: { PATH: empty } },
-		);
+		const noGh = spawnSync("/bin/bash", [path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"), "--repo", "o/r", ...MINIMAL], {
+			encoding: "utf8",
+			env: { PATH: empty },
+		});
 		fs.rmSync(empty, { recursive: true });
 		assert.equal(noGh.status, 2);
 		assert.match(noGh.stderr, /the GitHub CLI \(gh\) is not installed: install it and run gh auth login, or pass --skip-github/);

@@ -1,5 +1,4 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ACR_REFRESH_TOKEN_USERNAME } from "../lib/acrToken";
@@ -39,57 +38,76 @@ describe("dockerLogin: the registry credential goes to Docker's store, not to Pu
 		}
 	});
 
-	it("signs the real Docker CLI in with the refresh token on stdin, and Docker writes it to $DOCKER_CONFIG", async () => {
-		const srv = await daemon(() => ({ status: 200, body: JSON.stringify({ Status: "Login Succeeded", IdentityToken: "" }) }));
-		const config = tempDir("docker-config-");
+	/**
+	 * Runs `fn` with the real Docker CLI behind a wrapper that records its arguments, pointed at a
+	 * stand-in daemon answering `auth` and at a Docker config directory of its own.
+	 */
+	async function withDocker(
+		auth: Answer,
+		fn: (env: NodeJS.ProcessEnv, seen: Seen[], configDir: string, argv: () => string) => Promise<void>,
+	) {
+		const srv = await daemon(() => auth);
+		const dir = tempDir("docker-");
 		try {
-			const env = {
-				PATH: path.dirname(DOCKER as string),
-				DOCKER_HOST: srv.url.replace("http", "tcp"),
-				DOCKER_CONFIG: config.dir,
-			};
-			await dockerLogin("myreg.azurecr.io", "acr-refresh-token", env);
-			const auth = srv.seen.find((r) => r.url.endsWith("/auth"));
-			assert.deepEqual(JSON.parse(auth?.body ?? "{}"), {
-				username: ACR_REFRESH_TOKEN_USERNAME,
-				password: "acr-refresh-token",
-				serveraddress: "myreg.azurecr.io",
-			});
-			// What the docker provider reads back (cfg.GetAuthConfig) when docker.Image has no password.
-			const stored = JSON.parse(fs.readFileSync(path.join(config.dir, "config.json"), "utf8"));
-			assert.equal(
-				Buffer.from(stored.auths["myreg.azurecr.io"].auth, "base64").toString(),
-				`${ACR_REFRESH_TOKEN_USERNAME}:acr-refresh-token`,
+			fs.mkdirSync(path.join(dir.dir, "bin"));
+			fs.mkdirSync(path.join(dir.dir, "config"));
+			fs.writeFileSync(
+				path.join(dir.dir, "bin", "docker"),
+				`#!/bin/sh\nprintf '%s\\n' "$@" >>"${dir.dir}/argv"\nexec "${DOCKER}" "$@"\n`,
+				{
+					mode: 0o755,
+				},
 			);
-			const ps = spawnSync("ps", ["-eo", "args"], { encoding: "utf8" });
-			assert.ok(!String(ps.stdout).includes("acr-refresh-token"), "never on a command line");
+			const env = {
+				PATH: `${path.join(dir.dir, "bin")}:/usr/bin:/bin`,
+				DOCKER_HOST: srv.url.replace("http", "tcp"),
+				DOCKER_CONFIG: path.join(dir.dir, "config"),
+			};
+			await fn(env, srv.seen, path.join(dir.dir, "config"), () => fs.readFileSync(path.join(dir.dir, "argv"), "utf8"));
 		} finally {
-			config.remove();
+			dir.remove();
 			await srv.close();
 		}
+	}
+
+	it("signs the real Docker CLI in with the refresh token on stdin, and Docker writes it to $DOCKER_CONFIG", async () => {
+		await withDocker(
+			{ status: 200, body: JSON.stringify({ Status: "Login Succeeded", IdentityToken: "" }) },
+			async (env, seen, configDir, argv) => {
+				await dockerLogin("myreg.azurecr.io", "acr-refresh-token", env);
+				const auth = seen.find((r) => r.url.endsWith("/auth"));
+				assert.deepEqual(JSON.parse(auth?.body ?? "{}"), {
+					username: ACR_REFRESH_TOKEN_USERNAME,
+					password: "acr-refresh-token",
+					serveraddress: "myreg.azurecr.io",
+				});
+				// What the docker provider reads back (cfg.GetAuthConfig) when docker.Image has no password.
+				const stored = JSON.parse(fs.readFileSync(path.join(configDir, "config.json"), "utf8"));
+				assert.equal(
+					Buffer.from(stored.auths["myreg.azurecr.io"].auth, "base64").toString(),
+					`${ACR_REFRESH_TOKEN_USERNAME}:acr-refresh-token`,
+				);
+				assert.equal(
+					argv(),
+					`login\n--username\n${ACR_REFRESH_TOKEN_USERNAME}\n--password-stdin\nmyreg.azurecr.io\n`,
+					"never on a command line",
+				);
+			},
+		);
 	});
 
 	it("fails with Docker's own reason when the registry refuses the token", async () => {
-		const srv = await daemon(() => ({ status: 401, body: JSON.stringify({ message: "unauthorized: authentication required" }) }));
-		const config = tempDir("docker-config-");
-		try {
-			const env = {
-				PATH: path.dirname(DOCKER as string),
-				DOCKER_HOST: srv.url.replace("http", "tcp"),
-				DOCKER_CONFIG: config.dir,
-			};
-			await assert.rejects(
-				dockerLogin("myreg.azurecr.io", "expired", env),
-				/^Error: docker login myreg\.azurecr\.io failed: .*unauthorized: authentication required/,
-			);
-			assert.ok(
-				!fs.existsSync(path.join(config.dir, "config.json")) ||
-					!fs.readFileSync(path.join(config.dir, "config.json"), "utf8").includes("myreg"),
-			);
-		} finally {
-			config.remove();
-			await srv.close();
-		}
+		await withDocker(
+			{ status: 401, body: JSON.stringify({ message: "unauthorized: authentication required" }) },
+			async (env, _seen, configDir) => {
+				await assert.rejects(
+					dockerLogin("myreg.azurecr.io", "expired", env),
+					/^Error: docker login myreg\.azurecr\.io failed: .*unauthorized: authentication required/,
+				);
+				const stored = path.join(configDir, "config.json");
+				assert.ok(!fs.existsSync(stored) || !fs.readFileSync(stored, "utf8").includes("myreg"), "nothing stored");
+			},
+		);
 	});
 });
 

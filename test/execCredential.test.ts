@@ -58,6 +58,15 @@ describe("exec credential plugin (run for real, as client-go runs it)", () => {
 		...extra,
 	});
 
+	/** A service principal signing in with a client secret at `authority`, the Azure CLI signed out. */
+	const secretEnv = (secret: string, authority: string) =>
+		withAz("signed-out", {
+			ARM_CLIENT_ID: "c1c1c1c1-0000-4000-8000-0000000000c1",
+			ARM_TENANT_ID: TENANT_ID,
+			ARM_CLIENT_SECRET: secret,
+			AZURE_AUTHORITY_HOST: authority,
+		});
+
 	before(async () => {
 		bin = tempDir("fake-az-");
 		fs.writeFileSync(path.join(bin.dir, "az"), FAKE_AZ, { mode: 0o755 });
@@ -141,12 +150,7 @@ describe("exec credential plugin (run for real, as client-go runs it)", () => {
 		);
 		try {
 			fs.rmSync(logFile(), { force: true });
-			const env = withAz("signed-out", {
-				ARM_CLIENT_ID: "c1c1c1c1-0000-4000-8000-0000000000c1",
-				ARM_TENANT_ID: TENANT_ID,
-				ARM_CLIENT_SECRET: "the-secret",
-				AZURE_AUTHORITY_HOST: entra.url,
-			});
+			const env = secretEnv("the-secret", entra.url);
 			const cred = await runExecCredential(spec, { env });
 			assert.equal(cred.token, token);
 			assert.ok(!fs.existsSync(logFile()), "the Azure CLI was not asked");
@@ -169,12 +173,7 @@ describe("exec credential plugin (run for real, as client-go runs it)", () => {
 			{ tls: true },
 		);
 		try {
-			const env = withAz("signed-out", {
-				ARM_CLIENT_ID: "c1c1c1c1-0000-4000-8000-0000000000c1",
-				ARM_TENANT_ID: TENANT_ID,
-				ARM_CLIENT_SECRET: "wrong",
-				AZURE_AUTHORITY_HOST: refusing.url,
-			});
+			const env = secretEnv("wrong", refusing.url);
 			await assert.rejects(
 				runExecCredential(spec, { env }),
 				/Entra refused the client secret for client c1c1c1c1-[^ ]+ \(401\): AADSTS7000215/,
@@ -187,12 +186,7 @@ describe("exec credential plugin (run for real, as client-go runs it)", () => {
 	it("sends a secret or an assertion to https endpoints only: an http authority is refused before anything is sent", async () => {
 		const plain = await scriptedServer([{ status: 200, body: JSON.stringify({ expires_in: 3599, access_token: token }) }]);
 		try {
-			const env = withAz("signed-out", {
-				ARM_CLIENT_ID: "c1c1c1c1-0000-4000-8000-0000000000c1",
-				ARM_TENANT_ID: TENANT_ID,
-				ARM_CLIENT_SECRET: "the-secret",
-				AZURE_AUTHORITY_HOST: plain.url,
-			});
+			const env = secretEnv("the-secret", plain.url);
 			await assert.rejects(
 				runExecCredential(spec, { env }),
 				/aks-credential: refusing http:\/\/127\.0\.0\.1:\d+: token endpoints must be https/,

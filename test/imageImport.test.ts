@@ -6,7 +6,7 @@ import { allRegistered, mockJwt, PROJECT, StackMocks, SUBSCRIPTION_ID, TENANT_ID
 import { armStandIn } from "./armStandIn";
 import { execCredential, standInPlugin } from "./credentialPlugins";
 import { dynamicProviderHost } from "./engineHost";
-import { type Answer, fastRetry, scriptedServer } from "./loopback";
+import { type Answer, fastRetry, type Seen, scriptedServer } from "./loopback";
 import { runSerialized } from "./serialized";
 
 const rg = (name: string) =>
@@ -255,21 +255,32 @@ describe("ImageImport: imports only an image built from the source this run depl
 			}
 			return { status: 404, body: "" };
 		});
-	const checked = (arm: string, source: string): ImportInputs => ({
-		...inputs(arm),
-		expectRevision: TREE,
-		sourceLoginServer: "shopdevacr.azurecr.io",
-		sourceRegistryEndpoint: source,
-	});
-
-	it("reads the linux/amd64 image's revision label in the source registry, then imports", async () => {
-		const source = await sourceRegistry({
-			"org.opencontainers.image.revision": TREE,
-			"org.opencontainers.image.version": "1.4.0",
-		});
+	/** Runs `fn` with the source registry holding `labels` and an ARM that accepts the import. */
+	async function withRegistries(
+		labels: Record<string, string>,
+		fn: (checked: ImportInputs, source: { seen: Seen[] }, arm: { seen: Seen[] }) => Promise<void>,
+		manifestStatus = 200,
+	) {
+		const source = await sourceRegistry(labels, manifestStatus);
 		const arm = await armStandIn([{ status: 200, body: "" }]);
 		try {
-			const result = await imageImportProvider.create(checked(arm.url, source.url));
+			const checked = {
+				...inputs(arm.url),
+				expectRevision: TREE,
+				sourceLoginServer: "shopdevacr.azurecr.io",
+				sourceRegistryEndpoint: source.url,
+			};
+			await fn(checked, source, arm);
+		} finally {
+			await arm.close();
+			await source.close();
+		}
+	}
+
+	it("reads the linux/amd64 image's revision label in the source registry, then imports", async () => {
+		const labels = { "org.opencontainers.image.revision": TREE, "org.opencontainers.image.version": "1.4.0" };
+		await withRegistries(labels, async (checked, source, arm) => {
+			const result = await imageImportProvider.create(checked);
 			assert.equal(result.outs?.digest, DIGEST);
 			assert.equal(arm.seen.length, 1, "imported");
 			assert.ok(arm.seen[0].at >= (source.seen.at(-1)?.at ?? Infinity), "after the label was read");
@@ -292,10 +303,7 @@ describe("ImageImport: imports only an image built from the source this run depl
 			assert.equal(new URLSearchParams(source.seen[1].body).get("scope"), "repository:app:pull", "to pull, nothing more");
 			assert.equal(source.seen[5].headers.authorization, undefined, "the registry token does not follow the redirect to storage");
 			assert.ok(!JSON.stringify(result.outs).includes("dev-pull"), "no registry token in state");
-		} finally {
-			await arm.close();
-			await source.close();
-		}
+		});
 	});
 
 	it("refuses an image built from other source (a later dev run, a laptop), and one without the label, importing nothing", async () => {
@@ -306,50 +314,39 @@ describe("ImageImport: imports only an image built from the source this run depl
 			],
 			[{}, "null"],
 		] as const) {
-			const source = await sourceRegistry(labels);
-			const arm = await armStandIn([{ status: 200, body: "" }]);
-			try {
+			await withRegistries(labels, async (checked, _source, arm) => {
 				await assert.rejects(
-					imageImportProvider.create(checked(arm.url, source.url)),
+					imageImportProvider.create(checked),
 					new RegExp(
 						`Importing app@${DIGEST}: it carries org\\.opencontainers\\.image\\.revision ${found}, but the source this run deploys is "${TREE}"; it was not built from this checkout, so it is not imported`,
 					),
 				);
 				assert.equal(arm.seen.length, 0, "nothing imported");
-			} finally {
-				await arm.close();
-				await source.close();
-			}
+			});
 		}
 	});
 
 	it("checks the label from its serialized form too, as the Pulumi host loads the provider in a fresh process", async () => {
 		const provider = await serializedProvider();
-		const source = await sourceRegistry({ "org.opencontainers.image.revision": "f".repeat(40) });
-		const arm = await armStandIn([{ status: 200, body: "" }]);
-		try {
-			const res = await runSerialized(provider, "create", [checked(arm.url, source.url)]);
+		await withRegistries({ "org.opencontainers.image.revision": "f".repeat(40) }, async (checked, _source, arm) => {
+			const res = await runSerialized(provider, "create", [checked]);
 			assert.match(res.error ?? "", /it was not built from this checkout, so it is not imported/);
 			assert.equal(arm.seen.length, 0);
-		} finally {
-			await arm.close();
-			await source.close();
-		}
+		});
 	});
 
 	it("refuses when it cannot read the label (the registry refuses the deployer), importing nothing", async () => {
-		const source = await sourceRegistry({}, 403);
-		const arm = await armStandIn([{ status: 200, body: "" }]);
-		try {
-			await assert.rejects(
-				imageImportProvider.create(checked(arm.url, source.url)),
-				/Importing app@sha256:d+: cannot read its org\.opencontainers\.image\.revision label from shopdevacr\.azurecr\.io \(manifest sha256:d+: 403 from 127\.0\.0\.1:\d+\), so it is not imported/,
-			);
-			assert.equal(arm.seen.length, 0);
-		} finally {
-			await arm.close();
-			await source.close();
-		}
+		await withRegistries(
+			{},
+			async (checked, _source, arm) => {
+				await assert.rejects(
+					imageImportProvider.create(checked),
+					/Importing app@sha256:d+: cannot read its org\.opencontainers\.image\.revision label from shopdevacr\.azurecr\.io \(manifest sha256:d+: 403 from 127\.0\.0\.1:\d+\), so it is not imported/,
+				);
+				assert.equal(arm.seen.length, 0);
+			},
+			403,
+		);
 	});
 });
 

@@ -9,24 +9,24 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { AppImage } from "../components/appImage";
-import { DEPLOYER_OBJECT_ID, PROJECT, ROOT, type RunResult, runStack, StackMocks, settle, TENANT_ID } from "../simulator";
+import { DEPLOYER_OBJECT_ID, ROOT, type RunResult, runStack, type StackMocks, settle } from "../simulator";
+import { appImageUp } from "./appFixtures";
 import { httpsOverrides } from "./httpsFixtures";
-import { fastRetry, scriptedServer } from "./loopback";
+import { scriptedServer } from "./loopback";
 import { admits, type Policy } from "./networkPolicyModel";
 import {
 	azureCapabilities,
+	BOOTSTRAP_ARGS,
 	dryRunCommands,
 	identityMatrix,
 	jobCapabilities,
 	type Matrix,
+	PERSON,
 	ROLE,
 	stateCredentials,
 } from "./trustModel";
 
-const PERSON = "0e0e0e0e-1111-4222-8333-444444444444";
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const load = (f: string) => parse(fs.readFileSync(path.join(WORKFLOWS, f), "utf8"));
 const ROLE_NAME: Record<string, string> = Object.fromEntries(Object.entries(ROLE).map(([n, id]) => [id, n]));
@@ -129,6 +129,7 @@ const ALLOWED: Record<string, string[]> = sorted({
 	"pull request (fork or Dependabot)": [],
 	"dev deploy job": [
 		"azure: Contributor on rg-shop-dev",
+		"azure: federated credentials of the identities in rg-shop-dev",
 		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-dev",
 		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
 		"github: runs from main only",
@@ -138,6 +139,7 @@ const ALLOWED: Record<string, string[]> = sorted({
 	"prod deploy job": [
 		"azure: AcrImporter on rg-shop-dev",
 		"azure: Contributor on rg-shop-prod",
+		"azure: federated credentials of the identities in rg-shop-prod",
 		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-prod",
 		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-prod",
 		"github: runs from main only, after a reviewer other than its author approves",
@@ -147,6 +149,7 @@ const ALLOWED: Record<string, string[]> = sorted({
 	],
 	"e2e job": [
 		"azure: Contributor on rg-shop-dev",
+		"azure: federated credentials of the identities in rg-shop-dev",
 		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-dev",
 		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
 		"pulumi: an organization token unless narrowed: every stack's state and secrets",
@@ -169,15 +172,10 @@ function sorted(t: Record<string, string[]>): Record<string, string[]> {
 describe("trust, from an attacker's view: what each token and identity can do", () => {
 	let inputs: Inputs;
 	before(async () => {
-		const dry = spawnSync(
-			"bash",
-			[
-				path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"),
-				...["--repo", "acme/shop", "--subscription", "sub-1", "--resource-group", "rg-ci", "--reviewers", "user:alice"],
-				...["--deployers", PERSON, "--dry-run"],
-			],
-			{ encoding: "utf8", env: { PATH: "/usr/bin:/bin" } },
-		);
+		const dry = spawnSync("bash", [path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"), ...BOOTSTRAP_ARGS, "--dry-run"], {
+			encoding: "utf8",
+			env: { PATH: "/usr/bin:/bin" },
+		});
 		assert.equal(dry.status, 0, dry.stderr);
 		const environments = Object.fromEntries(
 			[...dry.stdout.matchAll(/^# repos\/acme\/shop\/environments\/([a-z0-9-]+) body: (.*)$/gm)].map((m) => [
@@ -270,6 +268,19 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 			"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to anyone on rg-shop-dev",
 			"lost: azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
 		]);
+		// 4b. The pipeline's identities kept in a group a stack identity writes.
+		const shared = new Map(
+			[...inputs.matrix].map(([k, v]) => [
+				k,
+				k === "shop-dev"
+					? { ...v, grants: [...v.grants, { role: ROLE.Contributor, scope: "/subscriptions/sub-1/resourceGroups/rg-ci" }] }
+					: v,
+			]),
+		);
+		assert.deepEqual(changed({ ...inputs, matrix: shared }, "dev deploy job"), [
+			"azure: Contributor on rg-ci",
+			"azure: federated credentials of the identities in rg-ci",
+		]);
 		// 5. A subject by name alone.
 		const byName = new Map(
 			[...inputs.matrix].map(([k, v]) => [
@@ -338,17 +349,7 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 async function imageUp(): Promise<StackMocks> {
 	const srv = await scriptedServer([{ status: 200, body: '{"refresh_token":"acr-refresh-token"}' }]);
 	try {
-		const mocks = new StackMocks();
-		mocks.install(PROJECT, "dev", false);
-		const image = new AppImage("app", {
-			loginServer: "devacr.azurecr.io",
-			tenantId: TENANT_ID,
-			pushGrantIds: [pulumi.output("grant")],
-			repository: "app",
-			tag: "1",
-			context: "app",
-			exchange: { endpoint: `${srv.url}/oauth2/exchange`, retry: fastRetry(), signIn: async () => {} },
-		});
+		const { mocks, image } = appImageUp(srv.url);
 		await settle(image.repoDigest);
 		return mocks;
 	} finally {

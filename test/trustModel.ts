@@ -175,6 +175,14 @@ export interface Expected {
 	identitiesGroup: string;
 }
 
+/** A person the bootstrap puts on every stack's deployers list, in the tests. */
+export const PERSON = "0e0e0e0e-1111-4222-8333-444444444444";
+/** The bootstrap's arguments the tests run it with (repository acme/shop, identities in rg-ci). */
+export const BOOTSTRAP_ARGS = [
+	...["--repo", "acme/shop", "--subscription", "sub-1", "--resource-group", "rg-ci"],
+	...["--reviewers", "user:alice", "--deployers", PERSON],
+];
+
 /** Everything in the matrix that breaks the trust model; empty when it holds. */
 export function trustViolations(matrix: Matrix, e: Expected): string[] {
 	const problems: string[] = [];
@@ -357,6 +365,9 @@ export function azureCapabilities(id: Identity | undefined, deployers: string[])
 	for (const g of id.grants) {
 		if (g.role !== ROLE.RbacAdmin) {
 			lines.push(`azure: ${ROLE_NAME[g.role] ?? g.role} on ${groupOf(g.scope)}`);
+			// Writing a group writes its identities' federated credentials: whom they trust.
+			if (g.role === ROLE.Contributor || g.role === ROLE.Owner)
+				lines.push(`azure: federated credentials of the identities in ${groupOf(g.scope)}`);
 			continue;
 		}
 		const rules = conditionRules(g.condition);
