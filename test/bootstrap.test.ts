@@ -3,6 +3,9 @@ import { ROOT } from "../simulator";
 import { cliStandIns, runBootstrap, standInId, standInPrincipalId } from "./githubStandIn";
 import { BOOTSTRAP_ARGS, identityMatrix, PERSON, trustViolations } from "./trustModel";
 
+/** With a team among prod's reviewers too (the later --reviewers wins). */
+const ARGS = [...BOOTSTRAP_ARGS, "--reviewers", "user:alice,team:acme/platform"];
+
 const standIns = (over: Parameters<typeof cliStandIns>[0] extends infer T ? Partial<T> : never = {}) =>
 	cliStandIns({ repo: "acme/shop", users: { alice: 501 }, teams: { "acme/platform": 601 }, ...over });
 
@@ -11,7 +14,7 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 		const cli = standIns();
 		try {
 			for (const round of [1, 2]) {
-				const run = runBootstrap(ROOT, cli.env, ...BOOTSTRAP_ARGS);
+				const run = runBootstrap(ROOT, cli.env, ...ARGS);
 				assert.equal(run.status, 0, `run ${round}: ${run.stderr}`);
 				if (round === 1) {
 					const matrix = identityMatrix(
@@ -93,7 +96,7 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 			branchPolicies: { prod: [{ id: 8, name: "release/*", type: "branch" }] },
 		});
 		try {
-			const run = runBootstrap(ROOT, cli.env, ...BOOTSTRAP_ARGS);
+			const run = runBootstrap(ROOT, cli.env, ...ARGS);
 			assert.equal(run.status, 1);
 			assert.match(run.stderr, /GitHub did not keep these settings \(read back after setting them\):/);
 			for (const problem of [
@@ -112,7 +115,7 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 	it("swallows no error: GitHub refusing the ruleset stops the script with GitHub's message", () => {
 		const cli = standIns({ plan: { rulesets: false } });
 		try {
-			const run = runBootstrap(ROOT, cli.env, ...BOOTSTRAP_ARGS);
+			const run = runBootstrap(ROOT, cli.env, ...ARGS);
 			assert.notEqual(run.status, 0);
 			assert.match(run.stderr, /gh: Upgrade to GitHub Pro or make this repository public to enable this feature\. \(HTTP 403\)/);
 		} finally {
@@ -123,7 +126,7 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 	it("trusts name-only subjects only when told to (--name-subjects)", () => {
 		const cli = standIns();
 		try {
-			const run = runBootstrap(ROOT, cli.env, ...BOOTSTRAP_ARGS, "--name-subjects");
+			const run = runBootstrap(ROOT, cli.env, ...ARGS, "--name-subjects");
 			assert.equal(run.status, 0, run.stderr);
 			const matrix = identityMatrix(
 				cli.calls().filter((c) => c[0] === "az"),
