@@ -226,8 +226,11 @@ export = async () => {
 			k8sOpts,
 		);
 		images[name] = image.repoDigest;
+		waysIn.push(exposure.wayIn);
 		return { image, app, exposure, url: exposure.url };
 	};
+	/** Every way in's NetworkPolicy (exposures, the Gateway): the namespace's default deny comes after them. */
+	const waysIn: pulumi.Resource[] = [];
 	/** Each service's deployed image by release name: what a promoting stack imports. */
 	const images: Record<string, pulumi.Output<string>> = {};
 	const app = release("app", APP_CONTEXT, config.app);
@@ -273,9 +276,12 @@ export = async () => {
 			},
 			k8sOpts,
 		);
+		waysIn.push(exposure.wayIn);
 		return { url: exposure.url, address: endpoint.ipAddress };
 	};
 	const https = config.gateway ? serveOnHostname(config.gateway) : undefined;
+	// 6. Nothing reaches the apps, and the apps reach nothing, but what a policy admits.
+	namespace.denyByDefault("app", waysIn);
 
 	return {
 		resourceGroupName: groupName,

@@ -15,13 +15,15 @@ export interface AppNamespaceArgs {
 }
 
 /**
- * A namespace for apps, with Pod Security "restricted" enforced; several apps may share it. It
- * denies all traffic by default, in and out, but DNS to CoreDNS: each app says what it sends to,
- * each way in (ServiceExposure, GatewayExposure) where it comes from, and nothing in it reaches the
- * node's instance metadata endpoint (169.254.169.254) or anything else unless admitted.
+ * A namespace for apps, with Pod Security "restricted" enforced; several apps may share it. With
+ * {@link AppNamespace.denyByDefault} it denies all traffic, in and out, but DNS to CoreDNS (which
+ * it admits from the start): each app says what it sends to, each way in (ServiceExposure,
+ * GatewayExposure) where it comes from, and nothing in it reaches the node's instance metadata
+ * endpoint (169.254.169.254) or anything else unless admitted.
  */
 export class AppNamespace extends pulumi.ComponentResource {
 	readonly name: pulumi.Output<string>;
+	private readonly ns: k8s.core.v1.Namespace;
 
 	constructor(name: string, args: AppNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
 		super(componentType("app", "AppNamespace"), name, {}, opts);
@@ -41,15 +43,8 @@ export class AppNamespace extends pulumi.ComponentResource {
 			{ parent: this, aliases: args.movedFrom ? [{ parent: args.movedFrom }] : [] },
 		);
 		this.name = ns.metadata.name;
+		this.ns = ns;
 		const inNs = { parent: this, dependsOn: [ns] };
-		new k8s.networking.v1.NetworkPolicy(
-			`${name}-deny-all`,
-			{
-				metadata: { name: "deny-all", namespace: this.name },
-				spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-			},
-			inNs,
-		);
 		new k8s.networking.v1.NetworkPolicy(
 			`${name}-dns`,
 			{
@@ -71,5 +66,21 @@ export class AppNamespace extends pulumi.ComponentResource {
 			inNs,
 		);
 		this.registerOutputs({ name: this.name });
+	}
+
+	/**
+	 * Denies all traffic in and out of the namespace but what a policy admits, once `waysIn` (the
+	 * exposures' policies) exist: declared after them, so a stack that had no default deny gains
+	 * it without a moment in which its app is unreachable. Call it once, after every app's exposure.
+	 */
+	denyByDefault(name: string, waysIn: pulumi.Resource[]): k8s.networking.v1.NetworkPolicy {
+		return new k8s.networking.v1.NetworkPolicy(
+			`${name}-deny-all`,
+			{
+				metadata: { name: "deny-all", namespace: this.name },
+				spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+			},
+			{ parent: this, dependsOn: [this.ns, ...waysIn] },
+		);
 	}
 }

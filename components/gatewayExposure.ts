@@ -66,6 +66,8 @@ export class GatewayExposure extends pulumi.ComponentResource {
 	readonly namespace: pulumi.Output<string>;
 	/** The service account the certificate sync signs in as (in the Gateway's namespace). */
 	readonly serviceAccountName: string;
+	/** The NetworkPolicy admitting the Gateway's proxies to the app (what the namespace's default deny waits for). */
+	readonly wayIn: k8s.networking.v1.NetworkPolicy;
 
 	constructor(name: string, args: GatewayExposureArgs, opts?: pulumi.ComponentResourceOptions) {
 		super(componentType("app", "GatewayExposure"), name, {}, opts);
@@ -91,7 +93,7 @@ export class GatewayExposure extends pulumi.ComponentResource {
 		const namespace = gatewayNs.metadata.name;
 		// The Gateway's proxies run in its namespace: from there, and only to the app's port (the
 		// metrics port is not among the Service's, and no policy admits it).
-		allowAppIngress(
+		this.wayIn = allowAppIngress(
 			`${name}-gateway-ingress`,
 			{
 				app: args.app,

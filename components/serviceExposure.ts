@@ -28,6 +28,8 @@ export class ServiceExposure extends pulumi.ComponentResource {
 	readonly service: k8s.core.v1.Service;
 	/** The port it answers on. */
 	readonly port: number;
+	/** The NetworkPolicy admitting its clients to the app (what the namespace's default deny waits for). */
+	readonly wayIn: k8s.networking.v1.NetworkPolicy;
 
 	constructor(name: string, args: ServiceExposureArgs, opts?: pulumi.ComponentResourceOptions) {
 		super(componentType("app", "ServiceExposure"), name, {}, opts);
@@ -48,7 +50,7 @@ export class ServiceExposure extends pulumi.ComponentResource {
 		this.service = service;
 		// The app's namespace denies ingress by default: a public load balancer brings clients from
 		// anywhere (to the app's port only); a ClusterIP Service, callers in the app's namespace.
-		allowAppIngress(
+		this.wayIn = allowAppIngress(
 			`${name}-ingress`,
 			{
 				app: args.app,

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppNamespace } from "../components/appNamespace";
 import { componentType } from "../components/typeToken";
@@ -23,16 +24,19 @@ describe("AppNamespace", () => {
 	it("denies all traffic in and out by default but DNS to CoreDNS, so nothing in it reaches the instance metadata endpoint", async () => {
 		const mocks = up();
 		const ns = new AppNamespace("apps", { name: "shop" });
+		// A custom resource: depending on a component means depending on its children.
+		const wayIn = new k8s.core.v1.ConfigMap("way-in", {});
+		ns.denyByDefault("apps", [wayIn]);
 		await settle(ns.name);
 		await allRegistered();
+		const wayInUrn = String((await settle(wayIn.urn)).value);
+		const denyAll = mocks.all("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.name === "apps-deny-all");
+		assert.ok(denyAll?.dependencies.includes(wayInUrn), "declared after the ways in");
 		const policies = mocks.all("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.plain as Policy);
-		assert.deepEqual(
-			policies.map((p) => [(p.metadata as { name?: string }).name, p.metadata.namespace]),
-			[
-				["deny-all", "shop"],
-				["allow-dns", "shop"],
-			],
-		);
+		assert.deepEqual(policies.map((p) => [(p.metadata as { name?: string }).name, p.metadata.namespace]).sort(), [
+			["allow-dns", "shop"],
+			["deny-all", "shop"],
+		]);
 		const pod = { namespace: "shop", labels: { "app.kubernetes.io/name": "anything" } };
 		const dns = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
 		assert.ok(admits(policies, pod, dns, 53, "UDP") && admits(policies, pod, dns, 53, "TCP"));

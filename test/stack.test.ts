@@ -127,6 +127,11 @@ for (const stack of ["dev", "prod"] as const) {
 			}
 			// The namespace's deny-all and DNS, the app's egress, the load balancer's way in.
 			assert.equal(run.mocks.all(T.netpol).length, 4);
+			const policy = (name: string) => run.mocks.all(T.netpol).find((p) => p.name === name);
+			assert.ok(
+				(policy("app-deny-all")?.startedAt ?? 0) >= (policy("app-ingress")?.completedAt ?? Infinity),
+				"the default deny only once the way in admits the app's clients: an upgrade never cuts them off",
+			);
 			assert.equal(run.mocks.all(T.image).length, building ? 1 : 0, "docker builds only where images are built");
 			// AcrPull, a deployer's push or import grant, cluster admin, and the cluster identity's on its subnet
 			assert.equal(run.mocks.all(T.role).length, 4);
