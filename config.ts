@@ -1,14 +1,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { defaultMaxReplicas } from "./components/app";
-import type { NodePoolSpec } from "./components/nodePool";
-import type { ServiceType } from "./components/serviceExposure";
 import { type AddressPlan, addressPlanProblems } from "./lib/addressPlan";
 import { AZURE_REGIONS } from "./lib/azureRegions";
 import { cidrProblem } from "./lib/cidr";
 import { didYouMean } from "./lib/didYouMean";
+import type { Environment } from "./lib/environment";
 import { GUID, PRINCIPAL_TYPES, type Principal } from "./lib/principals";
+import { defaultMaxReplicas } from "./lib/replicas";
 import { sourceInfo } from "./lib/sourceInfo";
 import {
 	hostnameProblem,
@@ -19,8 +18,33 @@ import {
 } from "./lib/tlsEndpoint";
 import { vmSizeProblem } from "./lib/vmSizes";
 
-/** The two environment profiles; every default below depends on which one a stack uses. */
-export type Environment = "dev" | "prod";
+export type { Environment };
+/** How an app's Service is reached: "LoadBalancer", a public address; "ClusterIP", inside the cluster only. */
+export type ServiceType = "LoadBalancer" | "ClusterIP";
+
+/** What a node pool is made of, as configuration gives it (NodePool takes it, and the cluster). */
+export interface NodePoolSpec {
+	/** Short name, 1-8 lower-case letters and digits, starting with a letter; AKS's pool name adds a suffix. */
+	name: string;
+	/** Azure VM size. */
+	vmSize: string;
+	/** Autoscaler lower bound, also the initial node count; 0 lets a user pool scale to nothing. */
+	minCount: number;
+	/** Autoscaler upper bound. */
+	maxCount: number;
+	/** Availability zones. Default: none. */
+	zones?: string[];
+	/** "System" pools run cluster add-ons too. Default: "User". */
+	mode?: "User" | "System";
+	/** Kubernetes labels on every node. Default: none. */
+	labels?: Record<string, string>;
+	/** Kubernetes taints on every node, `key=value:Effect`. Default: none. */
+	taints?: string[];
+	/** Spot VMs: much cheaper, evicted when Azure needs the capacity; AKS taints them. Default: false. */
+	spot?: boolean;
+	/** Pods per node. Default: NodePool's MAX_PODS_PER_NODE. */
+	maxPods?: number;
+}
 export type RegistrySku = "Basic" | "Standard" | "Premium";
 export type ClusterTier = "Free" | "Standard" | "Premium";
 export type UpgradeChannel = "patch" | "stable" | "rapid";
@@ -32,7 +56,6 @@ export type ImageSource = "build" | "promote";
  * stacks created before the VNet run: an existing cluster cannot be moved into a subnet).
  */
 export type NetworkMode = "vnet" | "aks-managed";
-export type { ServiceType } from "./components/serviceExposure";
 
 /** The stack's whole configuration, validated and with every default applied. */
 export interface StackConfig {

@@ -1,3 +1,11 @@
+/**
+ * A Pulumi program that runs a containerized app on Azure: an Azure Container Registry and an AKS
+ * cluster, the kubelet's managed identity granted AcrPull on the registry (no passwords or pull
+ * secrets), the app image built and pushed with @pulumi/docker (or, in a promoting stack, imported
+ * by digest from the stack that tested it), and the app deployed with @pulumi/kubernetes, pinned to
+ * that digest. It reads as those steps, numbered below; `config.ts` turns the stack's configuration
+ * into the typed, validated object it starts from, and `components/` holds one concern each.
+ */
 import * as path from "node:path";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";

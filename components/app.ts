@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { defaultMaxReplicas } from "../lib/replicas";
 import { componentType } from "./typeToken";
 
 /** The contract between the stack and an app's image: what the pods expect of the container. */
@@ -173,8 +174,7 @@ export interface AppArgs extends AppSettings {
 	nodePools?: pulumi.Resource[];
 }
 
-/** The autoscaler's default upper bound: three times the minimum, and at least 4. */
-export const defaultMaxReplicas = (replicas: number) => Math.max(replicas * 3, 4);
+export { defaultMaxReplicas };
 
 /**
  * An app's workload: its Deployment, a NetworkPolicy saying where it may send traffic, and with

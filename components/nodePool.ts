@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as pulumi from "@pulumi/pulumi";
+import type { NodePoolSpec } from "../config";
 import { componentType } from "./typeToken";
 
 /** Pods per node; AKS's own default for Azure CNI overlay, and above the ≥ 50 that CKV_AZURE_168 asks. */
@@ -10,29 +11,7 @@ export const MAX_PODS_PER_NODE = 110;
 export const SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule";
 export const SPOT_LABEL = { "kubernetes.azure.com/scalesetpriority": "spot" } as const;
 
-/** What a node pool is made of. */
-export interface NodePoolSpec {
-	/** Short name, 1-8 lower-case letters and digits, starting with a letter; AKS's pool name adds a suffix. */
-	name: string;
-	/** Azure VM size. */
-	vmSize: string;
-	/** Autoscaler lower bound, also the initial node count; 0 lets a user pool scale to nothing. */
-	minCount: number;
-	/** Autoscaler upper bound. */
-	maxCount: number;
-	/** Availability zones. Default: none. */
-	zones?: string[];
-	/** "System" pools run cluster add-ons too. Default: "User". */
-	mode?: "User" | "System";
-	/** Kubernetes labels on every node. Default: none. */
-	labels?: Record<string, string>;
-	/** Kubernetes taints on every node, `key=value:Effect`. Default: none. */
-	taints?: string[];
-	/** Spot VMs: much cheaper, evicted when Azure needs the capacity; AKS taints them. Default: false. */
-	spot?: boolean;
-	/** Pods per node. Default: {@link MAX_PODS_PER_NODE}. */
-	maxPods?: number;
-}
+export type { NodePoolSpec };
 
 export interface NodePoolArgs extends NodePoolSpec {
 	/** The cluster the pool joins. */

@@ -1,10 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { ServiceType } from "../config";
 import { type App, appLabels } from "./app";
 import { allowAppIngress, NAMESPACE_NAME_LABEL } from "./networkPolicy";
 import { componentType } from "./typeToken";
 
-export type ServiceType = "LoadBalancer" | "ClusterIP";
+export type { ServiceType };
 
 export interface ServiceExposureArgs {
 	/** The app to expose. */

@@ -1,7 +1,7 @@
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { Provider } from "@pulumi/azure-native/provider";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../config";
+import type { Environment } from "./environment";
 
 /** What the listener certificate's vault must be, as Azure reports it. */
 export interface VaultProperties {

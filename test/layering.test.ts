@@ -1,0 +1,44 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ROOT } from "../simulator";
+
+/** The relative modules a TypeScript file imports or re-exports, resolved against the repository's root. */
+function imports(file: string, text = fs.readFileSync(path.join(ROOT, file), "utf8")): string[] {
+	return [...text.matchAll(/^(?:import|export)[^"']*from\s+["'](\.{1,2}\/[^"']+)["']/gm)].map((m) =>
+		path.relative(ROOT, path.resolve(path.dirname(path.join(ROOT, file)), m[1])),
+	);
+}
+/** What a file imports from outside lib/, one line each. */
+const beyondLib = (file: string, text?: string) =>
+	imports(file, text)
+		.filter((i) => !i.startsWith("lib/"))
+		.map((i) => `${file} → ${i}`);
+const tsFiles = (dir: string) =>
+	fs
+		.readdirSync(path.join(ROOT, dir))
+		.filter((f) => f.endsWith(".ts"))
+		.map((f) => path.join(dir, f));
+
+describe("dependencies point one way: lib below configuration below components below the program", () => {
+	it("lib/ imports nothing from above it", () => {
+		assert.deepEqual(
+			tsFiles("lib").flatMap((f) => beyondLib(f)),
+			[],
+		);
+	});
+
+	it("config.ts imports from lib/ only: configuration types flow into components, never back", () => {
+		assert.deepEqual(beyondLib("config.ts"), []);
+	});
+
+	it("would catch an upward import, a type-only one and a re-export included (the check can fail)", () => {
+		const text = [
+			'import * as fs from "node:fs";',
+			'import type { Environment } from "../config";',
+			'export { App } from "../components/app";',
+			'import { cidrProblem } from "./cidr";',
+		].join("\n");
+		assert.deepEqual(beyondLib("lib/example.ts", text), ["lib/example.ts → config", "lib/example.ts → components/app"]);
+	});
+});
