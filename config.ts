@@ -510,7 +510,7 @@ export function parseStackConfig(
 			registrySku !== "Premium"
 				? `Private Link needs the Premium registry SKU and ${key("registrySku")} is "${registrySku}": set registrySku to Premium, or registryPrivateLink to false`
 				: networkMode !== "vnet"
-					? `a private endpoint lives in the stack's VNet and ${key("network")} is "aks-managed": set network to "vnet" (a new cluster; see the README's network section), or registryPrivateLink to false`
+					? `a private endpoint lives in the stack's VNet and ${key("network")} is "aks-managed": set network to "vnet" (a new cluster; see docs/network.md), or registryPrivateLink to false`
 					: imageSource === "build"
 						? `a registry without a public endpoint takes no pushes from outside its VNet and ${key("imageSource")} is "build": promote images into it (imageSource "promote"), or set registryPrivateLink to false`
 						: undefined;
@@ -576,7 +576,7 @@ export function parseStackConfig(
 /**
  * The HTTPS settings, or undefined without a hostname. A hostname needs a certificate in every
  * environment: a Gateway that serves a certificate nobody chose (self-signed, say) teaches users
- * to click through warnings, and the README shows how to make one in a vault for dev.
+ * to click through warnings, and docs/https-on-your-domain.md shows how to make one in a vault for dev.
  */
 function parseGateway(
 	raw: Partial<Record<string, string>>,

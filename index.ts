@@ -112,7 +112,7 @@ export = async () => {
 		tags,
 	});
 	// A registry that turns its public endpoint off waits for the cluster: should the cluster fail to
-	// move into the VNet (a stack deployed before it; see the README), no node is cut off from its images.
+	// move into the VNet (a stack deployed before it; see docs/network.md), no node is cut off from its images.
 	const registry = new Registry(
 		"registry",
 		{

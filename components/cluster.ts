@@ -268,7 +268,7 @@ export function systemPoolDriftMessage(cluster: string, pool: string, drift: str
 		...drift.map((d) => `  - ${d}`),
 		"pulumi up does not write an existing cluster's pools through the cluster (it ignores agentPoolProfiles, which a refresh fills with every node pool).",
 		`Autoscaler bounds: az aks nodepool update --cluster-name <cluster> --resource-group <group> --name ${pool} --update-cluster-autoscaler --min-count <min> --max-count <max>, then pulumi up --refresh.`,
-		"A VM size or subnet cannot change on a pool: set the config back to what runs, or replace the system pool by hand (README, Day 2: node pools).",
+		"A VM size or subnet cannot change on a pool: set the config back to what runs, or replace the system pool by hand (docs/day-2.md: node pools).",
 	].join("\n");
 }
 

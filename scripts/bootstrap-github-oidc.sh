@@ -388,7 +388,7 @@ while IFS= read -r problem; do [ -n "$problem" ] && missing+=("ruleset \"$RULESE
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "GitHub did not keep these settings (read back after setting them):" >&2
 	for m in "${missing[@]}"; do echo "  - $m" >&2; done
-	echo "Required reviewers, administrator bypass and rulesets need a public repository or a paid plan (README: Trust); fix them, then run again." >&2
+	echo "Required reviewers, administrator bypass and rulesets need a public repository or a paid plan (docs/delivery-and-trust.md: Trust); fix them, then run again." >&2
 	exit 1
 fi
 
@@ -430,5 +430,5 @@ done
 cat <<NEXT
    then: gh variable set PULUMI_ORGANIZATION --repo $repo --body <your organization>
    and:  gh variable set PULUMI_PREVIEW_TOKEN_SCOPE --repo $repo --body team:<that team>
-   (or PULUMI_PREVIEW=off where your edition has no teams; README: Trust, for what each edition gives).
+   (or PULUMI_PREVIEW=off where your edition has no teams; docs/delivery-and-trust.md, for what each edition gives).
 NEXT
