@@ -252,173 +252,230 @@ const K8S_MINOR = /^[1-9]\d*\.\d+$/;
 export const AKS_MINORS = ["1.34", "1.35", "1.36", "1.37"];
 /** Azure's rule for resource group names: 1-90 letters, digits, '_', '-', '.', '(' and ')', not ending in '.'. */
 const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
+/** An image tag, as Docker takes it. */
+const APP_VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** Options of {@link parseStackConfig}: where the configuration is read, and the app's own version. */
+export interface ParseOptions {
+	project: string;
+	stack: string;
+	organization?: string;
+	location?: string;
+	defaultAppVersion: string;
+}
 
 /**
- * Turns raw stack configuration (strings as `pulumi config` stores them) into a validated
- * {@link StackConfig}. Pure: tests call it directly, and {@link readStackConfig} calls it before
- * any resource is declared, so bad input never leaves a half-created stack.
- *
- * @param project the project name, used to print keys as `pulumi config set` expects them
+ * What every step of the parse shares: the raw values, how a key is printed, the problems found so
+ * far (all are reported at once, in the order the steps run), and readers for the simple kinds of
+ * value, each falling back to its default when the key is unset or refused.
  */
-export function parseStackConfig(
-	raw: Partial<Record<string, string>>,
-	opts: { project: string; stack: string; organization?: string; location?: string; defaultAppVersion: string },
-): StackConfig {
+interface Parse {
+	raw: Partial<Record<string, string>>;
+	opts: ParseOptions;
+	problems: string[];
+	key: (k: string) => string;
+	bad: (k: string, value: string, accepted: string) => void;
+	oneOf: <T extends string>(k: ConfigKey, allowed: readonly T[], fallback: T) => T;
+	integer: (k: ConfigKey, fallback: number, min: number, max: number) => number;
+	matching: (k: ConfigKey, re: RegExp, fallback: string, accepted: string) => string;
+	boolean: (k: ConfigKey, fallback: boolean) => boolean;
+}
+
+function parseContext(raw: Partial<Record<string, string>>, opts: ParseOptions): Parse {
 	const problems: string[] = [];
 	const key = (k: string) => `${opts.project}:${k}`;
 	const bad = (k: string, value: string, accepted: string) =>
 		problems.push(`${key(k)} = ${JSON.stringify(value)} is not accepted: ${accepted}`);
+	/** The value of `k` as `convert` reads it; `fallback` when unset, or after reporting a value `convert` refuses. */
+	const read = <T>(k: ConfigKey, fallback: T, convert: (v: string) => T | undefined, accepted: () => string): T => {
+		const v = raw[k];
+		if (v === undefined) return fallback;
+		const value = convert(v);
+		if (value !== undefined) return value;
+		bad(k, v, accepted());
+		return fallback;
+	};
+	return {
+		raw,
+		opts,
+		problems,
+		key,
+		bad,
+		oneOf: (k, allowed, fallback) =>
+			read(
+				k,
+				fallback,
+				(v) => ((allowed as readonly string[]).includes(v) ? (v as typeof fallback) : undefined),
+				() => `expected one of ${allowed.join(" | ")}`,
+			),
+		integer: (k, fallback, min, max) =>
+			read(
+				k,
+				fallback,
+				(v) => {
+					const n = Number(v);
+					return /^-?\d+$/.test(v.trim()) && Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
+				},
+				() => `expected a whole number from ${min} to ${max}`,
+			),
+		matching: (k, re, fallback, accepted) =>
+			read(
+				k,
+				fallback,
+				(v) => (re.test(v) ? v : undefined),
+				() => accepted,
+			),
+		boolean: (k, fallback) =>
+			read(
+				k,
+				fallback,
+				(v) => (v === "true" || v === "false" ? v === "true" : undefined),
+				() => "expected true or false",
+			),
+	};
+}
 
-	for (const k of Object.keys(raw)) {
+/** Keys the stack does not read: reported as typos, with the nearest known key. */
+function unknownKeys(p: Parse): void {
+	for (const k of Object.keys(p.raw)) {
 		if (!(CONFIG_KEYS as readonly string[]).includes(k)) {
 			const near = didYouMean(k, CONFIG_KEYS);
-			problems.push(
-				`${key(k)} is not a setting of this stack${near ? ` (did you mean ${key(near)}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`,
+			p.problems.push(
+				`${p.key(k)} is not a setting of this stack${near ? ` (did you mean ${p.key(near)}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`,
 			);
 		}
 	}
+}
 
-	const oneOf = <T extends string>(k: ConfigKey, allowed: readonly T[], fallback: T): T => {
-		const v = raw[k];
-		if (v === undefined) return fallback;
-		if ((allowed as readonly string[]).includes(v)) return v as T;
-		bad(k, v, `expected one of ${allowed.join(" | ")}`);
-		return fallback;
-	};
-	const integer = (k: ConfigKey, fallback: number, min: number, max: number): number => {
-		const v = raw[k];
-		if (v === undefined) return fallback;
-		const n = Number(v);
-		if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-			bad(k, v, `expected a whole number from ${min} to ${max}`);
-			return fallback;
-		}
-		return n;
-	};
-	const matching = (k: ConfigKey, re: RegExp, fallback: string, accepted: string): string => {
-		const v = raw[k];
-		if (v === undefined) return fallback;
-		if (re.test(v)) return v;
-		bad(k, v, accepted);
-		return fallback;
-	};
-	const boolean = (k: ConfigKey, fallback: boolean): boolean => {
-		const v = raw[k];
-		if (v === undefined) return fallback;
-		if (v === "true" || v === "false") return v === "true";
-		bad(k, v, "expected true or false");
-		return fallback;
-	};
-
-	const stackEnv = opts.stack === "dev" || opts.stack === "prod" ? opts.stack : undefined;
-	if (raw.environment === undefined && !stackEnv) {
-		problems.push(
-			`${key("environment")} is not set and stack "${opts.stack}" is neither dev nor prod: set it to dev or prod to choose the defaults`,
+/** The environment profile (from the key, else the stack's name) and the region. */
+function parseEnvironment(p: Parse): Environment {
+	const stackEnv = p.opts.stack === "dev" || p.opts.stack === "prod" ? p.opts.stack : undefined;
+	if (p.raw.environment === undefined && !stackEnv) {
+		p.problems.push(
+			`${p.key("environment")} is not set and stack "${p.opts.stack}" is neither dev nor prod: set it to dev or prod to choose the defaults`,
 		);
 	}
-	const environment = oneOf<Environment>("environment", ["dev", "prod"], stackEnv ?? "dev");
-	const d = ENVIRONMENT_DEFAULTS[environment];
-
-	if (opts.location === undefined || opts.location === "") {
-		problems.push("azure-native:location is not set: run `pulumi config set azure-native:location <region>`, e.g. westeurope");
-	} else if (!(AZURE_REGIONS as readonly string[]).includes(opts.location)) {
-		const near = didYouMean(opts.location, AZURE_REGIONS);
-		problems.push(
-			`azure-native:location = ${JSON.stringify(opts.location)} is not accepted: expected an Azure region name such as westeurope or eastus2` +
+	const environment = p.oneOf<Environment>("environment", ["dev", "prod"], stackEnv ?? "dev");
+	const location = p.opts.location;
+	if (location === undefined || location === "") {
+		p.problems.push("azure-native:location is not set: run `pulumi config set azure-native:location <region>`, e.g. westeurope");
+	} else if (!(AZURE_REGIONS as readonly string[]).includes(location)) {
+		const near = didYouMean(location, AZURE_REGIONS);
+		p.problems.push(
+			`azure-native:location = ${JSON.stringify(location)} is not accepted: expected an Azure region name such as westeurope or eastus2` +
 				(near ? ` (did you mean ${near}?)` : "; if Azure opened it after this stack's list, add it to lib/azureRegions.ts"),
 		);
 	}
+	return environment;
+}
 
-	let availabilityZones: string[] = [...d.availabilityZones];
-	if (raw.availabilityZones !== undefined) {
-		const parsed = jsonOrUndefined(raw.availabilityZones);
+/** Availability zones (a JSON list), and the API server's authorized ranges (JSON CIDR blocks). */
+function parseZonesAndRanges(p: Parse, defaults: readonly string[]) {
+	let availabilityZones: string[] = [...defaults];
+	if (p.raw.availabilityZones !== undefined) {
+		const parsed = jsonOrUndefined(p.raw.availabilityZones);
 		const zones = Array.isArray(parsed) ? parsed.map(String) : undefined;
 		if (!zones || zones.some((z) => !["1", "2", "3"].includes(z)) || new Set(zones).size !== zones.length) {
-			bad("availabilityZones", raw.availabilityZones, 'expected a list of distinct zones from "1", "2", "3", or [] for none');
+			p.bad("availabilityZones", p.raw.availabilityZones, 'expected a list of distinct zones from "1", "2", "3", or [] for none');
 		} else {
 			availabilityZones = zones;
 		}
 	}
-
 	let apiServerAuthorizedIpRanges: string[] | undefined;
-	if (raw.apiServerAuthorizedIpRanges !== undefined) {
+	const ranges = p.raw.apiServerAuthorizedIpRanges;
+	if (ranges !== undefined) {
 		const accepted = 'expected a JSON list of distinct IPv4 CIDR blocks, e.g. ["203.0.113.0/24"], or [] to lift the restriction';
-		const parsed = jsonOrUndefined(raw.apiServerAuthorizedIpRanges);
+		const parsed = jsonOrUndefined(ranges);
 		if (!Array.isArray(parsed) || parsed.some((r) => typeof r !== "string")) {
-			bad("apiServerAuthorizedIpRanges", raw.apiServerAuthorizedIpRanges, accepted);
+			p.bad("apiServerAuthorizedIpRanges", ranges, accepted);
 		} else {
 			const problem =
 				parsed.map(cidrProblem).find(Boolean) ?? (new Set(parsed).size !== parsed.length ? "a block is listed twice" : undefined);
-			if (problem) bad("apiServerAuthorizedIpRanges", raw.apiServerAuthorizedIpRanges, `${accepted}; ${problem}`);
+			if (problem) p.bad("apiServerAuthorizedIpRanges", ranges, `${accepted}; ${problem}`);
 			else apiServerAuthorizedIpRanges = parsed;
 		}
 	}
+	return { availabilityZones, apiServerAuthorizedIpRanges };
+}
 
-	const deployers = parseDeployers(raw.deployers, (accepted) => bad("deployers", raw.deployers ?? "", accepted));
+type Defaults = (typeof ENVIRONMENT_DEFAULTS)[Environment];
 
-	const legacyPoolKeys = (["nodeVmSize", "minNodeCount", "maxNodeCount"] as const).filter((k) => raw[k] !== undefined);
-	if (raw.nodePools !== undefined && legacyPoolKeys.length > 0) {
-		problems.push(
-			`${key("nodePools")} and ${legacyPoolKeys.map(key).join(", ")} are both set: describe the default pool in nodePools, or drop nodePools to use the single-pool keys`,
+/** The default pool's node counts (the single-pool keys), which nodePools replaces. */
+function parseNodeCounts(p: Parse, d: Defaults) {
+	const legacyPoolKeys = (["nodeVmSize", "minNodeCount", "maxNodeCount"] as const).filter((k) => p.raw[k] !== undefined);
+	if (p.raw.nodePools !== undefined && legacyPoolKeys.length > 0) {
+		p.problems.push(
+			`${p.key("nodePools")} and ${legacyPoolKeys.map(p.key).join(", ")} are both set: describe the default pool in nodePools, or drop nodePools to use the single-pool keys`,
 		);
 	}
-	const minNodeCount = integer("minNodeCount", d.minNodeCount, 1, 1000);
-	const maxNodeCount = integer("maxNodeCount", Math.max(d.maxNodeCount, minNodeCount), 1, 1000);
+	const minNodeCount = p.integer("minNodeCount", d.minNodeCount, 1, 1000);
+	const maxNodeCount = p.integer("maxNodeCount", Math.max(d.maxNodeCount, minNodeCount), 1, 1000);
 	if (minNodeCount > maxNodeCount) {
-		problems.push(
-			`${key("minNodeCount")} = ${minNodeCount} is greater than ${key("maxNodeCount")} = ${maxNodeCount}: the autoscaler needs 1 ≤ minNodeCount ≤ maxNodeCount`,
+		p.problems.push(
+			`${p.key("minNodeCount")} = ${minNodeCount} is greater than ${p.key("maxNodeCount")} = ${maxNodeCount}: the autoscaler needs 1 ≤ minNodeCount ≤ maxNodeCount`,
 		);
 	}
+	return { minNodeCount, maxNodeCount };
+}
 
+/** The app's replicas, and the autoscaler's bound where there is one (prod). */
+function parseReplicas(p: Parse, environment: Environment, d: Defaults) {
 	const minReplicas = environment === "prod" ? 2 : 1;
-	const replicas = integer("appReplicas", d.appReplicas, 1, 1000);
+	const replicas = p.integer("appReplicas", d.appReplicas, 1, 1000);
 	if (replicas < minReplicas) {
-		problems.push(
-			`${key("appReplicas")} = ${replicas} is not accepted in prod: expected at least 2, so a node drain or a zone outage never takes the app down`,
+		p.problems.push(
+			`${p.key("appReplicas")} = ${replicas} is not accepted in prod: expected at least 2, so a node drain or a zone outage never takes the app down`,
 		);
 	}
-	if (raw.appMaxReplicas !== undefined && !d.resilience) {
-		bad(
+	if (p.raw.appMaxReplicas !== undefined && !d.resilience) {
+		p.bad(
 			"appMaxReplicas",
-			raw.appMaxReplicas,
+			p.raw.appMaxReplicas,
 			`it does nothing in ${environment}, which runs appReplicas pods without an autoscaler; the autoscaler runs in prod`,
 		);
 	}
-	const maxReplicas = integer("appMaxReplicas", defaultMaxReplicas(replicas), 1, 1000);
+	const maxReplicas = p.integer("appMaxReplicas", defaultMaxReplicas(replicas), 1, 1000);
 	if (maxReplicas < replicas) {
-		problems.push(
-			`${key("appMaxReplicas")} = ${maxReplicas} is less than ${key("appReplicas")} = ${replicas}: expected appMaxReplicas ≥ appReplicas`,
+		p.problems.push(
+			`${p.key("appMaxReplicas")} = ${maxReplicas} is less than ${p.key("appReplicas")} = ${replicas}: expected appMaxReplicas ≥ appReplicas`,
 		);
 	}
+	return { replicas, maxReplicas };
+}
 
-	// The name is also the Service's, and Kubernetes wants a DNS-1035 label there: a leading digit fails at the last step of pulumi up.
-	const appName = matching(
+/** The app's name (also its Service's, so a DNS-1035 label) and its namespace (not a system one). */
+function parseAppNames(p: Parse) {
+	const name = p.matching(
 		"appName",
 		DNS_1035_LABEL,
 		"app",
 		"expected a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters",
 	);
-	const namespace = matching(
+	const namespace = p.matching(
 		"appNamespace",
 		DNS_LABEL,
-		appName,
+		name,
 		"expected a DNS label: lower-case letters, digits and '-', at most 63 characters",
 	);
 	if (namespace === "default" || namespace.startsWith("kube-")) {
-		bad("appNamespace", namespace, "the app gets a namespace of its own: not default and not a kube- system namespace");
+		p.bad("appNamespace", namespace, "the app gets a namespace of its own: not default and not a kube- system namespace");
 	}
+	return { name, namespace };
+}
 
-	const kubernetesVersion = raw.kubernetesVersion;
+/** A pinned Kubernetes minor (one AKS supports), and an upgrade channel that keeps to it. */
+function parseVersion(p: Parse, d: Defaults) {
+	const kubernetesVersion = p.raw.kubernetesVersion;
 	const minor = kubernetesVersion !== undefined && K8S_MINOR.test(kubernetesVersion) ? kubernetesVersion : undefined;
 	if (kubernetesVersion !== undefined && !minor) {
-		bad(
+		p.bad(
 			"kubernetesVersion",
 			kubernetesVersion,
 			'expected major.minor such as "1.35" (a patch pin goes stale; the upgrade channel applies patches), or leave it unset',
 		);
 	} else if (minor && !AKS_MINORS.includes(minor)) {
 		const unquoted = AKS_MINORS.find((m) => m === `${minor}0`);
-		bad(
+		p.bad(
 			"kubernetesVersion",
 			minor,
 			unquoted
@@ -426,51 +483,67 @@ export function parseStackConfig(
 				: `expected a minor AKS supports, ${AKS_MINORS.join(", ")} (AKS release notes of 2026-09-04; az aks get-versions -l <region> for today's), or leave it unset`,
 		);
 	}
-
-	const upgradeChannel = oneOf<UpgradeChannel>("upgradeChannel", ["patch", "stable", "rapid"], d.upgradeChannel);
+	const upgradeChannel = p.oneOf<UpgradeChannel>("upgradeChannel", ["patch", "stable", "rapid"], d.upgradeChannel);
 	if (minor && upgradeChannel !== "patch") {
-		problems.push(
-			`${key("kubernetesVersion")} = ${JSON.stringify(kubernetesVersion)} pins a minor version, but ${key("upgradeChannel")} = ${JSON.stringify(upgradeChannel)} moves the cluster past it: ` +
+		p.problems.push(
+			`${p.key("kubernetesVersion")} = ${JSON.stringify(kubernetesVersion)} pins a minor version, but ${p.key("upgradeChannel")} = ${JSON.stringify(upgradeChannel)} moves the cluster past it: ` +
 				'use upgradeChannel "patch" with a pinned minor, or leave kubernetesVersion unset',
 		);
 	}
+	return { minor, upgradeChannel };
+}
 
-	const vmSize = (k: ConfigKey, fallback: string) => {
-		const size = raw[k] ?? fallback;
-		const problem = vmSizeProblem(size, k === "systemNodeVmSize", environment === "prod");
-		if (problem) bad(k, size, problem);
-		return size;
-	};
-
-	const imageSource = oneOf<ImageSource>("imageSource", ["build", "promote"], d.imageSource);
-	const promoteFrom = imageSource === "promote" ? sourceStack(raw.promoteFrom, environment, opts, key, problems) : undefined;
-	if (imageSource === "build" && raw.promoteFrom !== undefined) {
-		bad(
+/** Where the images come from: built here, or promoted from another stack's registry. */
+function parseImages(p: Parse, environment: Environment, d: Defaults): StackConfig["images"] {
+	const source = p.oneOf<ImageSource>("imageSource", ["build", "promote"], d.imageSource);
+	const promoteFrom = source === "promote" ? sourceStack(p.raw.promoteFrom, environment, p.opts, p.key, p.problems) : undefined;
+	if (source === "build" && p.raw.promoteFrom !== undefined) {
+		p.bad(
 			"promoteFrom",
-			raw.promoteFrom,
-			`it does nothing while ${key("imageSource")} is "build"; set imageSource to "promote" to use it`,
+			p.raw.promoteFrom,
+			`it does nothing while ${p.key("imageSource")} is "build"; set imageSource to "promote" to use it`,
 		);
 	}
+	return { source, promoteFrom };
+}
 
+/** The System pool (its VM size configurable, its counts the profile's) and the pools the app runs on. */
+function parsePools(
+	p: Parse,
+	environment: Environment,
+	d: Defaults,
+	zones: string[],
+	counts: { minNodeCount: number; maxNodeCount: number },
+) {
+	const vmSize = (k: ConfigKey, fallback: string) => {
+		const size = p.raw[k] ?? fallback;
+		const problem = vmSizeProblem(size, k === "systemNodeVmSize", environment === "prod");
+		if (problem) p.bad(k, size, problem);
+		return size;
+	};
 	const systemPool = {
 		vmSize: vmSize("systemNodeVmSize", d.systemNodeVmSize),
 		minCount: d.systemMinNodeCount,
 		maxCount: d.systemMaxNodeCount,
 	};
 	const nodePools: NodePoolSpec[] =
-		raw.nodePools !== undefined
-			? parseNodePools(raw.nodePools, availabilityZones, (accepted) => bad("nodePools", raw.nodePools ?? "", accepted))
+		p.raw.nodePools !== undefined
+			? parseNodePools(p.raw.nodePools, zones, (accepted) => p.bad("nodePools", p.raw.nodePools ?? "", accepted))
 			: [
 					{
 						name: DEFAULT_POOL_NAME,
 						vmSize: vmSize("nodeVmSize", d.nodeVmSize),
-						minCount: minNodeCount,
-						maxCount: maxNodeCount,
-						zones: availabilityZones,
+						minCount: counts.minNodeCount,
+						maxCount: counts.maxNodeCount,
+						zones,
 					},
 				];
+	return { systemPool, nodePools };
+}
 
-	const networkMode = oneOf<NetworkMode>("network", ["vnet", "aks-managed"], d.network);
+/** The VNet's address plan (network "vnet"), sized for the most nodes the pools may reach. */
+function parseNetwork(p: Parse, d: Defaults, nodesAtMost: number): StackConfig["network"] {
+	const mode = p.oneOf<NetworkMode>("network", ["vnet", "aks-managed"], d.network);
 	const planKeys = {
 		addressSpace: "vnetAddressSpace",
 		nodeSubnet: "nodeSubnet",
@@ -478,98 +551,123 @@ export function parseStackConfig(
 		podCidr: "podCidr",
 		serviceCidr: "serviceCidr",
 	} as const;
-	let plan: AddressPlan | undefined;
-	if (networkMode === "vnet") {
-		const candidate = Object.fromEntries(
-			Object.entries(planKeys).map(([block, k]) => [block, raw[k] ?? d[k]]),
-		) as unknown as AddressPlan;
-		const nodesAtMost = systemPool.maxCount + nodePools.reduce((n, pool) => n + pool.maxCount, 0);
-		const planProblems = addressPlanProblems(
-			candidate,
-			Object.fromEntries(Object.entries(planKeys).map(([block, k]) => [block, key(k)])) as Record<keyof AddressPlan, string>,
-			nodesAtMost,
-		);
-		problems.push(...planProblems);
-		if (planProblems.length === 0) plan = candidate;
-	} else {
+	if (mode !== "vnet") {
 		for (const k of Object.values(planKeys)) {
-			if (raw[k] !== undefined) {
-				bad(
+			const v = p.raw[k];
+			if (v !== undefined) {
+				p.bad(
 					k,
-					raw[k],
-					`it does nothing while ${key("network")} is "aks-managed"; set network to "vnet" to give the cluster an address plan`,
+					v,
+					`it does nothing while ${p.key("network")} is "aks-managed"; set network to "vnet" to give the cluster an address plan`,
 				);
 			}
 		}
+		return { mode, plan: undefined };
 	}
+	const candidate = Object.fromEntries(
+		Object.entries(planKeys).map(([block, k]) => [block, p.raw[k] ?? d[k]]),
+	) as unknown as AddressPlan;
+	const planProblems = addressPlanProblems(
+		candidate,
+		Object.fromEntries(Object.entries(planKeys).map(([block, k]) => [block, p.key(k)])) as Record<keyof AddressPlan, string>,
+		nodesAtMost,
+	);
+	p.problems.push(...planProblems);
+	return { mode, plan: planProblems.length === 0 ? candidate : undefined };
+}
 
-	const registrySku = oneOf<RegistrySku>("registrySku", ["Basic", "Standard", "Premium"], d.registrySku);
-	const privateLink = boolean("registryPrivateLink", d.registryPrivateLink);
+/** The registry's SKU, and Private Link where the SKU, the network and the image path allow it. */
+function parseRegistry(p: Parse, d: Defaults, network: NetworkMode, imageSource: ImageSource): StackConfig["registry"] {
+	const sku = p.oneOf<RegistrySku>("registrySku", ["Basic", "Standard", "Premium"], d.registrySku);
+	const privateLink = p.boolean("registryPrivateLink", d.registryPrivateLink);
 	if (privateLink) {
 		const because =
-			registrySku !== "Premium"
-				? `Private Link needs the Premium registry SKU and ${key("registrySku")} is "${registrySku}": set registrySku to Premium, or registryPrivateLink to false`
-				: networkMode !== "vnet"
-					? `a private endpoint lives in the stack's VNet and ${key("network")} is "aks-managed": set network to "vnet" (a new cluster; see docs/network.md), or registryPrivateLink to false`
+			sku !== "Premium"
+				? `Private Link needs the Premium registry SKU and ${p.key("registrySku")} is "${sku}": set registrySku to Premium, or registryPrivateLink to false`
+				: network !== "vnet"
+					? `a private endpoint lives in the stack's VNet and ${p.key("network")} is "aks-managed": set network to "vnet" (a new cluster; see docs/network.md), or registryPrivateLink to false`
 					: imageSource === "build"
-						? `a registry without a public endpoint takes no pushes from outside its VNet and ${key("imageSource")} is "build": promote images into it (imageSource "promote"), or set registryPrivateLink to false`
+						? `a registry without a public endpoint takes no pushes from outside its VNet and ${p.key("imageSource")} is "build": promote images into it (imageSource "promote"), or set registryPrivateLink to false`
 						: undefined;
-		if (because) bad("registryPrivateLink", "true", because);
+		if (because) p.bad("registryPrivateLink", "true", because);
 	}
+	return { sku, privateLink };
+}
 
-	const gateway = parseGateway(raw, key, bad, problems);
+/** The resource group to deploy into, when an existing one is named. */
+function parseResourceGroup(p: Parse): string | undefined {
+	if (p.raw.resourceGroup === undefined) return undefined;
+	const accepted =
+		"expected the name of an existing resource group: 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'";
+	return p.matching("resourceGroup", RESOURCE_GROUP, "", accepted) || undefined;
+}
+
+/**
+ * Turns raw stack configuration (strings as `pulumi config` stores them) into a validated
+ * {@link StackConfig}. Pure: tests call it directly, and {@link readStackConfig} calls it before
+ * any resource is declared, so bad input never leaves a half-created stack. Every problem is
+ * reported at once, each naming the key, the value and what is accepted.
+ *
+ * @param opts.project the project name, used to print keys as `pulumi config set` expects them
+ */
+export function parseStackConfig(raw: Partial<Record<string, string>>, opts: ParseOptions): StackConfig {
+	const p = parseContext(raw, opts);
+	unknownKeys(p);
+	const environment = parseEnvironment(p);
+	const d = ENVIRONMENT_DEFAULTS[environment];
+	const { availabilityZones, apiServerAuthorizedIpRanges } = parseZonesAndRanges(p, d.availabilityZones);
+	const deployers = parseDeployers(raw.deployers, (accepted) => p.bad("deployers", raw.deployers ?? "", accepted));
+	const counts = parseNodeCounts(p, d);
+	const { replicas, maxReplicas } = parseReplicas(p, environment, d);
+	const names = parseAppNames(p);
+	const { minor, upgradeChannel } = parseVersion(p, d);
+	const images = parseImages(p, environment, d);
+	const { systemPool, nodePools } = parsePools(p, environment, d, availabilityZones, counts);
+	const network = parseNetwork(p, d, systemPool.maxCount + nodePools.reduce((n, pool) => n + pool.maxCount, 0));
+	const registry = parseRegistry(p, d, network.mode, images.source);
+	const gateway = parseGateway(raw, p.key, p.bad, p.problems);
 	if (gateway && raw.serviceType === "LoadBalancer") {
-		bad(
+		p.bad(
 			"serviceType",
 			raw.serviceType,
-			`with ${key("hostname")} set the Gateway is the way in and the app's Service is ClusterIP; remove serviceType`,
+			`with ${p.key("hostname")} set the Gateway is the way in and the app's Service is ClusterIP; remove serviceType`,
 		);
 	}
-
 	const config: StackConfig = {
 		environment,
 		location: opts.location ?? "",
-		protect: boolean("protect", d.protect),
-		resourceGroup:
-			raw.resourceGroup === undefined
-				? undefined
-				: matching(
-						"resourceGroup",
-						RESOURCE_GROUP,
-						"",
-						"expected the name of an existing resource group: 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'",
-					) || undefined,
+		protect: p.boolean("protect", d.protect),
+		resourceGroup: parseResourceGroup(p),
 		deployers,
 		gateway,
-		registry: { sku: registrySku, privateLink },
-		network: { mode: networkMode, plan },
-		images: { source: imageSource, promoteFrom },
+		registry,
+		network,
+		images,
 		cluster: {
 			kubernetesVersion: minor,
-			tier: oneOf<ClusterTier>("clusterTier", ["Free", "Standard", "Premium"], d.clusterTier),
+			tier: p.oneOf<ClusterTier>("clusterTier", ["Free", "Standard", "Premium"], d.clusterTier),
 			upgradeChannel,
 			availabilityZones,
 			apiServerAuthorizedIpRanges,
 			systemPool,
 			nodePools,
-			logRetentionDays: integer("logRetentionDays", d.logRetentionDays, 30, 730),
+			logRetentionDays: p.integer("logRetentionDays", d.logRetentionDays, 30, 730),
 		},
 		app: {
-			name: appName,
-			namespace,
-			version: matching(
+			...names,
+			version: p.matching(
 				"appVersion",
-				/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/,
+				APP_VERSION,
 				opts.defaultAppVersion,
 				"expected a valid image tag: letters, digits, '_', '.', '-', at most 128 characters",
 			),
 			replicas,
 			maxReplicas,
-			serviceType: gateway ? "ClusterIP" : oneOf<ServiceType>("serviceType", ["LoadBalancer", "ClusterIP"], "LoadBalancer"),
+			serviceType: gateway ? "ClusterIP" : p.oneOf<ServiceType>("serviceType", ["LoadBalancer", "ClusterIP"], "LoadBalancer"),
 			resilience: d.resilience,
 		},
 	};
-	if (problems.length > 0) throw new ConfigError(problems);
+	if (p.problems.length > 0) throw new ConfigError(p.problems);
 	return config;
 }
 

@@ -41,4 +41,20 @@ describe("dependencies point one way: lib below configuration below components b
 		].join("\n");
 		assert.deepEqual(beyondLib("lib/example.ts", text), ["lib/example.ts → config", "lib/example.ts → components/app"]);
 	});
+
+	it("config.ts keeps each function short enough to read at once (about 60 lines)", () => {
+		const lines = fs.readFileSync(path.join(ROOT, "config.ts"), "utf8").split("\n");
+		const long: string[] = [];
+		let start = -1;
+		let name = "";
+		for (const [i, line] of lines.entries()) {
+			const m = /^(?:export )?function (\w+)/.exec(line);
+			if (m) [start, name] = [i, m[1]];
+			if (start >= 0 && line === "}") {
+				if (i - start + 1 > 62) long.push(`${name}: ${i - start + 1} lines`);
+				start = -1;
+			}
+		}
+		assert.deepEqual(long, []);
+	});
 });
