@@ -1,0 +1,231 @@
+import { type ConfigKey, ENVIRONMENT_DEFAULTS, type Environment } from "./config";
+
+/** What a cell of the table shows for one environment. */
+type Shown =
+	/** The default config.ts applies (ENVIRONMENT_DEFAULTS), with an optional note after it. */
+	| { note?: string }
+	/** For a key without such a default: what applies while it is unset. */
+	| { text: string }
+	/** (prod only) what dev shows. */
+	| "same";
+
+/** One key: what it accepts, what each environment gets while it is unset, and the `pulumi new` prompt if the template asks it. */
+export interface KeyDoc {
+	accepted: string;
+	dev: Shown;
+	prod: Shown;
+	/** The question `pulumi new` asks, defaulting to dev's value. Default: not asked. */
+	prompt?: string;
+}
+
+/** The region is azure-native's key, not this project's, but a stack needs it all the same. */
+export const LOCATION_KEY = "azure-native:location";
+/** The region `pulumi new` offers and the stack files name. */
+export const DEFAULT_LOCATION = "westeurope";
+
+/**
+ * The configuration, one row per key, written once: the README's table (`npm run config:table`)
+ * and the `pulumi new` template's questions in Pulumi.yaml are made from it, and tests hold both to
+ * it. Defaults are config.ts's ENVIRONMENT_DEFAULTS, shown here, never restated; the parser that
+ * enforces what a row accepts is config.ts's parseStackConfig. A key missing from the table, or
+ * one the stack does not read, does not compile.
+ */
+export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
+	"azure-native:location": {
+		accepted: "an Azure region (required)",
+		dev: { text: "westeurope (in `Pulumi.dev.yaml`)" },
+		prod: { text: "westeurope (in `Pulumi.prod.yaml`)" },
+		prompt: "The Azure region to deploy into",
+	},
+	environment: {
+		accepted: "`dev` \\| `prod`",
+		dev: { text: "the stack name" },
+		prod: { text: "the stack name" },
+		prompt: "Which defaults to use, dev (cheap) or prod (zones, SLA, PDB, HPA, Premium registry)",
+	},
+	appReplicas: {
+		accepted: "integer ≥ 1 (≥ 2 in prod)",
+		dev: {},
+		prod: { note: "(HPA minimum)" },
+		prompt: "App replicas (prod needs at least 2; there it is the autoscaler's minimum)",
+	},
+	appMaxReplicas: {
+		accepted: "integer ≥ `appReplicas`",
+		dev: { text: "3 × replicas, at least 4 (HPA only)" },
+		prod: { text: "3 × replicas, at least 4" },
+	},
+	minNodeCount: { accepted: "integer, 1 ≤ min ≤ max", dev: {}, prod: {}, prompt: "Fewest user-pool nodes the autoscaler keeps" },
+	maxNodeCount: { accepted: "integer ≤ 1000", dev: {}, prod: {}, prompt: "Most user-pool nodes the autoscaler may add" },
+	nodePools: {
+		accepted:
+			"JSON list of pools `{name, vmSize, minCount, maxCount, zones?, labels?, taints?, spot?}`, 1-10, one at least not spot; replaces the three keys above",
+		dev: { text: "one pool `user` from the three keys above" },
+		prod: "same",
+	},
+	nodeVmSize: {
+		accepted: "Azure VM size (user pool)",
+		dev: {},
+		prod: {},
+		prompt: "VM size of the user node pool where the app runs",
+	},
+	systemNodeVmSize: {
+		accepted: "Azure VM size (system pool: 1–2 nodes dev, 3–4 prod; prod needs 4 vCPUs or more)",
+		dev: {},
+		prod: {},
+	},
+	kubernetesVersion: {
+		accepted: '`major.minor`, e.g. `"1.35"` (with channel `patch`)',
+		dev: { text: "unset (AKS default)" },
+		prod: { text: "`1.35` in `Pulumi.prod.yaml`" },
+	},
+	upgradeChannel: { accepted: "`patch` \\| `stable` \\| `rapid`", dev: {}, prod: {} },
+	clusterTier: {
+		accepted:
+			"`Free` \\| `Standard` \\| `Premium` (with AKS long-term support, which AKS pairs with it; use `upgradeChannel: patch`)",
+		dev: {},
+		prod: { note: "(uptime SLA)" },
+	},
+	availabilityZones: { accepted: 'JSON list from `"1"`, `"2"`, `"3"`, or `[]`', dev: {}, prod: {} },
+	apiServerAuthorizedIpRanges: {
+		accepted: "JSON list of IPv4 CIDR blocks, or `[]` to lift a restriction",
+		dev: { text: "unset: any address (Entra ID still required)" },
+		prod: { text: "same ([the API server](docs/cluster-access.md#the-api-server-who-may-reach-it))" },
+	},
+	registrySku: {
+		accepted: "`Basic` \\| `Standard` \\| `Premium`",
+		dev: {},
+		prod: {},
+		prompt: "Registry SKU, Basic | Standard | Premium",
+	},
+	registryPrivateLink: {
+		accepted: "`true` \\| `false`; `true` needs `Premium`, `network: vnet` and `imageSource: promote`",
+		dev: { note: "(public endpoint, Entra ID only)" },
+		prod: { note: "(private endpoint, no public access; [the network](docs/network.md))" },
+	},
+	network: { accepted: "`vnet` \\| `aks-managed` (how stacks made before the VNet keep their cluster)", dev: {}, prod: {} },
+	vnetAddressSpace: {
+		accepted: "private IPv4 block, not overlapping `podCidr` or `serviceCidr` (with `vnet`)",
+		dev: {},
+		prod: {},
+	},
+	nodeSubnet: { accepted: "block inside `vnetAddressSpace`, room for every pool's `maxCount` plus a third", dev: {}, prod: {} },
+	endpointSubnet: { accepted: "block inside `vnetAddressSpace`, /29 or larger, apart from `nodeSubnet`", dev: {}, prod: {} },
+	podCidr: { accepted: "private IPv4 block for overlay pod addresses (set at cluster creation)", dev: {}, prod: {} },
+	serviceCidr: {
+		accepted: "private IPv4 block for Service IPs, apart from the others (set at cluster creation)",
+		dev: {},
+		prod: {},
+	},
+	imageSource: {
+		accepted: "`build` \\| `promote`",
+		dev: { note: "(docker builds and pushes)" },
+		prod: { note: "(imports the digest dev deployed; [image paths](docs/image-promotion.md))" },
+	},
+	promoteFrom: {
+		accepted: "`<organization>/<project>/<stack>`, not this stack (with `promote` only)",
+		dev: { text: "unset" },
+		prod: { text: "`<this organization>/<this project>/dev`" },
+	},
+	logRetentionDays: { accepted: "30–730", dev: {}, prod: {} },
+	protect: { accepted: "`true` \\| `false`", dev: {}, prod: { note: "(resource group, registry, cluster, workspace)" } },
+	resourceGroup: {
+		accepted: "name of an existing resource group",
+		dev: { text: "unset: the stack creates its own" },
+		prod: { text: "same (the pipeline's bootstrap creates one per stack)" },
+	},
+	deployers: {
+		accepted: "JSON list of `{objectId, type}`, type `User` \\| `Group` \\| `ServicePrincipal`, at most 20",
+		dev: { text: "unset: whoever runs `pulumi up`" },
+		prod: { text: "same ([who may deploy](docs/who-may-deploy.md))" },
+	},
+	appName: { accepted: "DNS label", dev: { text: "app" }, prod: { text: "app" } },
+	appNamespace: { accepted: "DNS label, not `default` or `kube-*`", dev: { text: "`appName`" }, prod: { text: "`appName`" } },
+	appVersion: { accepted: "image tag", dev: { text: "`version` in `app/package.json`" }, prod: "same" },
+	serviceType: {
+		accepted: "`LoadBalancer` \\| `ClusterIP` (not with `hostname`)",
+		dev: { text: "LoadBalancer" },
+		prod: { text: "LoadBalancer" },
+	},
+	hostname: {
+		accepted: "DNS name, e.g. `shop.example.com`: served over HTTPS through a Gateway, the Service becomes ClusterIP",
+		dev: { text: "unset: `serviceType` decides" },
+		prod: { text: "same ([your domain](docs/https-on-your-domain.md))" },
+	},
+	tlsCertificate: {
+		accepted:
+			"versionless Key Vault certificate URI, `https://<vault>.vault.azure.net/certificates/<name>` (required with `hostname`)",
+		dev: { text: "unset" },
+		prod: { text: "unset" },
+	},
+	tlsKeyVaultId: {
+		accepted: "resource id of the vault in `tlsCertificate` (required with it)",
+		dev: { text: "unset" },
+		prod: { text: "unset" },
+	},
+	dnsZone: {
+		accepted: "resource id of an Azure DNS zone whose name ends `hostname`",
+		dev: { text: "unset" },
+		prod: { text: "unset" },
+	},
+};
+
+/** The value config.ts defaults `key` to in `env`, as the table prints it. */
+function defaultShown(key: string, env: Environment): string | undefined {
+	const value = (ENVIRONMENT_DEFAULTS[env] as Record<string, unknown>)[key];
+	if (value === undefined) return undefined;
+	return Array.isArray(value) ? `\`${JSON.stringify(value)}\`` : String(value);
+}
+
+/** One cell: the default with its note, or the text a row gives for a key without a default. */
+function cell(key: string, env: Environment, doc: KeyDoc): string {
+	const shown = doc[env];
+	if (shown === "same") return "same";
+	if ("text" in shown) return shown.text;
+	const value = defaultShown(key, env);
+	if (value === undefined) throw new Error(`${key}: the table shows a ${env} default, but config.ts has none`);
+	return shown.note ? `${value} ${shown.note}` : value;
+}
+
+/** The README's configuration table, as Markdown. */
+export function configurationTableMarkdown(): string {
+	const rows = Object.entries(CONFIG_TABLE).map(([key, doc]) => [
+		`\`${key}\``,
+		doc.accepted,
+		cell(key, "dev", doc),
+		cell(key, "prod", doc),
+	]);
+	const header = ["key", "accepted", "dev default", "prod default"];
+	const lines = [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`);
+	return `${lines.join("\n")}\n`;
+}
+
+/** Pulumi.yaml's `template.config`: the keys `pulumi new` asks, unprefixed, each defaulting to dev's value. */
+export function templateConfig(): Record<string, { description: string; default: string | number }> {
+	const out: Record<string, { description: string; default: string | number }> = {};
+	for (const [key, doc] of Object.entries(CONFIG_TABLE)) {
+		if (!doc.prompt) continue;
+		const value =
+			key === LOCATION_KEY
+				? DEFAULT_LOCATION
+				: key === "environment"
+					? "dev"
+					: ((ENVIRONMENT_DEFAULTS.dev as Record<string, unknown>)[key] as string | number | undefined);
+		if (value === undefined) throw new Error(`${key}: pulumi new would ask it, but it has no dev default`);
+		out[key] = { description: doc.prompt, default: value };
+	}
+	return out;
+}
+
+/** Every key the stack reads, in the table's order (the README's). */
+export const DOCUMENTED_KEYS = Object.keys(CONFIG_TABLE).filter((k) => k !== LOCATION_KEY) as ConfigKey[];
+
+const TABLE_START = "<!-- configuration table: npm run config:table makes it from configTable.ts -->";
+const TABLE_END = "<!-- end of configuration table -->";
+
+/** The README with its configuration table made anew from {@link CONFIG_TABLE}. */
+export function withConfigurationTable(readme: string): string {
+	const start = readme.indexOf(TABLE_START);
+	const end = readme.indexOf(TABLE_END);
+	if (start < 0 || end < start) throw new Error("README.md has no configuration-table markers");
+	return `${readme.slice(0, start)}${TABLE_START}\n${configurationTableMarkdown()}${readme.slice(end)}`;
+}
