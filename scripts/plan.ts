@@ -5,7 +5,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { buildPlan, checkManifests, parseOverrides, summary, writePlan } from "../offline/plan";
 
 async function main(): Promise<number> {
 	const { values } = parseArgs({
@@ -24,6 +23,8 @@ async function main(): Promise<number> {
 		);
 		return 2;
 	}
+	// Loaded only now: it brings the whole program and its SDKs, which a usage error does not need.
+	const { buildPlan, checkManifests, parseOverrides, summary, writePlan } = await import("../offline/plan");
 	const out = values.out ?? path.join(__dirname, "..", "plan", stack);
 	const step = (n: number, text: string) => process.stdout.write(`[${n}/4] ${text}\n`);
 
