@@ -1,6 +1,26 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import {
+	CLUSTER_TIERS,
+	type ClusterTier,
+	CONFIG_KEYS,
+	COUNT_RANGE,
+	type ConfigKey,
+	ENVIRONMENT_DEFAULTS,
+	ENVIRONMENTS,
+	IMAGE_SOURCES,
+	type ImageSource,
+	LOG_RETENTION_DAYS,
+	NETWORK_MODES,
+	type NetworkMode,
+	REGISTRY_SKUS,
+	type RegistrySku,
+	SERVICE_TYPES,
+	type ServiceType,
+	UPGRADE_CHANNELS,
+	type UpgradeChannel,
+} from "./configTable";
 import { type AddressPlan, addressPlanProblems } from "./lib/addressPlan";
 import { AZURE_REGIONS } from "./lib/azureRegions";
 import { cidrProblem } from "./lib/cidr";
@@ -18,9 +38,8 @@ import {
 } from "./lib/tlsEndpoint";
 import { vmSizeProblem } from "./lib/vmSizes";
 
-export type { Environment };
-/** How an app's Service is reached: "LoadBalancer", a public address; "ClusterIP", inside the cluster only. */
-export type ServiceType = "LoadBalancer" | "ClusterIP";
+export type { ClusterTier, ConfigKey, Environment, ImageSource, NetworkMode, RegistrySku, ServiceType, UpgradeChannel };
+export { CONFIG_KEYS, ENVIRONMENT_DEFAULTS };
 
 /** What a node pool is made of, as configuration gives it (NodePool takes it, and the cluster). */
 export interface NodePoolSpec {
@@ -45,17 +64,6 @@ export interface NodePoolSpec {
 	/** Pods per node. Default: NodePool's MAX_PODS_PER_NODE. */
 	maxPods?: number;
 }
-export type RegistrySku = "Basic" | "Standard" | "Premium";
-export type ClusterTier = "Free" | "Standard" | "Premium";
-export type UpgradeChannel = "patch" | "stable" | "rapid";
-/** Where a stack's images come from: built here, or promoted by digest from another stack's registry. */
-export type ImageSource = "build" | "promote";
-/**
- * Where the nodes live: "vnet", a virtual network of this stack's with its own address plan (what
- * Private Link needs), or "aks-managed", the network AKS makes in its node resource group (how
- * stacks created before the VNet run: an existing cluster cannot be moved into a subnet).
- */
-export type NetworkMode = "vnet" | "aks-managed";
 
 /** The stack's whole configuration, validated and with every default applied. */
 export interface StackConfig {
@@ -131,105 +139,6 @@ export interface StackConfig {
 		resilience: boolean;
 	};
 }
-
-/** Every key this stack reads from its own namespace, so unknown keys can be reported as typos. */
-export const CONFIG_KEYS = [
-	"environment",
-	"protect",
-	"resourceGroup",
-	"deployers",
-	"registrySku",
-	"registryPrivateLink",
-	"network",
-	"vnetAddressSpace",
-	"nodeSubnet",
-	"endpointSubnet",
-	"podCidr",
-	"serviceCidr",
-	"imageSource",
-	"promoteFrom",
-	"kubernetesVersion",
-	"clusterTier",
-	"upgradeChannel",
-	"availabilityZones",
-	"apiServerAuthorizedIpRanges",
-	"systemNodeVmSize",
-	"nodeVmSize",
-	"minNodeCount",
-	"maxNodeCount",
-	"nodePools",
-	"logRetentionDays",
-	"appName",
-	"appNamespace",
-	"appVersion",
-	"appReplicas",
-	"appMaxReplicas",
-	"serviceType",
-	"hostname",
-	"tlsCertificate",
-	"tlsKeyVaultId",
-	"dnsZone",
-] as const;
-export type ConfigKey = (typeof CONFIG_KEYS)[number];
-
-/**
- * The address plan of a new stack's VNet: nodes and private endpoints in 10.224.0.0/16 (where AKS
- * puts its own managed VNet), pods and Services on AKS's defaults for overlay, none overlapping.
- */
-const ADDRESS_PLAN = {
-	network: "vnet",
-	vnetAddressSpace: "10.224.0.0/16",
-	nodeSubnet: "10.224.0.0/20",
-	endpointSubnet: "10.224.16.0/24",
-	podCidr: "10.244.0.0/16",
-	serviceCidr: "10.0.0.0/16",
-} as const;
-
-/** Per-environment defaults: dev is cheap, prod is resilient. */
-export const ENVIRONMENT_DEFAULTS = {
-	dev: {
-		protect: false,
-		registrySku: "Basic",
-		registryPrivateLink: false,
-		...ADDRESS_PLAN,
-		imageSource: "build",
-		clusterTier: "Free",
-		upgradeChannel: "stable",
-		availabilityZones: [] as string[],
-		systemNodeVmSize: "Standard_D2s_v5",
-		systemMinNodeCount: 1,
-		systemMaxNodeCount: 2,
-		nodeVmSize: "Standard_D2s_v5",
-		minNodeCount: 1,
-		maxNodeCount: 2,
-		logRetentionDays: 30,
-		appReplicas: 1,
-		resilience: false,
-	},
-	prod: {
-		protect: true,
-		registrySku: "Premium",
-		// Pulls over Private Link; the registry has no public endpoint.
-		registryPrivateLink: true,
-		...ADDRESS_PLAN,
-		// Prod runs what dev tested: the same digest, imported from dev's registry.
-		imageSource: "promote",
-		clusterTier: "Standard",
-		upgradeChannel: "patch",
-		availabilityZones: ["1", "2", "3"],
-		systemNodeVmSize: "Standard_D4s_v5",
-		// AKS: a production cluster's single system pool "must contain at least two nodes", and three
-		// are recommended (use-system-pools.md): one per zone.
-		systemMinNodeCount: 3,
-		systemMaxNodeCount: 4,
-		nodeVmSize: "Standard_D4s_v5",
-		minNodeCount: 2,
-		maxNodeCount: 5,
-		logRetentionDays: 90,
-		appReplicas: 2,
-		resilience: true,
-	},
-} as const;
 
 /** The most deployers one stack grants; more belongs in an Entra group. */
 export const MAX_DEPLOYERS = 20;
@@ -355,7 +264,7 @@ function parseEnvironment(p: Parse): Environment {
 			`${p.key("environment")} is not set and stack "${p.opts.stack}" is neither dev nor prod: set it to dev or prod to choose the defaults`,
 		);
 	}
-	const environment = p.oneOf<Environment>("environment", ["dev", "prod"], stackEnv ?? "dev");
+	const environment = p.oneOf<Environment>("environment", ENVIRONMENTS, stackEnv ?? "dev");
 	const location = p.opts.location;
 	if (location === undefined || location === "") {
 		p.problems.push("azure-native:location is not set: run `pulumi config set azure-native:location <region>`, e.g. westeurope");
@@ -408,8 +317,8 @@ function parseNodeCounts(p: Parse, d: Defaults) {
 			`${p.key("nodePools")} and ${legacyPoolKeys.map(p.key).join(", ")} are both set: describe the default pool in nodePools, or drop nodePools to use the single-pool keys`,
 		);
 	}
-	const minNodeCount = p.integer("minNodeCount", d.minNodeCount, 1, 1000);
-	const maxNodeCount = p.integer("maxNodeCount", Math.max(d.maxNodeCount, minNodeCount), 1, 1000);
+	const minNodeCount = p.integer("minNodeCount", d.minNodeCount, ...COUNT_RANGE);
+	const maxNodeCount = p.integer("maxNodeCount", Math.max(d.maxNodeCount, minNodeCount), ...COUNT_RANGE);
 	if (minNodeCount > maxNodeCount) {
 		p.problems.push(
 			`${p.key("minNodeCount")} = ${minNodeCount} is greater than ${p.key("maxNodeCount")} = ${maxNodeCount}: the autoscaler needs 1 ≤ minNodeCount ≤ maxNodeCount`,
@@ -421,7 +330,7 @@ function parseNodeCounts(p: Parse, d: Defaults) {
 /** The app's replicas, and the autoscaler's bound where there is one (prod). */
 function parseReplicas(p: Parse, environment: Environment, d: Defaults) {
 	const minReplicas = environment === "prod" ? 2 : 1;
-	const replicas = p.integer("appReplicas", d.appReplicas, 1, 1000);
+	const replicas = p.integer("appReplicas", d.appReplicas, ...COUNT_RANGE);
 	if (replicas < minReplicas) {
 		p.problems.push(
 			`${p.key("appReplicas")} = ${replicas} is not accepted in prod: expected at least 2, so a node drain or a zone outage never takes the app down`,
@@ -434,7 +343,7 @@ function parseReplicas(p: Parse, environment: Environment, d: Defaults) {
 			`it does nothing in ${environment}, which runs appReplicas pods without an autoscaler; the autoscaler runs in prod`,
 		);
 	}
-	const maxReplicas = p.integer("appMaxReplicas", defaultMaxReplicas(replicas), 1, 1000);
+	const maxReplicas = p.integer("appMaxReplicas", defaultMaxReplicas(replicas), ...COUNT_RANGE);
 	if (maxReplicas < replicas) {
 		p.problems.push(
 			`${p.key("appMaxReplicas")} = ${maxReplicas} is less than ${p.key("appReplicas")} = ${replicas}: expected appMaxReplicas ≥ appReplicas`,
@@ -483,7 +392,7 @@ function parseVersion(p: Parse, d: Defaults) {
 				: `expected a minor AKS supports, ${AKS_MINORS.join(", ")} (AKS release notes of 2026-09-04; az aks get-versions -l <region> for today's), or leave it unset`,
 		);
 	}
-	const upgradeChannel = p.oneOf<UpgradeChannel>("upgradeChannel", ["patch", "stable", "rapid"], d.upgradeChannel);
+	const upgradeChannel = p.oneOf<UpgradeChannel>("upgradeChannel", UPGRADE_CHANNELS, d.upgradeChannel);
 	if (minor && upgradeChannel !== "patch") {
 		p.problems.push(
 			`${p.key("kubernetesVersion")} = ${JSON.stringify(kubernetesVersion)} pins a minor version, but ${p.key("upgradeChannel")} = ${JSON.stringify(upgradeChannel)} moves the cluster past it: ` +
@@ -495,7 +404,7 @@ function parseVersion(p: Parse, d: Defaults) {
 
 /** Where the images come from: built here, or promoted from another stack's registry. */
 function parseImages(p: Parse, environment: Environment, d: Defaults): StackConfig["images"] {
-	const source = p.oneOf<ImageSource>("imageSource", ["build", "promote"], d.imageSource);
+	const source = p.oneOf<ImageSource>("imageSource", IMAGE_SOURCES, d.imageSource);
 	const promoteFrom = source === "promote" ? sourceStack(p.raw.promoteFrom, environment, p.opts, p.key, p.problems) : undefined;
 	if (source === "build" && p.raw.promoteFrom !== undefined) {
 		p.bad(
@@ -543,7 +452,7 @@ function parsePools(
 
 /** The VNet's address plan (network "vnet"), sized for the most nodes the pools may reach. */
 function parseNetwork(p: Parse, d: Defaults, nodesAtMost: number): StackConfig["network"] {
-	const mode = p.oneOf<NetworkMode>("network", ["vnet", "aks-managed"], d.network);
+	const mode = p.oneOf<NetworkMode>("network", NETWORK_MODES, d.network);
 	const planKeys = {
 		addressSpace: "vnetAddressSpace",
 		nodeSubnet: "nodeSubnet",
@@ -578,7 +487,7 @@ function parseNetwork(p: Parse, d: Defaults, nodesAtMost: number): StackConfig["
 
 /** The registry's SKU, and Private Link where the SKU, the network and the image path allow it. */
 function parseRegistry(p: Parse, d: Defaults, network: NetworkMode, imageSource: ImageSource): StackConfig["registry"] {
-	const sku = p.oneOf<RegistrySku>("registrySku", ["Basic", "Standard", "Premium"], d.registrySku);
+	const sku = p.oneOf<RegistrySku>("registrySku", REGISTRY_SKUS, d.registrySku);
 	const privateLink = p.boolean("registryPrivateLink", d.registryPrivateLink);
 	if (privateLink) {
 		const because =
@@ -645,13 +554,13 @@ export function parseStackConfig(raw: Partial<Record<string, string>>, opts: Par
 		images,
 		cluster: {
 			kubernetesVersion: minor,
-			tier: p.oneOf<ClusterTier>("clusterTier", ["Free", "Standard", "Premium"], d.clusterTier),
+			tier: p.oneOf<ClusterTier>("clusterTier", CLUSTER_TIERS, d.clusterTier),
 			upgradeChannel,
 			availabilityZones,
 			apiServerAuthorizedIpRanges,
 			systemPool,
 			nodePools,
-			logRetentionDays: p.integer("logRetentionDays", d.logRetentionDays, 30, 730),
+			logRetentionDays: p.integer("logRetentionDays", d.logRetentionDays, ...LOG_RETENTION_DAYS),
 		},
 		app: {
 			...names,
@@ -663,7 +572,7 @@ export function parseStackConfig(raw: Partial<Record<string, string>>, opts: Par
 			),
 			replicas,
 			maxReplicas,
-			serviceType: gateway ? "ClusterIP" : p.oneOf<ServiceType>("serviceType", ["LoadBalancer", "ClusterIP"], "LoadBalancer"),
+			serviceType: gateway ? "ClusterIP" : p.oneOf<ServiceType>("serviceType", SERVICE_TYPES, "LoadBalancer"),
 			resilience: d.resilience,
 		},
 	};

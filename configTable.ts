@@ -1,4 +1,130 @@
-import { type ConfigKey, ENVIRONMENT_DEFAULTS, type Environment } from "./config";
+import type { Environment } from "./lib/environment";
+
+/** The environment profiles; every default below depends on which one a stack uses. */
+export const ENVIRONMENTS = ["dev", "prod"] as const satisfies readonly Environment[];
+export const REGISTRY_SKUS = ["Basic", "Standard", "Premium"] as const;
+export type RegistrySku = (typeof REGISTRY_SKUS)[number];
+export const CLUSTER_TIERS = ["Free", "Standard", "Premium"] as const;
+export type ClusterTier = (typeof CLUSTER_TIERS)[number];
+export const UPGRADE_CHANNELS = ["patch", "stable", "rapid"] as const;
+export type UpgradeChannel = (typeof UPGRADE_CHANNELS)[number];
+/** Where a stack's images come from: built here, or promoted by digest from another stack's registry. */
+export const IMAGE_SOURCES = ["build", "promote"] as const;
+export type ImageSource = (typeof IMAGE_SOURCES)[number];
+/**
+ * Where the nodes live: "vnet", a virtual network of this stack's with its own address plan (what
+ * Private Link needs), or "aks-managed", the network AKS makes in its node resource group (how
+ * stacks created before the VNet run: an existing cluster cannot be moved into a subnet).
+ */
+export const NETWORK_MODES = ["vnet", "aks-managed"] as const;
+export type NetworkMode = (typeof NETWORK_MODES)[number];
+/** How an app's Service is reached: "LoadBalancer", a public address; "ClusterIP", inside the cluster only. */
+export const SERVICE_TYPES = ["LoadBalancer", "ClusterIP"] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+/** The range every count a stack takes must stay in. */
+export const COUNT_RANGE = [1, 1000] as const;
+/** How long Container Insights keeps logs, in days: Log Analytics' own bounds for a workspace. */
+export const LOG_RETENTION_DAYS = [30, 730] as const;
+export const BOOLEANS = ["true", "false"] as const;
+
+/** Every key this stack reads from its own namespace, so unknown keys can be reported as typos. */
+export const CONFIG_KEYS = [
+	"environment",
+	"protect",
+	"resourceGroup",
+	"deployers",
+	"registrySku",
+	"registryPrivateLink",
+	"network",
+	"vnetAddressSpace",
+	"nodeSubnet",
+	"endpointSubnet",
+	"podCidr",
+	"serviceCidr",
+	"imageSource",
+	"promoteFrom",
+	"kubernetesVersion",
+	"clusterTier",
+	"upgradeChannel",
+	"availabilityZones",
+	"apiServerAuthorizedIpRanges",
+	"systemNodeVmSize",
+	"nodeVmSize",
+	"minNodeCount",
+	"maxNodeCount",
+	"nodePools",
+	"logRetentionDays",
+	"appName",
+	"appNamespace",
+	"appVersion",
+	"appReplicas",
+	"appMaxReplicas",
+	"serviceType",
+	"hostname",
+	"tlsCertificate",
+	"tlsKeyVaultId",
+	"dnsZone",
+] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/**
+ * The address plan of a new stack's VNet: nodes and private endpoints in 10.224.0.0/16 (where AKS
+ * puts its own managed VNet), pods and Services on AKS's defaults for overlay, none overlapping.
+ */
+const ADDRESS_PLAN = {
+	network: "vnet",
+	vnetAddressSpace: "10.224.0.0/16",
+	nodeSubnet: "10.224.0.0/20",
+	endpointSubnet: "10.224.16.0/24",
+	podCidr: "10.244.0.0/16",
+	serviceCidr: "10.0.0.0/16",
+} as const;
+
+/** Per-environment defaults: dev is cheap, prod is resilient. */
+export const ENVIRONMENT_DEFAULTS = {
+	dev: {
+		protect: false,
+		registrySku: "Basic",
+		registryPrivateLink: false,
+		...ADDRESS_PLAN,
+		imageSource: "build",
+		clusterTier: "Free",
+		upgradeChannel: "stable",
+		availabilityZones: [] as string[],
+		systemNodeVmSize: "Standard_D2s_v5",
+		systemMinNodeCount: 1,
+		systemMaxNodeCount: 2,
+		nodeVmSize: "Standard_D2s_v5",
+		minNodeCount: 1,
+		maxNodeCount: 2,
+		logRetentionDays: 30,
+		appReplicas: 1,
+		resilience: false,
+	},
+	prod: {
+		protect: true,
+		registrySku: "Premium",
+		// Pulls over Private Link; the registry has no public endpoint.
+		registryPrivateLink: true,
+		...ADDRESS_PLAN,
+		// Prod runs what dev tested: the same digest, imported from dev's registry.
+		imageSource: "promote",
+		clusterTier: "Standard",
+		upgradeChannel: "patch",
+		availabilityZones: ["1", "2", "3"],
+		systemNodeVmSize: "Standard_D4s_v5",
+		// AKS: a production cluster's single system pool "must contain at least two nodes", and three
+		// are recommended (use-system-pools.md): one per zone.
+		systemMinNodeCount: 3,
+		systemMaxNodeCount: 4,
+		nodeVmSize: "Standard_D4s_v5",
+		minNodeCount: 2,
+		maxNodeCount: 5,
+		logRetentionDays: 90,
+		appReplicas: 2,
+		resilience: true,
+	},
+} as const;
 
 /** What a cell of the table shows for one environment. */
 type Shown =
@@ -11,7 +137,8 @@ type Shown =
 
 /** One key: what it accepts, what each environment gets while it is unset, and the `pulumi new` prompt if the template asks it. */
 export interface KeyDoc {
-	accepted: string;
+	/** What the key accepts: in words, or the parser's own list or range, with a note after it. */
+	accepted: string | { values: readonly string[]; note?: string } | { range: readonly [number, number] };
 	dev: Shown;
 	prod: Shown;
 	/** The question `pulumi new` asks, defaulting to dev's value. Default: not asked. */
@@ -38,7 +165,7 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		prompt: "The Azure region to deploy into",
 	},
 	environment: {
-		accepted: "`dev` \\| `prod`",
+		accepted: { values: ENVIRONMENTS },
 		dev: { text: "the stack name" },
 		prod: { text: "the stack name" },
 		prompt: "Which defaults to use, dev (cheap) or prod (zones, SLA, PDB, HPA, Premium registry)",
@@ -78,10 +205,12 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		dev: { text: "unset (AKS default)" },
 		prod: { text: "`1.35` in `Pulumi.prod.yaml`" },
 	},
-	upgradeChannel: { accepted: "`patch` \\| `stable` \\| `rapid`", dev: {}, prod: {} },
+	upgradeChannel: { accepted: { values: UPGRADE_CHANNELS }, dev: {}, prod: {} },
 	clusterTier: {
-		accepted:
-			"`Free` \\| `Standard` \\| `Premium` (with AKS long-term support, which AKS pairs with it; use `upgradeChannel: patch`)",
+		accepted: {
+			values: CLUSTER_TIERS,
+			note: "(with AKS long-term support, which AKS pairs with it; use `upgradeChannel: patch`)",
+		},
 		dev: {},
 		prod: { note: "(uptime SLA)" },
 	},
@@ -92,17 +221,21 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		prod: { text: "same ([the API server](docs/cluster-access.md#the-api-server-who-may-reach-it))" },
 	},
 	registrySku: {
-		accepted: "`Basic` \\| `Standard` \\| `Premium`",
+		accepted: { values: REGISTRY_SKUS },
 		dev: {},
 		prod: {},
 		prompt: "Registry SKU, Basic | Standard | Premium",
 	},
 	registryPrivateLink: {
-		accepted: "`true` \\| `false`; `true` needs `Premium`, `network: vnet` and `imageSource: promote`",
+		accepted: { values: BOOLEANS, note: "; `true` needs `Premium`, `network: vnet` and `imageSource: promote`" },
 		dev: { note: "(public endpoint, Entra ID only)" },
 		prod: { note: "(private endpoint, no public access; [the network](docs/network.md))" },
 	},
-	network: { accepted: "`vnet` \\| `aks-managed` (how stacks made before the VNet keep their cluster)", dev: {}, prod: {} },
+	network: {
+		accepted: { values: NETWORK_MODES, note: "(how stacks made before the VNet keep their cluster)" },
+		dev: {},
+		prod: {},
+	},
 	vnetAddressSpace: {
 		accepted: "private IPv4 block, not overlapping `podCidr` or `serviceCidr` (with `vnet`)",
 		dev: {},
@@ -117,7 +250,7 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		prod: {},
 	},
 	imageSource: {
-		accepted: "`build` \\| `promote`",
+		accepted: { values: IMAGE_SOURCES },
 		dev: { note: "(docker builds and pushes)" },
 		prod: { note: "(imports the digest dev deployed; [image paths](docs/image-promotion.md))" },
 	},
@@ -126,8 +259,8 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		dev: { text: "unset" },
 		prod: { text: "`<this organization>/<this project>/dev`" },
 	},
-	logRetentionDays: { accepted: "30–730", dev: {}, prod: {} },
-	protect: { accepted: "`true` \\| `false`", dev: {}, prod: { note: "(resource group, registry, cluster, workspace)" } },
+	logRetentionDays: { accepted: { range: LOG_RETENTION_DAYS }, dev: {}, prod: {} },
+	protect: { accepted: { values: BOOLEANS }, dev: {}, prod: { note: "(resource group, registry, cluster, workspace)" } },
 	resourceGroup: {
 		accepted: "name of an existing resource group",
 		dev: { text: "unset: the stack creates its own" },
@@ -142,7 +275,7 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 	appNamespace: { accepted: "DNS label, not `default` or `kube-*`", dev: { text: "`appName`" }, prod: { text: "`appName`" } },
 	appVersion: { accepted: "image tag", dev: { text: "`version` in `app/package.json`" }, prod: "same" },
 	serviceType: {
-		accepted: "`LoadBalancer` \\| `ClusterIP` (not with `hostname`)",
+		accepted: { values: SERVICE_TYPES, note: "(not with `hostname`)" },
 		dev: { text: "LoadBalancer" },
 		prod: { text: "LoadBalancer" },
 	},
@@ -186,11 +319,20 @@ function cell(key: string, env: Environment, doc: KeyDoc): string {
 	return shown.note ? `${value} ${shown.note}` : value;
 }
 
+/** What a row says the key accepts, as the README prints it. */
+function acceptedText(accepted: KeyDoc["accepted"]): string {
+	if (typeof accepted === "string") return accepted;
+	if ("range" in accepted) return `${accepted.range[0]}–${accepted.range[1]}`;
+	const list = accepted.values.map((v) => `\`${v}\``).join(" \\| ");
+	if (!accepted.note) return list;
+	return accepted.note.startsWith(";") ? `${list}${accepted.note}` : `${list} ${accepted.note}`;
+}
+
 /** The README's configuration table, as Markdown. */
 export function configurationTableMarkdown(): string {
 	const rows = Object.entries(CONFIG_TABLE).map(([key, doc]) => [
 		`\`${key}\``,
-		doc.accepted,
+		acceptedText(doc.accepted),
 		cell(key, "dev", doc),
 		cell(key, "prod", doc),
 	]);
