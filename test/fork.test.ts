@@ -87,7 +87,7 @@ describe("a fork stays green", function () {
 					t.replace('directories: ["/", "/app", "/policy"]', 'directories: ["/", "/policy"]'),
 				),
 			],
-			["dockerfile", "config", "delivery", "stack"],
+			["dockerfile", "config", "template", "stack"],
 		);
 		passes(fork);
 	});
