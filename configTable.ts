@@ -1,3 +1,8 @@
+/**
+ * The stack's configuration, declared: every key, the values and ranges it takes, the defaults of
+ * each environment, and what the README and `pulumi new` say of it. config.ts parses against these
+ * declarations; nothing here parses, and nothing here imports from above lib/.
+ */
 import type { Environment } from "./lib/environment";
 
 /** The environment profiles; every default below depends on which one a stack uses. */
@@ -128,7 +133,7 @@ export const ENVIRONMENT_DEFAULTS = {
 
 /** What a cell of the table shows for one environment. */
 type Shown =
-	/** The default config.ts applies (ENVIRONMENT_DEFAULTS), with an optional note after it. */
+	/** The default the environment gets (ENVIRONMENT_DEFAULTS, below), with an optional note after it. */
 	| { note?: string }
 	/** For a key without such a default: what applies while it is unset. */
 	| { text: string }
@@ -153,9 +158,9 @@ export const DEFAULT_LOCATION = "westeurope";
 /**
  * The configuration, one row per key, written once: the README's table (`npm run config:table`)
  * and the `pulumi new` template's questions in Pulumi.yaml are made from it, and tests hold both to
- * it. Defaults are config.ts's ENVIRONMENT_DEFAULTS, shown here, never restated; the parser that
- * enforces what a row accepts is config.ts's parseStackConfig. A key missing from the table, or
- * one the stack does not read, does not compile.
+ * it. Defaults are ENVIRONMENT_DEFAULTS's, shown, never restated; the lists and ranges a row
+ * accepts are the ones config.ts's parser enforces. A key missing from the table, or one the stack
+ * does not read, does not compile.
  */
 export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 	"azure-native:location": {
