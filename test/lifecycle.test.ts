@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { type Recorded, ROOT, TOKEN_MARK } from "../simulator";
+import { type Recorded, runStack, TOKEN_MARK } from "../simulator";
 import { inFreshProcess, sameCheckoutElsewhere } from "./checkout";
 import { httpsOverrides } from "./httpsFixtures";
 
@@ -34,6 +34,28 @@ function runInProcess(dir: string, stack: string, shiftMs: number, overrides: Re
 	);
 }
 
+/** The program evaluated here, in this test's own process (and this checkout), reported as a remote run is. */
+async function runHere(stack: string, overrides: Record<string, string>): Promise<RemoteRun> {
+	const run = await runStack({ stack, overrides });
+	return JSON.parse(
+		JSON.stringify({
+			resources: run.mocks.resources.map((r) => ({
+				type: r.type,
+				name: r.name,
+				inputs: r.inputs,
+				state: r.state,
+				protect: r.protect,
+				deleteBeforeReplace: r.deleteBeforeReplace,
+				ignoreChanges: r.ignoreChanges,
+			})),
+			dependencyCounts: run.mocks.resources.map((r) => r.dependencies.length),
+			issuedTokens: run.mocks.issuedTokens,
+			tokenNonce: run.mocks.tokenNonce,
+			outputs: run.outputs,
+		}),
+	);
+}
+
 const key = (r: Pick<Recorded, "type" | "name">) => `${r.type}::${r.name}`;
 
 // Prod is run served at a hostname: everything plain prod declares but its LoadBalancer Service, and
@@ -51,10 +73,11 @@ for (const [label, stack, overrides] of CASES) {
 
 		before(async () => {
 			elsewhere = sameCheckoutElsewhere();
-			[first, second] = await Promise.all([
-				runInProcess(ROOT, stack, 0, overrides),
-				runInProcess(elsewhere.dir, stack, 2 * 3600_000, overrides),
-			]);
+			// The first here, the second in a process of its own in the other checkout: two processes
+			// that share nothing but the repository's contents.
+			const later = runInProcess(elsewhere.dir, stack, 2 * 3600_000, overrides);
+			first = await runHere(stack, overrides);
+			second = await later;
 		});
 		after(() => elsewhere?.remove());
 
