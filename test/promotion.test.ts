@@ -1,11 +1,10 @@
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 import { PROMOTE_IMAGES, pinnedImages, promotedImage, promotionSource } from "../lib/promotion";
 import { sourceInfo } from "../lib/sourceInfo";
 import { ORGANIZATION, PROJECT, ROOT, runStack, type StackMocks, sourceStackOutputs } from "../simulator";
+import { loadWorkflow } from "./trustModel";
 
 const DEV = `${ORGANIZATION}/${PROJECT}/dev`;
 const good = sourceStackOutputs(DEV);
@@ -149,11 +148,10 @@ describe("promotion in a workflow: prod imports what this run's dev job deployed
 	});
 
 	it("the workflow passes it: prod's deploy job gets dev's images output, and deploy-stack sets the variable always", () => {
-		const load = (f: string) => parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", f), "utf8"));
-		const deploy = load("deploy.yml");
+		const deploy = loadWorkflow("deploy.yml");
 		assert.equal(deploy.jobs.prod.with["promote-images"], `\${{ needs.dev.outputs.images }}`);
 		assert.equal(deploy.jobs.prod.needs, "dev");
-		const stack = load("deploy-stack.yml");
+		const stack = loadWorkflow("deploy-stack.yml");
 		assert.equal(stack.on.workflow_call.outputs.images.value, `\${{ jobs.up.outputs.images }}`);
 		assert.equal(stack.jobs.up.outputs.images, `\${{ steps.up.outputs.images }}`);
 		const up = stack.jobs.up.steps.find((s: any) => s.id === "up");

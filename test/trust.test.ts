@@ -9,7 +9,6 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { DEPLOYER_OBJECT_ID, ROOT, type RunResult, runStack, type StackMocks, settle } from "../simulator";
 import { appImageUp } from "./appFixtures";
 import { httpsOverrides } from "./httpsFixtures";
@@ -21,15 +20,14 @@ import {
 	dryRunCommands,
 	identityMatrix,
 	jobCapabilities,
+	loadWorkflow,
 	type Matrix,
 	PERSON,
 	ROLE,
+	ROLE_NAME,
 	stateCredentials,
+	WORKFLOWS,
 } from "./trustModel";
-
-const WORKFLOWS = path.join(ROOT, ".github", "workflows");
-const load = (f: string) => parse(fs.readFileSync(path.join(WORKFLOWS, f), "utf8"));
-const ROLE_NAME: Record<string, string> = Object.fromEntries(Object.entries(ROLE).map(([n, id]) => [id, n]));
 
 interface Inputs {
 	matrix: Matrix;
@@ -183,7 +181,7 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 				JSON.parse(m[2]),
 			]),
 		);
-		const workflows = Object.fromEntries(fs.readdirSync(WORKFLOWS).map((f) => [f, load(f)]));
+		const workflows = Object.fromEntries(fs.readdirSync(WORKFLOWS).map((f) => [f, loadWorkflow(f)]));
 		// Prod served at a hostname: its deployers' grants are prod's, and it has the certificate reader too.
 		const https = await runStack({ stack: "prod", overrides: httpsOverrides(true) });
 		inputs = {

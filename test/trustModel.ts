@@ -5,6 +5,15 @@
  * both the real inputs and deliberately broken ones.
  */
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { ROOT } from "../simulator";
+
+/** Where the pipeline's workflows are. */
+export const WORKFLOWS = path.join(ROOT, ".github", "workflows");
+/** One workflow, parsed. */
+export const loadWorkflow = (file: string) => parse(fs.readFileSync(path.join(WORKFLOWS, file), "utf8"));
 
 /** Built-in roles by id. */
 export const ROLE = {
@@ -354,8 +363,8 @@ function conditionViolations(stack: string, id: Identity, condition: string | un
 	return problems;
 }
 
-/** Names for the roles the table speaks of. */
-const ROLE_NAME: Record<string, string> = Object.fromEntries(Object.entries(ROLE).map(([name, id]) => [id, name]));
+/** Names for the roles, by id. */
+export const ROLE_NAME: Record<string, string> = Object.fromEntries(Object.entries(ROLE).map(([name, id]) => [id, name]));
 const groupOf = (scope: string) => scope.split("/")[4] ?? scope;
 
 /** What an identity's Azure grants let whoever holds it do, one line each. */
