@@ -1,4 +1,5 @@
 /** Evaluates the program as a stack under the mocks, the way the engine would run it. */
+import { builtinModules } from "node:module";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { SKIP_VARIABLE } from "../lib/credentialCheck";
@@ -50,8 +51,28 @@ export const settle = async (o: pulumi.Output<unknown>) => {
 /** Waits until every registration and output the program has started so far has been answered. */
 export const allRegistered = (): Promise<void> => waitForRPCs();
 
+/** Node's modules that Node itself also puts on a program's global object (as `pulumi up` runs it, from a file). */
+const NODE_OWN_GLOBALS = new Set(["console", "crypto", "process"]);
+
+/**
+ * Node module names that something in this process has put on the global object. Pulumi's closure
+ * serializer takes any global for one the Pulumi host also has (runtime/closure/parseFunction.js
+ * `isBuiltIn`: `global.hasOwnProperty(ident)`) and leaves its `require` out of the dynamic providers
+ * it writes: a run here would then record providers that `pulumi up`, one program in one process,
+ * never writes. Go's wasm_exec.js, for one, sets `fs` and `path`.
+ */
+export const foreignGlobals = (): string[] =>
+	builtinModules.filter((name) => Object.hasOwn(globalThis, name) && !NODE_OWN_GLOBALS.has(name));
+
 /** Evaluates the program as a stack and waits until every registration has finished. */
 export async function runStack(opts: RunOptions): Promise<RunResult> {
+	const foreign = foreignGlobals();
+	if (foreign.length > 0) {
+		throw new Error(
+			`runStack: this process has ${foreign.join(", ")} on its global object, as Node never does; the dynamic providers ` +
+				"would be serialized without their requires. Run whatever set them (Go's wasm_exec.js does) in a worker thread or a process of its own.",
+		);
+	}
 	const config = { ...(opts.config ?? stackConfigFile(opts.stack)) };
 	for (const [k, v] of Object.entries(opts.overrides ?? {})) {
 		if (v === undefined) delete config[k];

@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { type Recorded, runStack, TOKEN_MARK } from "../simulator";
 import { inFreshProcess, sameCheckoutElsewhere } from "./checkout";
 import { httpsOverrides } from "./httpsFixtures";
@@ -125,3 +127,23 @@ for (const [label, stack, overrides] of CASES) {
 		});
 	});
 }
+
+// The first run above shares its mocha worker with other test files; it equals a run in a process of
+// its own only while nothing has changed what the closure serializer reads from the process.
+describe("lifecycle: a run in a process that other code has changed", () => {
+	it("is refused when a Node module's name is on the global object, which would drop its require from every dynamic provider", async () => {
+		const reads = () => fs.readFileSync("/dev/null");
+		const clean = (await pulumi.runtime.serializeFunction(reads)).text;
+		const g = globalThis as Record<string, unknown>;
+		g.fs = fs; // what Go's wasm_exec.js does, with its own shim
+		let polluted: string;
+		try {
+			polluted = (await pulumi.runtime.serializeFunction(reads)).text;
+			await assert.rejects(runStack({ stack: "dev" }), /has fs on its global object/);
+		} finally {
+			delete g.fs;
+		}
+		assert.match(clean, /require\("fs"\)/);
+		assert.doesNotMatch(polluted, /require\("fs"\)/, "the serializer took fs for a global");
+	});
+});
