@@ -6,8 +6,28 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-async function main(): Promise<number> {
+/** Where the command writes: process.stdout and process.stderr, or a test's own. */
+export interface PlanIo {
+	stdout: { write(text: string): unknown };
+	stderr: { write(text: string): unknown };
+}
+
+/**
+ * The command, as its exit code: 0, 1 (bad configuration, invalid manifests, a mandatory policy
+ * violation or any other error, said on stderr) or 2 (a usage error, before anything is evaluated).
+ */
+export async function planCommand(args: string[], io: PlanIo = process): Promise<number> {
+	try {
+		return await plan(args, io);
+	} catch (err) {
+		io.stderr.write(`error: ${(err as Error).message}\n`);
+		return 1;
+	}
+}
+
+async function plan(args: string[], io: PlanIo): Promise<number> {
 	const { values } = parseArgs({
+		args,
 		options: {
 			stack: { type: "string", default: "dev" },
 			config: { type: "string", multiple: true, default: [] },
@@ -18,22 +38,21 @@ async function main(): Promise<number> {
 	});
 	const stack = values.stack as string;
 	if (values.docs && stack !== "dev") {
-		process.stderr.write(
-			`error: --docs refreshes the dev graph in docs/offline-plan.md; run it with --stack dev, not ${stack}\n`,
-		);
+		io.stderr.write(`error: --docs refreshes the dev graph in docs/offline-plan.md; run it with --stack dev, not ${stack}\n`);
 		return 2;
 	}
 	// Loaded only now: it brings the whole program and its SDKs, which a usage error does not need.
-	const { buildPlan, checkManifests, parseOverrides, summary, writePlan } = await import("../offline/plan");
+	const { buildPlan, checkManifests, parseOverrides, summary, writePlan } =
+		require("../offline/plan") as typeof import("../offline/plan");
 	const out = values.out ?? path.join(__dirname, "..", "plan", stack);
-	const step = (n: number, text: string) => process.stdout.write(`[${n}/4] ${text}\n`);
+	const step = (n: number, text: string) => io.stdout.write(`[${n}/4] ${text}\n`);
 
 	step(1, `evaluating the program for stack ${stack} under mocks (no network)…`);
 	const plan = await buildPlan(stack, parseOverrides(values.config as string[]));
 	step(2, `validating ${plan.manifests.length} Kubernetes manifests against the OpenAPI schemas…`);
 	const problems = await checkManifests(plan.manifests);
 	if (problems.length > 0) {
-		process.stderr.write(`error: invalid Kubernetes manifests:\n  ${problems.join("\n  ")}\n`);
+		io.stderr.write(`error: invalid Kubernetes manifests:\n  ${problems.join("\n  ")}\n`);
 		return 1;
 	}
 	step(
@@ -42,7 +61,7 @@ async function main(): Promise<number> {
 	);
 	const files = writePlan(plan, out);
 	step(4, `wrote ${files.length} files to ${path.relative(process.cwd(), out)}/`);
-	process.stdout.write(`\n${summary(plan)}\n`);
+	io.stdout.write(`\n${summary(plan)}\n`);
 	if (values.docs) {
 		const readme = path.join(__dirname, "..", "docs", "offline-plan.md");
 		const text = fs.readFileSync(readme, "utf8");
@@ -53,11 +72,11 @@ async function main(): Promise<number> {
 		if (updated === text && !text.includes(plan.mermaid))
 			throw new Error("docs/offline-plan.md has no <!-- plan-graph:dev --> block");
 		fs.writeFileSync(readme, updated);
-		process.stdout.write("updated the graph in docs/offline-plan.md\n");
+		io.stdout.write("updated the graph in docs/offline-plan.md\n");
 	}
 	const mandatory = plan.findings.filter((f) => f.level === "mandatory");
 	if (mandatory.length > 0) {
-		process.stderr.write(
+		io.stderr.write(
 			`error: ${mandatory.length} mandatory policy violation(s), so pulumi preview --policy-pack would fail too:\n` +
 				mandatory.map((f) => `  ${f.policy}: ${f.message}`).join("\n") +
 				"\n(policy/README.md says how to exempt a rule with a recorded justification)\n",
@@ -67,10 +86,4 @@ async function main(): Promise<number> {
 	return 0;
 }
 
-main().then(
-	(code) => process.exit(code),
-	(err: Error) => {
-		process.stderr.write(`error: ${err.message}\n`);
-		process.exit(1);
-	},
-);
+if (require.main === module) void planCommand(process.argv.slice(2)).then((code) => process.exit(code));

@@ -8,6 +8,7 @@ import { lowerBoundSeconds, sequentialSeconds, simulate } from "../offline/bench
 import { criticalPath, type GraphNode } from "../offline/graph";
 import { validateManifest } from "../offline/kubernetesSchema";
 import { buildPlan, checkManifests, type Plan, parseOverrides, render } from "../offline/plan";
+import { planCommand } from "../scripts/plan";
 import { PROJECT, ROOT, SUBSCRIPTION_ID, TENANT_ID } from "../simulator";
 import { httpsOverrides } from "./httpsFixtures";
 
@@ -211,6 +212,8 @@ describe("offline plan", () => {
 	});
 
 	describe("npm run plan (the command itself)", () => {
+		// The entry point, as npm runs it: a process of its own, for what only a process shows (the
+		// exit code, that nothing is loaded before the arguments are checked).
 		const run = (args: string[]) =>
 			spawnSync(
 				process.execPath,
@@ -221,10 +224,20 @@ describe("offline plan", () => {
 					timeout: 60_000,
 				},
 			);
+		// The command that entry point runs, here: what it prints and writes, and the code it exits with.
+		const runHere = async (args: string[]) => {
+			let stdout = "";
+			let stderr = "";
+			const status = await planCommand(args, {
+				stdout: { write: (t: string) => (stdout += t) },
+				stderr: { write: (t: string) => (stderr += t) },
+			});
+			return { status, stdout, stderr };
+		};
 
-		it("writes plan/<stack>/ and prints progress and the summary", () => {
+		it("writes plan/<stack>/ and prints progress and the summary", async () => {
 			const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
-			const res = run(["--stack", "dev", "--out", out]);
+			const res = await runHere(["--stack", "dev", "--out", out]);
 			assert.equal(res.status, 0, res.stderr);
 			assert.match(res.stdout, /\[1\/4\] evaluating the program for stack dev/);
 			assert.match(res.stdout, /critical path .*cluster-aks \(ManagedCluster\).*app-deployment \(Deployment\)/);
@@ -234,19 +247,25 @@ describe("offline plan", () => {
 			fs.rmSync(out, { recursive: true, force: true });
 		});
 
-		it("exits non-zero on bad config and writes nothing", () => {
+		it("exits non-zero on bad config and writes nothing", async () => {
 			const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "dev");
-			const res = run(["--stack", "dev", "--config", "kubernetesVersion=latest", "--out", out]);
+			const res = await runHere(["--stack", "dev", "--config", "kubernetesVersion=latest", "--out", out]);
 			assert.equal(res.status, 1);
 			assert.ok(res.stderr.includes(`${PROJECT}:kubernetesVersion = "latest" is not accepted`), res.stderr);
 			assert.ok(!fs.existsSync(out), "nothing written");
 		});
 
-		it("refuses --docs for a stack other than the one the docs show", () => {
+		it("refuses --docs for a stack other than the one the docs show, as a process, before loading the program", () => {
 			const res = run(["--stack", "prod", "--docs"]);
 			assert.equal(res.status, 2);
 			assert.match(res.stderr, /--docs refreshes the dev graph in docs\/offline-plan\.md; run it with --stack dev, not prod/);
 			assert.equal(res.stdout, "", "before evaluating anything");
+		});
+
+		it("exits 1 with the error's message, as a process, when the command throws", () => {
+			const res = run(["--stack", "dev", "--unknown-flag"]);
+			assert.equal(res.status, 1);
+			assert.match(res.stderr, /^error: Unknown option '--unknown-flag'/);
 		});
 	});
 
