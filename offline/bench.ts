@@ -4,7 +4,7 @@
  * program's order of work alone: the same on every run, however busy the machine. It measures how
  * long `pulumi up` takes and whether anything waits needlessly.
  */
-import { PROJECT, runStack, VirtualClock } from "../simulator";
+import { PROJECT, runStack, stackConfigFile, VirtualClock } from "../simulator";
 import { DURATIONS, NAMED_DURATIONS, secondsFor } from "./durations";
 import { criticalPath, type GraphNode } from "./graph";
 
@@ -58,7 +58,7 @@ export async function simulate(stack: string, graph: GraphNode[]): Promise<Simul
 	const delays = Object.fromEntries(
 		Object.entries({ ...DURATIONS, ...NAMED_DURATIONS }).map(([key, d]) => [key, d.seconds * MS]),
 	);
-	const { mocks } = await runStack({ stack, delays, clock: new VirtualClock() });
+	const { mocks } = await runStack({ stack, config: stackConfigFile(stack), delays, clock: new VirtualClock() });
 	const custom = mocks.resources.filter((r) => !r.type.startsWith(`${PROJECT}:`) && r.type !== "pulumi:pulumi:Stack");
 	const start = Math.min(...custom.map((r) => r.startedAt));
 	const timeline = custom

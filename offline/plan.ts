@@ -82,11 +82,18 @@ export async function checkManifests(manifests: Manifest[]): Promise<string[]> {
 	return problems;
 }
 
-/** Evaluates the stack and builds the plan. Throws the program's own error (e.g. bad config). */
-export async function buildPlan(stack: string, overrides: Record<string, string> = {}): Promise<Plan> {
-	if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)))
+/**
+ * Evaluates the stack and builds the plan. Throws the program's own error (e.g. bad config).
+ * `base` is the stack's configuration before `overrides`; default: its Pulumi.<stack>.yaml.
+ */
+export async function buildPlan(
+	stack: string,
+	overrides: Record<string, string> = {},
+	base?: Record<string, string>,
+): Promise<Plan> {
+	if (!base && !fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)))
 		throw new Error(`no Pulumi.${stack}.yaml: unknown stack "${stack}"`);
-	const config = { ...stackConfigFile(stack), ...overrides };
+	const config = { ...(base ?? stackConfigFile(stack)), ...overrides };
 	const preview = await runStack({ stack, config, computed: "unknown" });
 	const recorded = preview.mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
 	const byUrn = new Map(recorded.map((r) => [r.urn, r]));

@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { simulate, simulationLine } from "../offline/bench";
 import { buildPlan } from "../offline/plan";
-import { runStack } from "../simulator";
+import { runStack, stackConfigFile } from "../simulator";
 
 async function main() {
 	const { values } = parseArgs({ options: { stack: { type: "string", default: "dev" } } });
@@ -13,7 +13,7 @@ async function main() {
 	// per-registration cost, which the simulation's virtual time leaves out.
 	const timed = async () => {
 		const start = process.hrtime.bigint();
-		const { mocks } = await runStack({ stack });
+		const { mocks } = await runStack({ stack, config: stackConfigFile(stack) });
 		return { ms: Number(process.hrtime.bigint() - start) / 1e6, steps: mocks.resources.length };
 	};
 	const cold = await timed();

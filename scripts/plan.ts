@@ -15,17 +15,22 @@ export interface PlanIo {
 /**
  * The command, as its exit code: 0, 1 (bad configuration, invalid manifests, a mandatory policy
  * violation or any other error, said on stderr) or 2 (a usage error, before anything is evaluated).
+ * `stackConfig` is the stack's configuration before `--config`; default: its Pulumi.<stack>.yaml.
  */
-export async function planCommand(args: string[], io: PlanIo = process): Promise<number> {
+export async function planCommand(
+	args: string[],
+	io: PlanIo = process,
+	stackConfig?: (stack: string) => Record<string, string>,
+): Promise<number> {
 	try {
-		return await plan(args, io);
+		return await plan(args, io, stackConfig);
 	} catch (err) {
 		io.stderr.write(`error: ${(err as Error).message}\n`);
 		return 1;
 	}
 }
 
-async function plan(args: string[], io: PlanIo): Promise<number> {
+async function plan(args: string[], io: PlanIo, stackConfig?: (stack: string) => Record<string, string>): Promise<number> {
 	const { values } = parseArgs({
 		args,
 		options: {
@@ -48,7 +53,7 @@ async function plan(args: string[], io: PlanIo): Promise<number> {
 	const step = (n: number, text: string) => io.stdout.write(`[${n}/4] ${text}\n`);
 
 	step(1, `evaluating the program for stack ${stack} under mocks (no network)…`);
-	const plan = await buildPlan(stack, parseOverrides(values.config as string[]));
+	const plan = await buildPlan(stack, parseOverrides(values.config as string[]), stackConfig?.(stack));
 	step(2, `validating ${plan.manifests.length} Kubernetes manifests against the OpenAPI schemas…`);
 	const problems = await checkManifests(plan.manifests);
 	if (problems.length > 0) {

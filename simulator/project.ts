@@ -18,6 +18,15 @@ export const PROJECT: string = (() => {
 /** The Pulumi Cloud organization the simulated stacks belong to (a DIY backend says "organization"). */
 export const ORGANIZATION = "acme";
 
+/** The stacks this checkout has a Pulumi.<stack>.yaml for, by name. */
+export function stackFileNames(): string[] {
+	return fs
+		.readdirSync(ROOT)
+		.map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+		.filter((s): s is string => s !== undefined)
+		.sort();
+}
+
 /** Stack config as `pulumi config` stores it: every value a string, objects as JSON. */
 export function stackConfigFile(stack: string): Record<string, string> {
 	const file = path.join(ROOT, `Pulumi.${stack}.yaml`);

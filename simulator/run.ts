@@ -6,15 +6,19 @@ import { SKIP_VARIABLE } from "../lib/credentialCheck";
 import type { SignedInAs } from "./azure";
 import type { VirtualClock } from "./clock";
 import { type Delays, StackMocks } from "./mocks";
-import { PROJECT, ROOT, stackConfigFile } from "./project";
+import { PROJECT, ROOT } from "./project";
 
 // The SDK's own "wait until the RPC queue drains" (what `disconnect` uses); internal but stable.
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
 
 export interface RunOptions {
 	stack: string;
-	/** Replaces the stack file's config entirely (keys with project prefix). */
-	config?: Record<string, string>;
+	/**
+	 * The stack's whole configuration, keys with their project or provider prefix: what `pulumi
+	 * config` holds. The offline tools pass the stack file's ({@link stackConfigFile}); tests pass
+	 * stacks they declare (test/stackFixtures.ts), never the template's files, which a fork changes.
+	 */
+	config: Record<string, string>;
 	/** Added on top of the stack file's config; `undefined` removes a key. */
 	overrides?: Record<string, string | undefined>;
 	/** Evaluate as `pulumi preview` (true) or `pulumi up` (false). Default: true, which makes no network calls. */
@@ -73,7 +77,7 @@ export async function runStack(opts: RunOptions): Promise<RunResult> {
 				"would be serialized without their requires. Run whatever set them (Go's wasm_exec.js does) in a worker thread or a process of its own.",
 		);
 	}
-	const config = { ...(opts.config ?? stackConfigFile(opts.stack)) };
+	const config = { ...opts.config };
 	for (const [k, v] of Object.entries(opts.overrides ?? {})) {
 		if (v === undefined) delete config[k];
 		else config[k] = v;

@@ -3,8 +3,9 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { normalizeBuildContextModes } from "../lib/buildContext";
-import { ROOT, runStack } from "../simulator";
+import { ROOT } from "../simulator";
 import { tempDir } from "./credentialPlugins";
+import { runStack } from "./stackFixtures";
 
 /** Go's fs.FileMode.String() for a regular file: `-` and the nine permission letters. */
 const goMode = (mode: number) => `-${[..."rwxrwxrwx"].map((c, i) => (mode & (0o400 >> i) ? c : "-")).join("")}`;

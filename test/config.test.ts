@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { appPackageVersion, ConfigError, parseStackConfig } from "../config";
-import { PROJECT, ROOT, runStack, stackConfigFile } from "../simulator";
+import { PROJECT, ROOT } from "../simulator";
+import { runStack } from "./stackFixtures";
 
 const base = { project: PROJECT, stack: "dev", location: "westeurope", defaultAppVersion: "1.0.0" };
 
@@ -69,19 +70,6 @@ describe("config: parseStackConfig", () => {
 		assert.equal(c.cluster.kubernetesVersion, "1.35");
 		assert.equal(c.registry.sku, "Standard");
 		assert.deepEqual(c.cluster.availabilityZones, ["1", "2"]);
-	});
-
-	it("the committed stack files parse", () => {
-		for (const stack of ["dev", "prod"]) {
-			const file = stackConfigFile(stack);
-			const raw = Object.fromEntries(
-				Object.entries(file)
-					.filter(([k]) => k.startsWith(`${PROJECT}:`))
-					.map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
-			);
-			const c = parseStackConfig(raw, { ...base, stack, location: file["azure-native:location"] });
-			assert.equal(c.environment, stack);
-		}
 	});
 
 	it("appReplicas: 0", () => rejects({ appReplicas: "0" }, "appReplicas", '"0"', /whole number from 1/));

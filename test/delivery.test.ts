@@ -3,9 +3,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PROJECT, ROOT, runStack } from "../simulator";
+import { PROJECT, ROOT, stackFileNames } from "../simulator";
 import { lintWorkflows } from "./actionlint";
 import { httpsOverrides } from "./httpsFixtures";
+import { runStack } from "./stackFixtures";
 import {
 	assignableRoles,
 	BOOTSTRAP_ARGS,
@@ -30,8 +31,17 @@ const load = loadWorkflow;
 /** The step of a job that runs a Pulumi command (the pulumi action with a `command`). */
 const pulumiCommand = (job: any) =>
 	(job.steps ?? []).find((s: any) => String(s.uses).startsWith("pulumi/actions@") && s.with?.command);
-/** The stacks this repository deploys: one Pulumi.<stack>.yaml each. */
-const STACKS = ["dev", "prod"].filter((s) => fs.existsSync(path.join(ROOT, `Pulumi.${s}.yaml`)));
+/**
+ * The stacks this repository deploys, one Pulumi.<stack>.yaml each: every stack with a file, in the order deploy.yml deploys them; a stack file with no job there
+ * comes last, so the tests comparing the jobs with this list name it.
+ */
+const STACKS = (() => {
+	const files = stackFileNames();
+	const deployed = Object.values<any>(load("deploy.yml").jobs)
+		.map((j) => j.with?.stack)
+		.filter((s) => files.includes(s));
+	return [...deployed, ...files.filter((s) => !deployed.includes(s))];
+})();
 const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
 
 /** Shell scripts the repository runs: scripts/, .ci/run, and every workflow `run:` block. */

@@ -10,8 +10,9 @@ import {
 	resolveDeployers,
 } from "../lib/principals";
 import { BuiltInRole } from "../lib/roleAssignments";
-import { allRegistered, DEPLOYER_OBJECT_ID, PROJECT, type Recorded, runStack, type SignedInAs, StackMocks } from "../simulator";
+import { allRegistered, DEPLOYER_OBJECT_ID, PROJECT, type Recorded, type SignedInAs, StackMocks } from "../simulator";
 import { dynamicProviderHost } from "./engineHost";
+import { runStack } from "./stackFixtures";
 
 const KEY = `${PROJECT}:deployers`;
 const CI = "c0c0c0c0-0000-4000-8000-00000000000c";

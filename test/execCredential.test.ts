@@ -9,9 +9,10 @@ import {
 	type ExecSpec,
 	runExecCredential,
 } from "../lib/execCredential";
-import { mockJwt, runStack, type StackMocks, TENANT_ID } from "../simulator";
+import { mockJwt, type StackMocks, TENANT_ID } from "../simulator";
 import { tempDir } from "./credentialPlugins";
 import { scriptedServer } from "./loopback";
+import { runStack } from "./stackFixtures";
 
 /**
  * A stand-in for the Azure CLI: prints what `az account get-access-token --resource <id> -o json`

@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { clusterIgnoreChanges, type PoolProfile, systemPoolDrift } from "../components/cluster";
-import { PROJECT, runStack } from "../simulator";
+import { PROJECT } from "../simulator";
+import { runStack } from "./stackFixtures";
 
 type Declared = { type: string; name: string; inputs: Record<string, unknown> };
 

@@ -8,12 +8,12 @@ import {
 	GATEWAY_IP,
 	PROJECT,
 	type RunResult,
-	runStack,
 	type StackMocks,
 	SUBSCRIPTION_ID,
 } from "../simulator";
 import { CERTIFICATE_URI, httpsOverrides, VAULT_ID } from "./httpsFixtures";
 import { admits, type Policy } from "./networkPolicyModel";
+import { runStack } from "./stackFixtures";
 
 const VAULT = VAULT_ID;
 const CERT = CERTIFICATE_URI;

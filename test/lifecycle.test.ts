@@ -2,9 +2,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type Recorded, runStack, TOKEN_MARK } from "../simulator";
+import { type Recorded, TOKEN_MARK } from "../simulator";
 import { inFreshProcess, sameCheckoutElsewhere } from "./checkout";
 import { httpsOverrides } from "./httpsFixtures";
+import { runStack } from "./stackFixtures";
 
 /** What a run in another process reports: enough to compare it with this one. */
 interface RemoteRun {
@@ -26,7 +27,7 @@ function runInProcess(dir: string, stack: string, shiftMs: number, overrides: Re
 			constructor(...a) { if (a.length === 0) super(RealDate.now() + ${shiftMs}); else super(...a); }
 			static now() { return RealDate.now() + ${shiftMs}; }
 		};
-		const run = await require(${JSON.stringify(path.join(dir, "simulator"))}).runStack({ stack: ${JSON.stringify(stack)}, overrides: ${JSON.stringify(overrides)} });
+		const run = await require(${JSON.stringify(path.join(dir, "test", "stackFixtures"))}).runStack({ stack: ${JSON.stringify(stack)}, overrides: ${JSON.stringify(overrides)} });
 		done({
 			resources: run.mocks.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, state: r.state,
 				protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace, ignoreChanges: r.ignoreChanges })),

@@ -11,8 +11,9 @@ import {
 import { ConfigError, parseStackConfig } from "../config";
 import { buildPlan, checkManifests } from "../offline/plan";
 import { evaluate } from "../policy/evaluate";
-import { PROJECT, policyInputs, runStack, StackMocks, settle } from "../simulator";
+import { PROJECT, policyInputs, StackMocks, settle } from "../simulator";
 import { deadInputPath } from "./sdkInputTypes";
+import { fixtureConfig, runStack } from "./stackFixtures";
 
 const POOL = "azure-native:containerservice:AgentPool";
 const spot: NodePoolSpec = {
@@ -162,7 +163,7 @@ describe("NodePool: a stack with a regular and a spot pool", () => {
 	});
 
 	it("passes the offline plan: the pools in its graph, its manifests valid, no mandatory finding", async () => {
-		const plan = await buildPlan("prod", { [`${PROJECT}:nodePools`]: nodePools });
+		const plan = await buildPlan("prod", { [`${PROJECT}:nodePools`]: nodePools }, fixtureConfig("prod"));
 		const pools = plan.resources.filter((r) => r.type === POOL);
 		assert.deepEqual(
 			pools.map((r) => r.name),

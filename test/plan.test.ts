@@ -11,6 +11,7 @@ import { buildPlan, checkManifests, type Plan, parseOverrides, render } from "..
 import { planCommand } from "../scripts/plan";
 import { PROJECT, ROOT, SUBSCRIPTION_ID, TENANT_ID } from "../simulator";
 import { httpsOverrides } from "./httpsFixtures";
+import { fixtureConfig } from "./stackFixtures";
 
 const find = (plan: Plan, name: string) => {
 	const r = plan.resources.find((x) => x.name === name);
@@ -38,8 +39,8 @@ describe("offline plan", () => {
 	let dev: Plan;
 	let prod: Plan;
 	before(async () => {
-		dev = await buildPlan("dev");
-		prod = await buildPlan("prod");
+		dev = await buildPlan("dev", {}, fixtureConfig("dev"));
+		prod = await buildPlan("prod", {}, fixtureConfig("prod"));
 	});
 
 	it("lists every resource with type, parent, provider, dependencies and inputs", () => {
@@ -120,7 +121,7 @@ describe("offline plan", () => {
 	});
 
 	it("with a hostname: the Gateway and its routes pass the Gateway API schemas, and no mandatory finding", async () => {
-		const https = await buildPlan("prod", httpsOverrides());
+		const https = await buildPlan("prod", httpsOverrides(), fixtureConfig("prod"));
 		const kinds = https.manifests.map((m) => `${m.object.kind}/${(m.object.metadata as { name: string }).name}`).sort();
 		for (const k of [
 			"Gateway/app",
@@ -166,7 +167,7 @@ describe("offline plan", () => {
 	});
 
 	it("is deterministic", async () => {
-		const again = await buildPlan("dev");
+		const again = await buildPlan("dev", {}, fixtureConfig("dev"));
 		assert.equal(JSON.stringify(again.resources), JSON.stringify(dev.resources));
 		assert.equal(again.mermaid, dev.mermaid);
 	});
@@ -181,7 +182,7 @@ describe("offline plan", () => {
 
 	it("fails on bad config with the program's own message", async () => {
 		await assert.rejects(
-			buildPlan("dev", parseOverrides(["appReplicas=0"])),
+			buildPlan("dev", parseOverrides(["appReplicas=0"]), fixtureConfig("dev")),
 			(err: unknown) => err instanceof ConfigError && err.message.includes(`${PROJECT}:appReplicas = "0"`),
 		);
 	});
@@ -228,10 +229,11 @@ describe("offline plan", () => {
 		const runHere = async (args: string[]) => {
 			let stdout = "";
 			let stderr = "";
-			const status = await planCommand(args, {
-				stdout: { write: (t: string) => (stdout += t) },
-				stderr: { write: (t: string) => (stderr += t) },
-			});
+			const status = await planCommand(
+				args,
+				{ stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } },
+				fixtureConfig,
+			);
 			return { status, stdout, stderr };
 		};
 
@@ -276,7 +278,7 @@ describe("offline plan", () => {
 
 describe("simulated deployment (virtual time)", () => {
 	it("gives the same figures on every run, equal to the graph's critical path: nothing waits that need not", async () => {
-		const plan = await buildPlan("dev");
+		const plan = await buildPlan("dev", {}, fixtureConfig("dev"));
 		const first = await simulate("dev", plan.graph);
 		const second = await simulate("dev", plan.graph);
 		assert.deepEqual(second.timeline, first.timeline, "virtual time: no wall-clock noise");

@@ -6,8 +6,9 @@ import { type EvaluatedResource, evaluate, type Finding } from "../policy/evalua
 import { resourceRules, stackRules } from "../policy/policies";
 import { appliesTo, EXEMPTION_SCHEMA } from "../policy/rule";
 import { withRuleTable } from "../policy/ruleTable";
-import { policyInputs, ROOT, runStack } from "../simulator";
+import { policyInputs, ROOT } from "../simulator";
 import { httpsOverrides } from "./httpsFixtures";
+import { runStack } from "./stackFixtures";
 
 type Mutate = (props: any) => void;
 const T = {

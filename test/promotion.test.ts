@@ -3,7 +3,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { PROMOTE_IMAGES, pinnedImages, promotedImage, promotionSource } from "../lib/promotion";
 import { sourceInfo } from "../lib/sourceInfo";
-import { ORGANIZATION, PROJECT, ROOT, runStack, type StackMocks, sourceStackOutputs } from "../simulator";
+import { ORGANIZATION, PROJECT, ROOT, type StackMocks, sourceStackOutputs } from "../simulator";
+import { runStack } from "./stackFixtures";
 import { loadWorkflow } from "./trustModel";
 
 const DEV = `${ORGANIZATION}/${PROJECT}/dev`;

@@ -4,10 +4,11 @@ import * as path from "node:path";
 import { type AccessExpectation, credentialProblem, PROBE_PATH } from "../lib/apiServerAccess";
 import { AKS_SERVER_APP_ID } from "../lib/execCredential";
 import { apiServerReadinessProvider, checkedTokens, type GateInputs } from "../lib/readinessGate";
-import { DEPLOYER_OBJECT_ID, mockJwt, PROJECT, runStack, TENANT_ID } from "../simulator";
+import { DEPLOYER_OBJECT_ID, mockJwt, PROJECT, TENANT_ID } from "../simulator";
 import { aksClaims, execCredential, pluginWithClaims, standInPlugin, tempDir } from "./credentialPlugins";
 import { fastRetry, scriptedServer } from "./loopback";
 import { runSerialized } from "./serialized";
+import { runStack } from "./stackFixtures";
 
 const namespaceList = { status: 200, body: JSON.stringify({ kind: "NamespaceList", apiVersion: "v1", items: [] }) };
 const forbidden = { status: 403, body: '{"kind":"Status","reason":"Forbidden"}' };

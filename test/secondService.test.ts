@@ -43,12 +43,13 @@ describe("a second service: a new directory and one line in index.ts", function 
 		run = await inFreshProcess<SecondServiceRun>(
 			copy.dir,
 			`const sim = require(${JSON.stringify(path.join(copy.dir, "simulator"))});
+			const fixtures = require(${JSON.stringify(path.join(copy.dir, "test", "stackFixtures"))});
 			const { evaluate } = require(${JSON.stringify(path.join(copy.dir, "policy", "evaluate"))});
 			const { buildPlan, checkManifests } = require(${JSON.stringify(path.join(copy.dir, "offline", "plan"))});
-			const result = await sim.runStack({ stack: "prod" });
-			const built = await sim.runStack({ stack: "prod", overrides: { [sim.PROJECT + ":imageSource"]: "build", [sim.PROJECT + ":registryPrivateLink"]: "false" } });
+			const result = await fixtures.runStack({ stack: "prod" });
+			const built = await fixtures.runStack({ stack: "prod", overrides: { [sim.PROJECT + ":imageSource"]: "build", [sim.PROJECT + ":registryPrivateLink"]: "false" } });
 			const findings = await evaluate(sim.policyInputs(result.mocks));
-			const plan = await buildPlan("prod");
+			const plan = await buildPlan("prod", {}, fixtures.fixtureConfig("prod"));
 			done({
 				resources: result.mocks.resources.map((r) => ({ type: r.type, name: r.name, plain: r.plain })),
 				built: built.mocks.resources.map((r) => ({ type: r.type, name: r.name, plain: r.plain })),

@@ -14,13 +14,12 @@ import {
 	PROJECT,
 	type Recorded,
 	type RunResult,
-	runStack,
 	SUBSCRIPTION_ID,
 	sourceStackOutputs,
-	stackConfigFile,
 	TENANT_ID,
 } from "../simulator";
 import { admits, type Policy } from "./networkPolicyModel";
+import { fixtureConfig, runStack } from "./stackFixtures";
 
 const T = {
 	rg: "azure-native:resources:ResourceGroup",
@@ -51,9 +50,9 @@ const T = {
 const PUSH = `registry-access-push-${DEPLOYER_OBJECT_ID}`;
 const IMPORT = `registry-access-import-${DEPLOYER_OBJECT_ID}`;
 const ADMIN = `cluster-access-admin-${DEPLOYER_OBJECT_ID}`;
-/** A stack file's configuration, parsed as the program parses it. */
+/** A test stack's configuration, parsed as the program parses it. */
 function stackSettings(stack: string) {
-	const file = stackConfigFile(stack);
+	const file = fixtureConfig(stack);
 	return parseStackConfig(
 		Object.fromEntries(
 			Object.entries(file)
@@ -73,9 +72,9 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 const roleDef = (id: string) => `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
 
 for (const stack of ["dev", "prod"] as const) {
-	describe(`stack ${stack} (Pulumi.${stack}.yaml, evaluated as pulumi preview)`, () => {
+	describe(`stack ${stack} (the test stack, evaluated as pulumi preview)`, () => {
 		let run: RunResult;
-		// What the stack file says, with every default applied: expectations come from here, not the sample's values.
+		// What the test stack says, with every default applied: expectations come from here, not from literals.
 		const config = stackSettings(stack);
 		let httpCalls = 0;
 		const one = (type: string, name?: string) => run.mocks.one(type, name);

@@ -9,11 +9,12 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEPLOYER_OBJECT_ID, ROOT, type RunResult, runStack, type StackMocks, settle } from "../simulator";
+import { DEPLOYER_OBJECT_ID, ROOT, type RunResult, type StackMocks, settle } from "../simulator";
 import { appImageUp } from "./appFixtures";
 import { httpsOverrides } from "./httpsFixtures";
 import { scriptedServer } from "./loopback";
 import { admits, type Policy } from "./networkPolicyModel";
+import { runStack } from "./stackFixtures";
 import {
 	azureCapabilities,
 	BOOTSTRAP_ARGS,
