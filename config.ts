@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as azureNativeSettings from "@pulumi/azure-native/config/vars";
 import * as pulumi from "@pulumi/pulumi";
 import {
 	CLUSTER_TIERS,
@@ -67,6 +68,11 @@ export interface NodePoolSpec {
 
 /** The stack's whole configuration, validated and with every default applied. */
 export interface StackConfig {
+	/**
+	 * Settings outside the project's keys that nothing here reads but Pulumi or a provider might:
+	 * said as warnings, so a team sees them without the run stopping.
+	 */
+	warnings: string[];
 	environment: Environment;
 	/** Azure region, from `azure-native:location`. */
 	location: string;
@@ -171,6 +177,11 @@ export interface ParseOptions {
 	organization?: string;
 	location?: string;
 	defaultAppVersion: string;
+	/**
+	 * Every other key the stack's configuration holds, as `namespace:key` (`pulumi.runtime.allConfig()`
+	 * outside the project's namespace), checked for what a renamed or mistyped key looks like. Default: none.
+	 */
+	otherKeys?: readonly string[];
 }
 
 /**
@@ -254,6 +265,41 @@ function unknownKeys(p: Parse): void {
 			);
 		}
 	}
+}
+
+/** azure-native's own settings, as the installed SDK reads them (its config/vars module). */
+const AZURE_NATIVE_SETTINGS = Object.keys(azureNativeSettings);
+/** Namespaces whose settings Pulumi or a provider this program uses reads. */
+const READ_ELSEWHERE = ["pulumi", "docker"];
+
+/**
+ * Keys outside the project's: one of this stack's keys under another name (a project renamed
+ * without its keys) and an azure-native setting the provider does not have (`azure-native:locaton`)
+ * stop the run, since neither would ever be read; a namespace nothing here reads is a warning.
+ */
+function otherNamespaces(p: Parse): string[] {
+	const warnings: string[] = [];
+	for (const full of p.opts.otherKeys ?? []) {
+		const [namespace, k] = [full.slice(0, full.indexOf(":")), full.slice(full.indexOf(":") + 1)];
+		if (namespace === "azure-native") {
+			if (AZURE_NATIVE_SETTINGS.includes(k)) continue;
+			const near = didYouMean(k, AZURE_NATIVE_SETTINGS);
+			p.problems.push(
+				`${full} is not a setting of the azure-native provider${near ? ` (did you mean azure-native:${near}?)` : ""}, so nothing would read it; its settings: ${AZURE_NATIVE_SETTINGS.join(", ")}`,
+			);
+		} else if ((CONFIG_KEYS as readonly string[]).includes(k) && !READ_ELSEWHERE.includes(namespace)) {
+			p.problems.push(
+				`${full} is one of this stack's keys under the name ${JSON.stringify(namespace)}, but the project is ${JSON.stringify(p.opts.project)} (Pulumi.yaml's name), so nothing would read it: set ${p.key(k)} instead (a renamed project's keys are renamed with it)`,
+			);
+		} else if (namespace === "kubernetes") {
+			warnings.push(`${full} is not read: the program's Kubernetes provider is made from the cluster's own credentials`);
+		} else if (!READ_ELSEWHERE.includes(namespace)) {
+			warnings.push(
+				`${full} is not read by this program or its providers (its keys are ${p.key("<key>")}; azure-native's and docker's are their own)`,
+			);
+		}
+	}
+	return warnings;
 }
 
 /** The environment profile (from the key, else the stack's name) and the region. */
@@ -522,6 +568,7 @@ function parseResourceGroup(p: Parse): string | undefined {
 export function parseStackConfig(raw: Partial<Record<string, string>>, opts: ParseOptions): StackConfig {
 	const p = parseContext(raw, opts);
 	unknownKeys(p);
+	const warnings = otherNamespaces(p);
 	const environment = parseEnvironment(p);
 	const d = ENVIRONMENT_DEFAULTS[environment];
 	const { availabilityZones, apiServerAuthorizedIpRanges } = parseZonesAndRanges(p, d.availabilityZones);
@@ -543,6 +590,7 @@ export function parseStackConfig(raw: Partial<Record<string, string>>, opts: Par
 		);
 	}
 	const config: StackConfig = {
+		warnings,
 		environment,
 		location: opts.location ?? "",
 		protect: p.boolean("protect", d.protect),
@@ -799,10 +847,13 @@ export function readStackConfig(): StackConfig {
 	const prefix = `${project}:`;
 	const raw: Record<string, string> = {};
 	const config = new pulumi.Config();
+	const otherKeys: string[] = [];
 	for (const [fullKey] of Object.entries(pulumi.runtime.allConfig())) {
 		if (fullKey.startsWith(prefix)) {
 			const k = fullKey.slice(prefix.length);
 			raw[k] = config.get(k) ?? "";
+		} else {
+			otherKeys.push(fullKey);
 		}
 	}
 	return parseStackConfig(raw, {
@@ -811,5 +862,6 @@ export function readStackConfig(): StackConfig {
 		organization: pulumi.getOrganization(),
 		location: new pulumi.Config("azure-native").get("location"),
 		defaultAppVersion: appPackageVersion(),
+		otherKeys,
 	});
 }

@@ -58,6 +58,7 @@ function imageLabels(context: string, version: string): Record<string, string> {
  */
 export = async () => {
 	const config = readStackConfig();
+	for (const warning of config.warnings) pulumi.log.warn(warning);
 	const stack = pulumi.getStack();
 	const tags = { project: pulumi.getProject(), stack, environment: config.environment };
 	const protect = config.protect;

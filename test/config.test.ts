@@ -238,12 +238,57 @@ describe("config: parseStackConfig", () => {
 	});
 });
 
+describe("config: keys outside the project's, as a renamed or mistyped stack has them", () => {
+	const withOthers = (otherKeys: string[]) => parseStackConfig({}, { ...base, otherKeys });
+
+	it("refuses an azure-native key the provider does not have, naming it and the nearest one", () => {
+		assert.throws(
+			() => withOthers(["azure-native:location", "azure-native:locaton"]),
+			(err: unknown) =>
+				err instanceof ConfigError &&
+				err.problems.length === 1 &&
+				/^azure-native:locaton is not a setting of the azure-native provider \(did you mean azure-native:location\?\)/.test(
+					err.problems[0],
+				),
+		);
+	});
+
+	it("takes azure-native's settings from the installed SDK", () => {
+		const c = withOthers([
+			"azure-native:location",
+			"azure-native:subscriptionId",
+			"azure-native:useOidc",
+			"azure-native:tenantId",
+		]);
+		assert.deepEqual(c.warnings, []);
+	});
+
+	it("refuses one of this stack's keys under another project's name, naming both", () => {
+		assert.throws(
+			() => withOthers(["shop-infra:appReplicas"]),
+			(err: unknown) =>
+				err instanceof ConfigError &&
+				err.message.includes("shop-infra:appReplicas") &&
+				err.message.includes(`set ${PROJECT}:appReplicas instead`),
+		);
+	});
+
+	it("warns of keys nothing here reads, and is silent about Pulumi's and docker's own", () => {
+		const c = withOthers(["kubernetes:context", "azure:location", "pulumi:tags", "docker:host"]);
+		assert.equal(c.warnings.length, 2);
+		assert.match(c.warnings[0], /^kubernetes:context is not read: the program's Kubernetes provider/);
+		assert.match(c.warnings[1], /^azure:location is not read by this program or its providers/);
+	});
+});
+
 describe("config: bad input stops the program before any resource is declared", () => {
 	const cases: Record<string, Record<string, string>> = {
 		"appReplicas: 0": { [`${PROJECT}:appReplicas`]: "0" },
 		"minNodeCount: 5, maxNodeCount: 2": { [`${PROJECT}:minNodeCount`]: "5", [`${PROJECT}:maxNodeCount`]: "2" },
 		'kubernetesVersion: "latest"': { [`${PROJECT}:kubernetesVersion`]: "latest" },
 		"registrySku: Gold": { [`${PROJECT}:registrySku`]: "Gold" },
+		"azure-native:locaton, a provider key misspelt": { "azure-native:locaton": "westeurope" },
+		"a key left under the project's old name": { "old-project-name:appReplicas": "2" },
 	};
 	for (const [label, overrides] of Object.entries(cases)) {
 		it(label, async () => {

@@ -2,8 +2,10 @@ import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT } from "../simulator";
+import { parse, parseDocument } from "yaml";
+import { PROJECT, stackConfigFile, stackFileNames } from "../simulator";
 import { sameCheckoutElsewhere } from "./checkout";
+import { drawFork } from "./forkDraw";
 
 type Edit = (dir: string) => void;
 const edit =
@@ -35,11 +37,11 @@ function forkAndTest(edits: Edit[], suites: string[]) {
 	return { copy, suites, result };
 }
 
-function passes(fork: ReturnType<typeof forkAndTest>) {
+function passes(fork: ReturnType<typeof forkAndTest>, replay = "") {
 	it(`passes ${fork.suites.join(", ")} there`, async () => {
 		const result = await fork.result;
 		const failing = result.output.split("\n").filter((l) => /^\s+\d+\) /.test(l));
-		assert.equal(result.code, 0, `failing in the fork:\n${failing.join("\n")}\n${result.output.slice(-3000)}`);
+		assert.equal(result.code, 0, `failing in the fork (${replay}):\n${failing.join("\n")}\n${result.output.slice(-3000)}`);
 		assert.match(result.output, /\b(\d{2,}) passing\b/);
 		assert.doesNotMatch(result.output, /\d+ failing/);
 	});
@@ -56,22 +58,41 @@ function passes(fork: ReturnType<typeof forkAndTest>) {
 describe("a fork stays green", function () {
 	this.timeout(120_000);
 
-	describe("renamed, reconfigured, with a new app version", () => {
+	// A different fork on every run, drawn from the configuration table; FORK_SEED replays one.
+	const seed = Number(process.env.FORK_SEED ?? Math.floor(Math.random() * 2 ** 31));
+	const draw = drawFork(seed, stackFileNames(), (stack) =>
+		Object.fromEntries(
+			Object.entries(stackConfigFile(stack))
+				.filter(([k]) => k.startsWith(`${PROJECT}:`))
+				.map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
+		),
+	);
+	const settings = Object.entries(draw.settings)
+		.map(([k, v]) => `${k}: ${v}`)
+		.join(", ");
+	describe(`drawn at random (FORK_SEED=${seed}): renamed ${draw.project}, Pulumi.${draw.stack}.yaml with ${settings}, app ${draw.version}`, () => {
 		const fork = forkAndTest(
 			[
-				edit("Pulumi.yaml", (t) => t.replace(`name: ${PROJECT}\n`, "name: shop-infra\n")),
-				edit("Pulumi.dev.yaml", (t) => t.replaceAll(`${PROJECT}:`, "shop-infra:")),
-				edit("Pulumi.prod.yaml", (t) => t.replaceAll(`${PROJECT}:`, "shop-infra:")),
-				edit("Pulumi.dev.yaml", (t) => `${t}  shop-infra:nodeVmSize: Standard_D4s_v5\n  shop-infra:appReplicas: "2"\n`),
-				edit("app/package.json", (t) => t.replace(/"version": "[^"]+"/, '"version": "2.4.0"')),
+				edit("Pulumi.yaml", (t) => t.replace(`name: ${PROJECT}\n`, `name: ${draw.project}\n`)),
+				...stackFileNames().map((s) => edit(`Pulumi.${s}.yaml`, (t) => t.replaceAll(`${PROJECT}:`, `${draw.project}:`))),
+				edit(`Pulumi.${draw.stack}.yaml`, (t) => {
+					const doc = parseDocument(t);
+					for (const [k, v] of Object.entries(draw.settings)) doc.setIn(["config", `${draw.project}:${k}`], v);
+					return doc.toString();
+				}),
+				edit("app/package.json", (t) => t.replace(/"version": "[^"]+"/, `"version": "${draw.version}"`)),
 			],
-			["stack", "config", "policy", "deployers", "readme"],
+			// The suites that read what a fork changes: its stack files, Pulumi.yaml, README and app
+			// version, and the stack suite, which evaluates the program under the fork's name.
+			["stackFiles", "stack", "config", "template", "readme"],
 		);
-		it("really is a different project there", () => {
-			assert.match(fs.readFileSync(path.join(fork.copy.dir, "Pulumi.yaml"), "utf8"), /^name: shop-infra$/m);
-			assert.ok(!fs.readFileSync(path.join(fork.copy.dir, "Pulumi.dev.yaml"), "utf8").includes(`${PROJECT}:`));
+		it("really is a different project there, with the drawn settings", () => {
+			assert.match(fs.readFileSync(path.join(fork.copy.dir, "Pulumi.yaml"), "utf8"), new RegExp(`^name: ${draw.project}$`, "m"));
+			const file = parse(fs.readFileSync(path.join(fork.copy.dir, `Pulumi.${draw.stack}.yaml`), "utf8")).config;
+			for (const [k, v] of Object.entries(draw.settings)) assert.equal(file[`${draw.project}:${k}`], v, k);
+			assert.ok(!JSON.stringify(file).includes(`${PROJECT}:`));
 		});
-		passes(fork);
+		passes(fork, `replay with FORK_SEED=${seed}: ${JSON.stringify(draw)}`);
 	});
 
 	describe("with an app that is not Node, keeping the app contract", () => {

@@ -77,10 +77,11 @@ describe("the other tests", () => {
 				'stackConfigFile("dev")',
 				'buildPlan("prod")',
 				"planCommand(args)",
+				// biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of a template literal
 				"`Pulumi.${stack}.yaml`",
 				"Pulumi.staging.yaml",
 			];
-			lines.forEach((line, i) => fs.writeFileSync(path.join(dir, `t${i}.test.ts`), `const x = ${line};\n`));
+			for (const [i, line] of lines.entries()) fs.writeFileSync(path.join(dir, `t${i}.test.ts`), `const x = ${line};\n`);
 			fs.writeFileSync(
 				path.join(dir, "fine.test.ts"),
 				'// reads Pulumi.dev.yaml in a comment only\nrunStack({ stack: "dev" });\n',

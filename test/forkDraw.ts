@@ -1,0 +1,111 @@
+/**
+ * A fork, drawn at random: a project name, one of the stack files, a few settings, a version. The
+ * settings come from the same source as the validation and the README's configuration table
+ * (configTable.ts: each key's list or range, else a generator below for what it accepts in words),
+ * and a draw is kept only when the program's own parser accepts it, as a team's would be.
+ */
+import { ConfigError, parseStackConfig } from "../config";
+import { CONFIG_TABLE, type ConfigKey } from "../configTable";
+import { parseVmSize } from "../lib/vmSizes";
+import { ORGANIZATION } from "../simulator";
+import { CERTIFICATE_URI, DNS_ZONE_ID, VAULT_ID } from "./httpsFixtures";
+
+/** A seeded generator (mulberry32): the same seed, the same fork. */
+export function random(seed: number): () => number {
+	let a = Math.imul(seed, 0x9e3779b1) >>> 0; // spread neighbouring seeds apart
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+type Rng = () => number;
+const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)];
+const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+
+/** Sizes of the families lib/vmSizes.ts accepts, x86 ones with 2 to 16 vCPUs. */
+const VM_SIZES = ["D", "E", "F"]
+	.flatMap((f) => [2, 4, 8, 16].flatMap((n) => [2, 3, 4, 5, 6].map((v) => `Standard_${f}${n}s_v${v}`)))
+	.filter((name) => parseVmSize(name) !== undefined);
+
+/**
+ * Values for the keys the table describes in words. Keys left out (the address plan, the deployer
+ * list, an existing resource group, the promotion source, authorized ranges, node pools) need
+ * things outside the stack file (other resources, other stacks) or are drawn by their own tests.
+ */
+const GENERATED: Partial<Record<ConfigKey, (rng: Rng) => Record<string, string>>> = {
+	appReplicas: (rng) => ({ appReplicas: String(int(rng, 1, 4)) }),
+	appMaxReplicas: (rng) => ({ appMaxReplicas: String(int(rng, 4, 10)) }),
+	minNodeCount: (rng) => {
+		const min = int(rng, 1, 4);
+		return { minNodeCount: String(min), maxNodeCount: String(min + int(rng, 0, 4)) };
+	},
+	nodeVmSize: (rng) => ({ nodeVmSize: pick(rng, VM_SIZES) }),
+	systemNodeVmSize: (rng) => ({ systemNodeVmSize: pick(rng, VM_SIZES) }),
+	kubernetesVersion: (rng) => ({ kubernetesVersion: pick(rng, ["1.33", "1.34", "1.35"]), upgradeChannel: "patch" }),
+	availabilityZones: (rng) => ({ availabilityZones: JSON.stringify(pick(rng, [[], ["1", "2"], ["1", "2", "3"], ["2"]])) }),
+	appName: (rng) => ({ appName: pick(rng, ["shop", "api", "web-front", "orders"]) }),
+	hostname: () => ({
+		hostname: "shop.example.com",
+		tlsCertificate: CERTIFICATE_URI,
+		tlsKeyVaultId: VAULT_ID,
+		dnsZone: DNS_ZONE_ID,
+	}),
+};
+
+/** One key's settings: from its list or range in the table, else from its generator; none for the others. */
+function drawKey(rng: Rng, key: ConfigKey): Record<string, string> {
+	const accepted = CONFIG_TABLE[key].accepted;
+	if (typeof accepted === "object" && "values" in accepted) return { [key]: pick(rng, accepted.values) };
+	if (typeof accepted === "object" && "range" in accepted) return { [key]: String(int(rng, ...accepted.range)) };
+	return GENERATED[key]?.(rng) ?? {};
+}
+
+export interface ForkDraw {
+	seed: number;
+	/** The fork's project name. */
+	project: string;
+	/** The stack file it changes. */
+	stack: string;
+	/** Keys (unprefixed) and values it adds to that file. */
+	settings: Record<string, string>;
+	/** The app's new version. */
+	version: string;
+}
+
+/**
+ * A fork the parser accepts: two to six keys drawn from the table (never `environment`, which the
+ * stack file already sets) on top of what the chosen stack file has, retried with the next numbers of the same seed until one is accepted.
+ */
+export function drawFork(
+	seed: number,
+	stacks: readonly string[],
+	/** The settings a stack file already has, keys unprefixed: the drawn ones go on top. */
+	settingsOf: (stack: string) => Record<string, string>,
+): ForkDraw {
+	const rng = random(seed);
+	const keys = (Object.keys(CONFIG_TABLE) as (ConfigKey | "azure-native:location")[]).filter(
+		(k): k is ConfigKey => k !== "environment" && k !== "azure-native:location",
+	);
+	const project = pick(rng, ["shop-infra", "platform", "acme-aks", "team-x-app"]);
+	const version = `${int(rng, 1, 9)}.${int(rng, 0, 20)}.${int(rng, 0, 20)}`;
+	for (let attempt = 0; attempt < 200; attempt++) {
+		const stack = pick(rng, stacks);
+		const settings: Record<string, string> = {};
+		for (let n = int(rng, 2, 6); n > 0; n--) Object.assign(settings, drawKey(rng, pick(rng, keys)));
+		if (Object.keys(settings).length === 0) continue;
+		try {
+			parseStackConfig(
+				{ ...settingsOf(stack), ...settings },
+				{ project, stack, organization: ORGANIZATION, location: "westeurope", defaultAppVersion: version },
+			);
+			return { seed, project, stack, settings, version };
+		} catch (e) {
+			if (!(e instanceof ConfigError)) throw e;
+		}
+	}
+	throw new Error(`seed ${seed}: no accepted fork in 200 draws`);
+}
