@@ -91,24 +91,34 @@ export async function runStack(opts: RunOptions): Promise<RunResult> {
 	const projectDir = opts.projectDir ?? ROOT;
 	const program: () => Promise<Record<string, pulumi.Output<unknown>>> = require(path.join(projectDir, "index"));
 	const cwd = process.cwd();
-	process.chdir(projectDir);
-	let returned: Record<string, pulumi.Output<unknown>>;
+	// The SDK stamps a stack trace on every promise it makes (runtime/debuggable.js, for its leak
+	// report at exit), which is some 40% of an evaluation's CPU here; resources' source positions
+	// take their own, unlimited (resource.js `callsites`). SIMULATOR_STACK_TRACES=1 keeps them, for
+	// the stack of an error the program throws.
+	const stackTraceLimit = Error.stackTraceLimit;
+	if (!process.env.SIMULATOR_STACK_TRACES) Error.stackTraceLimit = 0;
 	try {
-		returned = await program();
+		process.chdir(projectDir);
+		let returned: Record<string, pulumi.Output<unknown>>;
+		try {
+			returned = await program();
+		} finally {
+			process.chdir(cwd);
+		}
+		const outputs: Record<string, unknown> = {};
+		const secretOutputs = new Set<string>();
+		for (const [k, o] of Object.entries(returned)) {
+			const { value, secret } = await settle(pulumi.output(o));
+			outputs[k] = value;
+			if (secret) secretOutputs.add(k);
+		}
+		// Wait until every RPC the program started (registrations, component outputs) has finished, so the
+		// next run's mocks never receive a late call from this one.
+		await waitForRPCs();
+		return { mocks, outputs, secretOutputs };
 	} finally {
-		process.chdir(cwd);
+		Error.stackTraceLimit = stackTraceLimit;
 	}
-	const outputs: Record<string, unknown> = {};
-	const secretOutputs = new Set<string>();
-	for (const [k, o] of Object.entries(returned)) {
-		const { value, secret } = await settle(pulumi.output(o));
-		outputs[k] = value;
-		if (secret) secretOutputs.add(k);
-	}
-	// Wait until every RPC the program started (registrations, component outputs) has finished, so the
-	// next run's mocks never receive a late call from this one.
-	await waitForRPCs();
-	return { mocks, outputs, secretOutputs };
 }
 
 /** The resources of a run, as the policy pack sees them: inputs for resource policies, outputs for stack policies. */
