@@ -82,19 +82,20 @@ export async function checkManifests(manifests: Manifest[]): Promise<string[]> {
 	return problems;
 }
 
-/**
- * Evaluates the stack and builds the plan. Throws the program's own error (e.g. bad config).
- * `base` is the stack's configuration before `overrides`; default: its Pulumi.<stack>.yaml.
- */
-export async function buildPlan(
-	stack: string,
-	overrides: Record<string, string> = {},
-	base?: Record<string, string>,
-): Promise<Plan> {
-	if (!base && !fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)))
+/** Where {@link buildPlan} takes the stack from. */
+export interface PlanSource {
+	/** The stack's configuration before the overrides. Default: its Pulumi.<stack>.yaml. */
+	config?: Record<string, string>;
+	/** The checkout whose program is evaluated. Default: this one. */
+	projectDir?: string;
+}
+
+/** Evaluates the stack and builds the plan. Throws the program's own error (e.g. bad config). */
+export async function buildPlan(stack: string, overrides: Record<string, string> = {}, source: PlanSource = {}): Promise<Plan> {
+	if (!source.config && !fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)))
 		throw new Error(`no Pulumi.${stack}.yaml: unknown stack "${stack}"`);
-	const config = { ...(base ?? stackConfigFile(stack)), ...overrides };
-	const preview = await runStack({ stack, config, computed: "unknown" });
+	const config = { ...(source.config ?? stackConfigFile(stack)), ...overrides };
+	const preview = await runStack({ stack, config, computed: "unknown", projectDir: source.projectDir });
 	const recorded = preview.mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
 	const byUrn = new Map(recorded.map((r) => [r.urn, r]));
 	const nameOf = (urn: string) => byUrn.get(urn)?.name ?? urn;
@@ -135,7 +136,7 @@ export async function buildPlan(
 
 	// Policies read values Azure computes (the kubelet's object id, the image digest), so they run on
 	// the simulated Azure values the tests use rather than on the unknowns of a preview.
-	const realistic = await runStack({ stack, config });
+	const realistic = await runStack({ stack, config, projectDir: source.projectDir });
 	const findings = await evaluate(policyInputs(realistic.mocks));
 	return { stack, resources, manifests, graph, mermaid: toMermaid(graph), findings };
 }

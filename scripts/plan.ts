@@ -53,7 +53,7 @@ async function plan(args: string[], io: PlanIo, stackConfig?: (stack: string) =>
 	const step = (n: number, text: string) => io.stdout.write(`[${n}/4] ${text}\n`);
 
 	step(1, `evaluating the program for stack ${stack} under mocks (no network)…`);
-	const plan = await buildPlan(stack, parseOverrides(values.config as string[]), stackConfig?.(stack));
+	const plan = await buildPlan(stack, parseOverrides(values.config as string[]), { config: stackConfig?.(stack) });
 	step(2, `validating ${plan.manifests.length} Kubernetes manifests against the OpenAPI schemas…`);
 	const problems = await checkManifests(plan.manifests);
 	if (problems.length > 0) {

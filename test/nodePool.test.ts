@@ -163,7 +163,7 @@ describe("NodePool: a stack with a regular and a spot pool", () => {
 	});
 
 	it("passes the offline plan: the pools in its graph, its manifests valid, no mandatory finding", async () => {
-		const plan = await buildPlan("prod", { [`${PROJECT}:nodePools`]: nodePools }, fixtureConfig("prod"));
+		const plan = await buildPlan("prod", { [`${PROJECT}:nodePools`]: nodePools }, { config: fixtureConfig("prod") });
 		const pools = plan.resources.filter((r) => r.type === POOL);
 		assert.deepEqual(
 			pools.map((r) => r.name),

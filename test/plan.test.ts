@@ -39,8 +39,8 @@ describe("offline plan", () => {
 	let dev: Plan;
 	let prod: Plan;
 	before(async () => {
-		dev = await buildPlan("dev", {}, fixtureConfig("dev"));
-		prod = await buildPlan("prod", {}, fixtureConfig("prod"));
+		dev = await buildPlan("dev", {}, { config: fixtureConfig("dev") });
+		prod = await buildPlan("prod", {}, { config: fixtureConfig("prod") });
 	});
 
 	it("lists every resource with type, parent, provider, dependencies and inputs", () => {
@@ -121,7 +121,7 @@ describe("offline plan", () => {
 	});
 
 	it("with a hostname: the Gateway and its routes pass the Gateway API schemas, and no mandatory finding", async () => {
-		const https = await buildPlan("prod", httpsOverrides(), fixtureConfig("prod"));
+		const https = await buildPlan("prod", httpsOverrides(), { config: fixtureConfig("prod") });
 		const kinds = https.manifests.map((m) => `${m.object.kind}/${(m.object.metadata as { name: string }).name}`).sort();
 		for (const k of [
 			"Gateway/app",
@@ -167,7 +167,7 @@ describe("offline plan", () => {
 	});
 
 	it("is deterministic", async () => {
-		const again = await buildPlan("dev", {}, fixtureConfig("dev"));
+		const again = await buildPlan("dev", {}, { config: fixtureConfig("dev") });
 		assert.equal(JSON.stringify(again.resources), JSON.stringify(dev.resources));
 		assert.equal(again.mermaid, dev.mermaid);
 	});
@@ -182,7 +182,7 @@ describe("offline plan", () => {
 
 	it("fails on bad config with the program's own message", async () => {
 		await assert.rejects(
-			buildPlan("dev", parseOverrides(["appReplicas=0"]), fixtureConfig("dev")),
+			buildPlan("dev", parseOverrides(["appReplicas=0"]), { config: fixtureConfig("dev") }),
 			(err: unknown) => err instanceof ConfigError && err.message.includes(`${PROJECT}:appReplicas = "0"`),
 		);
 	});
@@ -278,7 +278,7 @@ describe("offline plan", () => {
 
 describe("simulated deployment (virtual time)", () => {
 	it("gives the same figures on every run, equal to the graph's critical path: nothing waits that need not", async () => {
-		const plan = await buildPlan("dev", {}, fixtureConfig("dev"));
+		const plan = await buildPlan("dev", {}, { config: fixtureConfig("dev") });
 		const first = await simulate("dev", plan.graph);
 		const second = await simulate("dev", plan.graph);
 		assert.deepEqual(second.timeline, first.timeline, "virtual time: no wall-clock noise");

@@ -1,8 +1,12 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ORGANIZATION, PROJECT, sourceStackOutputs } from "../simulator";
-import { inFreshProcess, sameCheckoutElsewhere } from "./checkout";
+import { appPackageVersion } from "../config";
+import { buildPlan, checkManifests } from "../offline/plan";
+import { evaluate } from "../policy/evaluate";
+import { ORGANIZATION, PROJECT, policyInputs, type RunResult, sourceStackOutputs } from "../simulator";
+import { sameCheckoutElsewhere } from "./checkout";
+import { fixtureConfig, runStack } from "./stackFixtures";
 
 /** What the copy reports: its resources, the policy pack's findings, and the offline plan's checks. */
 interface SecondServiceRun {
@@ -40,25 +44,26 @@ describe("a second service: a new directory and one line in index.ts", function 
 				`${first}\trelease("worker", "worker", { ...config.app, name: "worker", version: "0.3.0", serviceType: "ClusterIP" }, { port: 9090 });\n`,
 			),
 		);
-		run = await inFreshProcess<SecondServiceRun>(
-			copy.dir,
-			`const sim = require(${JSON.stringify(path.join(copy.dir, "simulator"))});
-			const fixtures = require(${JSON.stringify(path.join(copy.dir, "test", "stackFixtures"))});
-			const { evaluate } = require(${JSON.stringify(path.join(copy.dir, "policy", "evaluate"))});
-			const { buildPlan, checkManifests } = require(${JSON.stringify(path.join(copy.dir, "offline", "plan"))});
-			const result = await fixtures.runStack({ stack: "prod" });
-			const built = await fixtures.runStack({ stack: "prod", overrides: { [sim.PROJECT + ":imageSource"]: "build", [sim.PROJECT + ":registryPrivateLink"]: "false" } });
-			const findings = await evaluate(sim.policyInputs(result.mocks));
-			const plan = await buildPlan("prod", {}, fixtures.fixtureConfig("prod"));
-			done({
-				resources: result.mocks.resources.map((r) => ({ type: r.type, name: r.name, plain: r.plain })),
-				built: built.mocks.resources.map((r) => ({ type: r.type, name: r.name, plain: r.plain })),
-				outputs: result.outputs,
-				mandatory: findings.filter((f) => f.level === "mandatory").map((f) => f.policy + ": " + f.message),
-				planFindings: plan.findings.filter((f) => f.level === "mandatory").map((f) => f.policy),
-				manifestProblems: await checkManifests(plan.manifests),
-			});`,
-		);
+		// Evaluated here: the copy's own program and modules, on this process's SDK and mocks (the
+		// copy links this checkout's node_modules), as test/lifecycle.test.ts shows a run here equals one
+		// in a process of its own.
+		const prod = { stack: "prod", projectDir: copy.dir };
+		const result = await runStack(prod);
+		const built = await runStack({
+			...prod,
+			overrides: { [`${PROJECT}:imageSource`]: "build", [`${PROJECT}:registryPrivateLink`]: "false" },
+		});
+		const findings = await evaluate(policyInputs(result.mocks));
+		const plan = await buildPlan("prod", {}, { config: fixtureConfig("prod"), projectDir: copy.dir });
+		const resources = (r: RunResult) => r.mocks.resources.map((x) => ({ type: x.type, name: x.name, plain: x.plain }));
+		run = {
+			resources: resources(result),
+			built: resources(built),
+			outputs: result.outputs,
+			mandatory: findings.filter((f) => f.level === "mandatory").map((f) => `${f.policy}: ${f.message}`),
+			planFindings: plan.findings.filter((f) => f.level === "mandatory").map((f) => f.policy),
+			manifestProblems: await checkManifests(plan.manifests),
+		};
 	});
 	after(() => copy?.remove());
 
@@ -70,7 +75,7 @@ describe("a second service: a new directory and one line in index.ts", function 
 			.map((r) => [r.name, r.plain.build.context, r.plain.imageName.replace(/^[^/]+\//, "")])
 			.sort();
 		assert.deepEqual(images, [
-			["app-image", "app", "app:1.0.0"],
+			["app-image", "app", `app:${appPackageVersion()}`],
 			["worker-image", "worker", "worker:0.3.0"],
 		]);
 	});
