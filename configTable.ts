@@ -146,7 +146,11 @@ export interface KeyDoc {
 	accepted: string | { values: readonly string[]; note?: string } | { range: readonly [number, number] };
 	dev: Shown;
 	prod: Shown;
-	/** The question `pulumi new` asks, defaulting to dev's value. Default: not asked. */
+	/**
+	 * The question `pulumi new` asks, defaulting to dev's value. Only for keys whose offered answer
+	 * holds in either environment: `pulumi new` cannot tailor its defaults to the environment chosen,
+	 * and an answer written to the stack file overrides that environment's default. Default: not asked.
+	 */
 	prompt?: string;
 }
 
@@ -173,21 +177,21 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		accepted: { values: ENVIRONMENTS },
 		dev: { text: "the stack name" },
 		prod: { text: "the stack name" },
-		prompt: "Which defaults to use, dev (cheap) or prod (zones, SLA, PDB, HPA, Premium registry)",
+		prompt:
+			"dev (cheap) or prod (zones, SLA, PDB, HPA, Premium registry, 2+ replicas); every other key takes that environment's default (README: Configuration)",
 	},
 	appReplicas: {
 		accepted: "integer ≥ 1 (≥ 2 in prod)",
 		dev: {},
 		prod: { note: "(HPA minimum)" },
-		prompt: "App replicas (prod needs at least 2; there it is the autoscaler's minimum)",
 	},
 	appMaxReplicas: {
 		accepted: "integer ≥ `appReplicas`",
 		dev: { text: "3 × replicas, at least 4 (HPA only)" },
 		prod: { text: "3 × replicas, at least 4" },
 	},
-	minNodeCount: { accepted: "integer, 1 ≤ min ≤ max", dev: {}, prod: {}, prompt: "Fewest user-pool nodes the autoscaler keeps" },
-	maxNodeCount: { accepted: "integer ≤ 1000", dev: {}, prod: {}, prompt: "Most user-pool nodes the autoscaler may add" },
+	minNodeCount: { accepted: "integer, 1 ≤ min ≤ max", dev: {}, prod: {} },
+	maxNodeCount: { accepted: "integer ≤ 1000", dev: {}, prod: {} },
 	nodePools: {
 		accepted:
 			"JSON list of pools `{name, vmSize, minCount, maxCount, zones?, labels?, taints?, spot?}`, 1-10, one at least not spot; replaces the three keys above",
@@ -198,7 +202,6 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		accepted: "Azure VM size (user pool)",
 		dev: {},
 		prod: {},
-		prompt: "VM size of the user node pool where the app runs",
 	},
 	systemNodeVmSize: {
 		accepted: "Azure VM size (system pool: 1–2 nodes dev, 3–4 prod; prod needs 4 vCPUs or more)",
@@ -229,7 +232,6 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		accepted: { values: REGISTRY_SKUS },
 		dev: {},
 		prod: {},
-		prompt: "Registry SKU, Basic | Standard | Premium",
 	},
 	registryPrivateLink: {
 		accepted: { values: BOOLEANS, note: "; `true` needs `Premium`, `network: vnet` and `imageSource: promote`" },

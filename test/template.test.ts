@@ -2,33 +2,46 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ENVIRONMENT_DEFAULTS } from "../config";
-import { ROOT } from "../simulator";
+import { CONFIG_KEYS, parseStackConfig } from "../config";
+import { DEFAULT_LOCATION, LOCATION_KEY } from "../configTable";
+import { PROJECT, ROOT } from "../simulator";
+
+/** The questions `pulumi new` asks, from Pulumi.yaml's `template.config`. */
+const templatePrompts = (): Record<string, { description: string; default: string | number }> =>
+	parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).template.config;
 
 // What a fork meets first: the pulumi new questions, dependency updates, the dev container. Its
 // own file, so the fork test runs it in a copy with another kind of app without the pipeline's suite.
 describe("the fork-ready template", () => {
-	it("Pulumi.yaml's template prompts for the location and the main keys, unprefixed, each defaulting to config.ts's dev default", () => {
-		const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
-		const prompts = project.template.config;
-		const dev = ENVIRONMENT_DEFAULTS.dev;
-		const expected: Record<string, unknown> = {
-			"azure-native:location": "westeurope",
-			environment: "dev",
-			appReplicas: dev.appReplicas,
-			nodeVmSize: dev.nodeVmSize,
-			minNodeCount: dev.minNodeCount,
-			maxNodeCount: dev.maxNodeCount,
-			registrySku: dev.registrySku,
-		};
-		assert.deepEqual(Object.keys(prompts).sort(), Object.keys(expected).sort());
-		for (const [key, value] of Object.entries(expected)) {
-			assert.ok(prompts[key].description, `${key} has a description`);
-			assert.equal(prompts[key].default, value, `${key}: pulumi new offers config.ts's default`);
+	it("Pulumi.yaml's template asks only the region and the environment, unprefixed, each with config.ts's dev default", () => {
+		const prompts = templatePrompts();
+		assert.deepEqual(Object.keys(prompts).sort(), ["azure-native:location", "environment"]);
+		assert.equal(prompts["azure-native:location"].default, DEFAULT_LOCATION);
+		assert.equal(prompts.environment.default, "dev");
+		for (const [key, prompt] of Object.entries(prompts)) {
+			assert.ok(prompt.description, `${key} has a description`);
 			if (key !== "azure-native:location")
 				assert.ok((CONFIG_KEYS as readonly string[]).includes(key), `${key} is a key of this stack`);
 		}
 	});
+
+	// Whatever the template asks: its answers, as pulumi new writes them, are a stack either environment accepts.
+	for (const environment of ["dev", "prod"]) {
+		it(`pulumi new's offered answers with environment ${environment} make a stack the program accepts, with no warning`, () => {
+			const answers: Record<string, string> = Object.fromEntries(
+				Object.entries(templatePrompts()).map(([k, p]) => [k, String(p.default)]),
+			);
+			const { [LOCATION_KEY]: location, ...keys }: Record<string, string> = { ...answers, environment };
+			const c = parseStackConfig(keys, {
+				project: PROJECT,
+				stack: `${environment}-from-template`,
+				location,
+				defaultAppVersion: "1.0.0",
+			});
+			assert.equal(c.environment, environment);
+			assert.deepEqual(c.warnings, []);
+		});
+	}
 
 	it("Dependabot updates npm (stack, app, policy), the Dockerfile base images and the actions, with Pulumi grouped", () => {
 		const config = parse(fs.readFileSync(path.join(ROOT, ".github", "dependabot.yml"), "utf8"));
