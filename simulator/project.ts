@@ -18,12 +18,15 @@ export const PROJECT: string = (() => {
 /** The Pulumi Cloud organization the simulated stacks belong to (a DIY backend says "organization"). */
 export const ORGANIZATION = "acme";
 
-/** The stacks this checkout has a Pulumi.<stack>.yaml for, by name. */
+/**
+ * The stacks this checkout has a Pulumi.<stack>.yaml for, by name; not `npm run e2e`'s ephemeral
+ * `e2e-*` stacks, which .gitignore keeps out of the repository.
+ */
 export function stackFileNames(): string[] {
 	return fs
 		.readdirSync(ROOT)
 		.map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-		.filter((s): s is string => s !== undefined)
+		.filter((s): s is string => s !== undefined && !s.startsWith("e2e-"))
 		.sort();
 }
 

@@ -11,35 +11,58 @@ import { tempDir } from "./credentialPlugins";
 const git = (cwd: string, ...args: string[]) =>
 	execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
 
-/**
- * This checkout on another path, as CI or a dev container has it: a clone of the same commit with
- * this working tree's uncommitted changes, the same origin, and the installed packages linked in.
- */
-export function sameCheckoutElsewhere(): { dir: string; remove: () => void } {
-	const copy = tempDir("another-checkout-");
-	git(ROOT, "clone", "-q", "--shared", ROOT, copy.dir);
-	for (const file of git(ROOT, "ls-files", "-z", "--modified", "--others", "--exclude-standard").split("\0").filter(Boolean)) {
-		const from = path.join(ROOT, file);
-		const to = path.join(copy.dir, file);
-		if (fs.existsSync(from)) {
-			fs.mkdirSync(path.dirname(to), { recursive: true });
-			fs.copyFileSync(from, to);
-		} else {
-			fs.rmSync(to, { force: true });
-		}
-	}
-	let origin = "";
+/** Paths (relative, `/`-separated) of `root`'s working tree that differ from its HEAD: staged, unstaged, untracked or deleted. */
+function changedFromHead(root: string): string[] {
+	const listed = (...args: string[]) =>
+		git(root, ...args, "-z")
+			.split("\0")
+			.filter(Boolean);
+	return [...new Set([...listed("diff", "--name-only", "HEAD"), ...listed("ls-files", "--others", "--exclude-standard")])];
+}
+
+const isGitCheckout = (root: string) => {
 	try {
-		origin = git(ROOT, "config", "--get", "remote.origin.url").trim();
+		return git(root, "rev-parse", "--show-toplevel").trim() === fs.realpathSync(root);
 	} catch {
-		// no remote here
+		return false;
 	}
-	if (origin) git(copy.dir, "remote", "set-url", "origin", origin);
-	else git(copy.dir, "remote", "remove", "origin");
-	// The installed packages, the policy pack's included. Not app/'s: the program does not need them,
-	// and a link there (which .gitignore's directory pattern does not match) would make app/ "dirty".
+};
+
+/**
+ * This checkout on another path, as CI or a dev container has it: its working tree exactly
+ * (committed, staged, unstaged and untracked alike), as a clone of the same commit with the same
+ * origin where `root` is a git checkout, and the installed packages linked in.
+ */
+export function sameCheckoutElsewhere(root = ROOT): { dir: string; remove: () => void } {
+	const copy = tempDir("another-checkout-");
+	if (isGitCheckout(root)) {
+		git(root, "clone", "-q", "--shared", root, copy.dir);
+		for (const file of changedFromHead(root)) {
+			const from = path.join(root, file);
+			const to = path.join(copy.dir, file);
+			if (fs.existsSync(from)) {
+				fs.mkdirSync(path.dirname(to), { recursive: true });
+				fs.cpSync(from, to, { verbatimSymlinks: true });
+			} else {
+				fs.rmSync(to, { force: true });
+			}
+		}
+		let origin = "";
+		try {
+			origin = git(root, "config", "--get", "remote.origin.url").trim();
+		} catch {
+			// no remote here
+		}
+		if (origin) git(copy.dir, "remote", "set-url", "origin", origin);
+		else git(copy.dir, "remote", "remove", "origin");
+	} else {
+		// A download, not a clone: the files as they are.
+		fs.cpSync(root, copy.dir, { recursive: true, verbatimSymlinks: true, filter: (f) => path.basename(f) !== "node_modules" });
+	}
+	// The installed packages, the policy pack's included. Not app/'s: the program does not need them.
 	for (const dir of ["node_modules", "policy/node_modules"]) {
-		if (fs.existsSync(path.join(ROOT, dir))) fs.symlinkSync(path.join(ROOT, dir), path.join(copy.dir, dir), "dir");
+		if (fs.existsSync(path.join(root, dir)) && !fs.existsSync(path.join(copy.dir, dir)))
+			fs.symlinkSync(fs.realpathSync(path.join(root, dir)), path.join(copy.dir, dir), "dir");
 	}
 	return copy;
 }
