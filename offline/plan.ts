@@ -30,6 +30,8 @@ export interface Manifest {
 
 export interface Plan {
 	stack: string;
+	/** The stack's Azure region (`azure-native:location`). */
+	region: string;
 	resources: PlanResource[];
 	manifests: Manifest[];
 	graph: GraphNode[];
@@ -138,7 +140,8 @@ export async function buildPlan(stack: string, overrides: Record<string, string>
 	// the simulated Azure values the tests use rather than on the unknowns of a preview.
 	const realistic = await runStack({ stack, config, projectDir: source.projectDir });
 	const findings = await evaluate(policyInputs(realistic.mocks));
-	return { stack, resources, manifests, graph, mermaid: toMermaid(graph), findings };
+	const region = config["azure-native:location"] ?? "(no azure-native:location)";
+	return { stack, region, resources, manifests, graph, mermaid: toMermaid(graph), findings };
 }
 
 export function policyReport(plan: Plan): string {
@@ -160,7 +163,7 @@ export function summary(plan: Plan): string {
 	for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
 	const cp = criticalPath(plan.graph);
 	return [
-		`stack ${plan.stack}: ${plan.resources.length} resources`,
+		`stack ${plan.stack} in ${plan.region}: ${plan.resources.length} resources`,
 		...[...counts]
 			.sort(([a], [b]) => a.localeCompare(b))
 			.map(([t, n], i, all) => `${i === all.length - 1 ? "└─" : "├─"} ${n} × ${t}`),
@@ -173,11 +176,53 @@ export function writePlan(plan: Plan, dir: string): string[] {
 	fs.rmSync(dir, { recursive: true, force: true });
 	fs.mkdirSync(path.join(dir, "manifests"), { recursive: true });
 	const written = [
-		["resources.json", `${JSON.stringify({ stack: plan.stack, resources: plan.resources }, null, 2)}\n`],
+		["resources.json", `${JSON.stringify({ stack: plan.stack, region: plan.region, resources: plan.resources }, null, 2)}\n`],
 		["graph.mmd", plan.mermaid],
 		["policy.txt", policyReport(plan)],
 		...plan.manifests.map((m) => [path.join("manifests", m.file), stringify(m.object)]),
 	];
 	for (const [file, text] of written) fs.writeFileSync(path.join(dir, file), text);
 	return written.map(([file]) => path.join(dir, file));
+}
+
+/** What a plan's resources.json holds: enough to compare a later plan with. */
+export interface SavedPlan {
+	stack: string;
+	region?: string;
+	resources: Pick<PlanResource, "key" | "inputs">[];
+}
+
+/** The paths (`a.b.0.c`) at which two rendered values differ, deepest first met, at most `limit`. */
+function differingPaths(a: unknown, b: unknown, at = "", out: string[] = [], limit = 8): string[] {
+	if (out.length >= limit || JSON.stringify(a) === JSON.stringify(b)) return out;
+	const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+	if (!isObject(a) || !isObject(b) || Array.isArray(a) !== Array.isArray(b)) {
+		out.push(at || "(the whole value)");
+		return out;
+	}
+	for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
+		differingPaths(a[k], b[k], at ? `${at}.${k}` : k, out, limit);
+	return out;
+}
+
+/**
+ * What changed from a previous plan to this one, a line each: the region, resources added (+) and
+ * removed (-), and resources whose inputs changed (~, with the paths that did). Empty: nothing.
+ */
+export function comparePlans(previous: SavedPlan, plan: Plan): string[] {
+	const lines: string[] = [];
+	if (previous.stack !== plan.stack) lines.push(`stack: ${previous.stack} → ${plan.stack}`);
+	if ((previous.region ?? "") !== plan.region) lines.push(`region: ${previous.region ?? "(not recorded)"} → ${plan.region}`);
+	const before = new Map(previous.resources.map((r) => [r.key, r]));
+	const after = new Map(plan.resources.map((r) => [r.key, r]));
+	for (const key of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+		const [a, b] = [before.get(key), after.get(key)];
+		if (!a) lines.push(`+ ${key}`);
+		else if (!b) lines.push(`- ${key}`);
+		else {
+			const paths = differingPaths(a.inputs, b.inputs);
+			if (paths.length > 0) lines.push(`~ ${key}: ${paths.join(", ")}`);
+		}
+	}
+	return lines;
 }

@@ -1,6 +1,7 @@
 /**
- * `npm run plan -- --stack <name> [--config key=value ...]`: the offline plan. No Azure account,
- * no Pulumi CLI, no network: see offline/plan.ts.
+ * `npm run plan -- --stack <name> [--config key=value ...] [--out dir] [--against resources.json]`:
+ * the offline plan, and what changed since the previous one (the one last written to --out, or
+ * --against's). No Azure account, no Pulumi CLI, no network: see offline/plan.ts.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -37,6 +38,8 @@ async function plan(args: string[], io: PlanIo, stackConfig?: (stack: string) =>
 			stack: { type: "string", default: "dev" },
 			config: { type: "string", multiple: true, default: [] },
 			out: { type: "string" },
+			// The plan to compare with (its resources.json); default: the one last written to --out.
+			against: { type: "string" },
 			// Also refresh the dev graph in docs/offline-plan.md.
 			docs: { type: "boolean", default: false },
 		},
@@ -47,9 +50,11 @@ async function plan(args: string[], io: PlanIo, stackConfig?: (stack: string) =>
 		return 2;
 	}
 	// Loaded only now: it brings the whole program and its SDKs, which a usage error does not need.
-	const { buildPlan, checkManifests, parseOverrides, summary, writePlan } =
+	const { buildPlan, checkManifests, comparePlans, parseOverrides, summary, writePlan } =
 		require("../offline/plan") as typeof import("../offline/plan");
 	const out = values.out ?? path.join(__dirname, "..", "plan", stack);
+	const previousFile = values.against ?? path.join(out, "resources.json");
+	const previous = fs.existsSync(previousFile) ? JSON.parse(fs.readFileSync(previousFile, "utf8")) : undefined;
 	const step = (n: number, text: string) => io.stdout.write(`[${n}/4] ${text}\n`);
 
 	step(1, `evaluating the program for stack ${stack} under mocks (no network)…`);
@@ -64,9 +69,32 @@ async function plan(args: string[], io: PlanIo, stackConfig?: (stack: string) =>
 		3,
 		`running the policy pack: ${plan.findings.filter((f) => f.level === "mandatory").length} mandatory, ${plan.findings.filter((f) => f.level === "advisory").length} advisory…`,
 	);
+	const changes = previous ? comparePlans(previous, plan) : undefined;
 	const files = writePlan(plan, out);
+	if (changes) {
+		files.push(path.join(out, "changes.txt"));
+		fs.writeFileSync(path.join(out, "changes.txt"), changes.length > 0 ? `${changes.join("\n")}\n` : "");
+	}
 	step(4, `wrote ${files.length} files to ${path.relative(process.cwd(), out)}/`);
 	io.stdout.write(`\n${summary(plan)}\n`);
+	if (changes) {
+		const where = path.relative(process.cwd(), previousFile);
+		io.stdout.write(
+			changes.length > 0
+				? `\nchanges since the previous plan (${where}):\n  ${changes.join("\n  ")}\n`
+				: `\nno changes since the previous plan (${where})\n`,
+		);
+	}
+	if (previous) {
+		const changes = comparePlans(previous, plan);
+		const where = path.relative(process.cwd(), previousFile);
+		io.stdout.write(
+			changes.length > 0
+				? `\nchanges since the previous plan (${where}):\n  ${changes.join("\n  ")}\n`
+				: `\nno changes since the previous plan (${where})\n`,
+		);
+		fs.writeFileSync(path.join(out, "changes.txt"), `${changes.join("\n")}\n`);
+	}
 	if (values.docs) {
 		const readme = path.join(__dirname, "..", "docs", "offline-plan.md");
 		const text = fs.readFileSync(readme, "utf8");

@@ -7,7 +7,7 @@ import { ConfigError } from "../config";
 import { lowerBoundSeconds, sequentialSeconds, simulate } from "../offline/bench";
 import { criticalPath, type GraphNode } from "../offline/graph";
 import { validateManifest } from "../offline/kubernetesSchema";
-import { buildPlan, checkManifests, type Plan, parseOverrides, render } from "../offline/plan";
+import { buildPlan, checkManifests, comparePlans, type Plan, parseOverrides, render } from "../offline/plan";
 import { planCommand } from "../scripts/plan";
 import { PROJECT, ROOT, SUBSCRIPTION_ID, TENANT_ID } from "../simulator";
 import { httpsOverrides } from "./httpsFixtures";
@@ -166,6 +166,23 @@ describe("offline plan", () => {
 		assert.equal(embedded[1], dev.mermaid);
 	});
 
+	it("compares with a saved plan: region, resources added and removed, and the input paths that changed", () => {
+		assert.deepEqual(comparePlans({ stack: dev.stack, region: dev.region, resources: dev.resources }, dev), [], "nothing");
+		const saved = { stack: "dev", region: "eastus2", resources: dev.resources.slice(1).map((r) => ({ ...r })) };
+		const changed = saved.resources.find((r) => r.key === "kubernetes:apps/v1:Deployment::app-deployment");
+		assert.ok(changed);
+		changed.inputs = { ...(changed.inputs as object), spec: { replicas: 7 } };
+		saved.resources.push({ ...dev.resources[0], key: "azure-native:gone:Thing::old" });
+		const lines = comparePlans(saved, dev);
+		assert.equal(lines[0], `region: eastus2 → ${dev.region}`);
+		assert.ok(lines.includes(`+ ${dev.resources[0].key}`), lines.join("\n"));
+		assert.ok(lines.includes("- azure-native:gone:Thing::old"), lines.join("\n"));
+		assert.ok(
+			lines.some((l) => l.startsWith("~ kubernetes:apps/v1:Deployment::app-deployment: ") && l.includes("spec.template")),
+			lines.join("\n"),
+		);
+	});
+
 	it("is deterministic", async () => {
 		const again = await buildPlan("dev", {}, { config: fixtureConfig("dev") });
 		assert.equal(JSON.stringify(again.resources), JSON.stringify(dev.resources));
@@ -246,7 +263,38 @@ describe("offline plan", () => {
 			for (const f of ["resources.json", "graph.mmd", "policy.txt", "manifests/app-deployment.yaml"])
 				assert.ok(fs.existsSync(path.join(out, f)), f);
 			assert.match(fs.readFileSync(path.join(out, "policy.txt"), "utf8"), /mandatory violations: 0/);
+			assert.match(res.stdout, /^stack dev in westeurope: \d+ resources$/m, "names the region");
+			assert.doesNotMatch(res.stdout, /since the previous plan/, "the first plan there has none to compare with");
 			fs.rmSync(out, { recursive: true, force: true });
+		});
+
+		it("says what changed since the previous plan there: a reviewer sees what a settings change does", async () => {
+			const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+			try {
+				await runHere(["--stack", "dev", "--out", out]);
+				const same = await runHere(["--stack", "dev", "--out", out]);
+				assert.match(same.stdout, /no changes since the previous plan/);
+				const changed = await runHere([
+					"--stack",
+					"dev",
+					"--out",
+					out,
+					"--config",
+					"appReplicas=3",
+					"--config",
+					"registrySku=Premium",
+				]);
+				assert.equal(changed.status, 0, changed.stderr);
+				const lines = fs.readFileSync(path.join(out, "changes.txt"), "utf8").trim().split("\n");
+				assert.ok(lines.includes("~ kubernetes:apps/v1:Deployment::app-deployment: spec.replicas"), lines.join("\n"));
+				assert.ok(
+					lines.some((l) => /^~ azure-native:containerregistry:Registry::\S+: (.+, )?sku\.name(, |$)/.test(l)),
+					lines.join("\n"),
+				);
+				assert.match(changed.stdout, /changes since the previous plan .*:\n {2}~ /);
+			} finally {
+				fs.rmSync(out, { recursive: true, force: true });
+			}
 		});
 
 		it("exits non-zero on bad config and writes nothing", async () => {
