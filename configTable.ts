@@ -199,12 +199,13 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		prod: "same",
 	},
 	nodeVmSize: {
-		accepted: "Azure VM size (user pool)",
+		accepted: "an x86 Azure VM size of the D or E (v3-v6) or F (v2, v6) series (user pool; [the list](lib/vmSizeList.ts))",
 		dev: {},
 		prod: {},
 	},
 	systemNodeVmSize: {
-		accepted: "Azure VM size (system pool: 1–2 nodes dev, 3–4 prod; prod needs 4 vCPUs or more)",
+		accepted:
+			"a size as for `nodeVmSize` with 2 vCPUs and 4 GiB or more (system pool: 1–2 nodes dev, 3–4 prod; prod needs 4 vCPUs or more)",
 		dev: {},
 		prod: {},
 	},

@@ -1,3 +1,6 @@
+import { didYouMean } from "./didYouMean";
+import { VM_SIZE_LIST } from "./vmSizeList";
+
 /**
  * What an Azure VM size name says about the machine, for the families AKS node pools use: the
  * general purpose D, memory optimised E and compute optimised F series, versions 3 to 6, named
@@ -47,19 +50,33 @@ export const PRODUCTION_SYSTEM_POOL_MINIMUM = { vcpus: 4, memoryGiB: 4 };
 
 /**
  * Why `name` cannot serve (as a system pool when `system`, held to the documented production floor
- * when `production`); undefined when it can.
+ * when `production`); undefined when it can. A size must also be one Azure has: VM_SIZE_LIST
+ * (lib/vmSizeList.ts, made by scripts/vm-sizes.sh from the Resource SKUs API; the committed list
+ * is that API's answer across all public regions as of 2026-06-23, as microsoft/aspire's
+ * AksNodeVmSizes.Generated.cs recorded it, run through the script). Whether the region offers it
+ * and the subscription has quota is Azure's to say at deploy time.
  */
 export function vmSizeProblem(name: string, system: boolean, production = false): string | undefined {
+	const listed = VM_SIZE_LIST[name];
+	if (!listed) {
+		const sameButCase = Object.keys(VM_SIZE_LIST).find((known) => known.toLowerCase() === name.toLowerCase());
+		if (sameButCase) return `did you mean ${sameButCase}? Azure's VM size names are written that way`;
+	}
 	const size = parseVmSize(name);
 	if (!size) {
 		return "expected a D (v3-v6), E (v3-v6) or F (v2, v6) series size such as Standard_D4s_v5; another family can be added to lib/vmSizes.ts";
 	}
 	if (size.arm64) return "an Arm64 size, but the app's image is built for linux/amd64";
-	if (system && (size.vcpus < SYSTEM_POOL_MINIMUM.vcpus || size.memoryGiB < SYSTEM_POOL_MINIMUM.memoryGiB)) {
-		return `${size.vcpus} vCPU and ${size.memoryGiB} GiB, below what AKS requires of a system pool (2 vCPU, 4 GiB)`;
+	const [vcpus, memoryGiB] = listed ?? [size.vcpus, size.memoryGiB];
+	if (system && (vcpus < SYSTEM_POOL_MINIMUM.vcpus || memoryGiB < SYSTEM_POOL_MINIMUM.memoryGiB)) {
+		return `${vcpus} vCPU and ${memoryGiB} GiB, below what AKS requires of a system pool (2 vCPU, 4 GiB)`;
 	}
-	if (system && production && size.vcpus < PRODUCTION_SYSTEM_POOL_MINIMUM.vcpus) {
-		return `${size.vcpus} vCPU, below the 4 vCPU AKS's documentation requires of a production system pool (use-system-pools.md)`;
+	if (system && production && vcpus < PRODUCTION_SYSTEM_POOL_MINIMUM.vcpus) {
+		return `${vcpus} vCPU, below the 4 vCPU AKS's documentation requires of a production system pool (use-system-pools.md)`;
+	}
+	if (!listed) {
+		const near = didYouMean(name, Object.keys(VM_SIZE_LIST));
+		return `not a VM size Azure has${near ? ` (did you mean ${near}?)` : ""}: the sizes are listed in lib/vmSizeList.ts, which scripts/vm-sizes.sh refreshes`;
 	}
 	return undefined;
 }

@@ -6,6 +6,7 @@
  */
 import { ConfigError, parseStackConfig } from "../config";
 import { CONFIG_TABLE, type ConfigKey } from "../configTable";
+import { VM_SIZE_LIST } from "../lib/vmSizeList";
 import { parseVmSize } from "../lib/vmSizes";
 import { ORGANIZATION } from "../simulator";
 import { CERTIFICATE_URI, DNS_ZONE_ID, VAULT_ID } from "./httpsFixtures";
@@ -26,10 +27,10 @@ type Rng = () => number;
 const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)];
 const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
 
-/** Sizes of the families lib/vmSizes.ts accepts, x86 ones with 2 to 16 vCPUs. */
-const VM_SIZES = ["D", "E", "F"]
-	.flatMap((f) => [2, 4, 8, 16].flatMap((n) => [2, 3, 4, 5, 6].map((v) => `Standard_${f}${n}s_v${v}`)))
-	.filter((name) => parseVmSize(name) !== undefined);
+/** Real sizes of the families lib/vmSizes.ts accepts (lib/vmSizeList.ts), x86 ones with 2 to 16 vCPUs. */
+const VM_SIZES = Object.entries(VM_SIZE_LIST)
+	.filter(([name, [vcpus]]) => vcpus <= 16 && parseVmSize(name)?.arm64 === false)
+	.map(([name]) => name);
 
 /**
  * Values for the keys the table describes in words. Keys left out (the address plan, the deployer
