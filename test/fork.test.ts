@@ -49,11 +49,11 @@ function passes(fork: ReturnType<typeof forkAndTest>, replay = "") {
 }
 
 /**
- * What a team does first with the template, done for real in copies: rename the project (one edit
- * in Pulumi.yaml and the stack files, as the README says), change the dev stack's settings, bump
- * the app's version, or replace the app with one that is not Node. The tests that read those must
- * still pass, because they derive their expectations from the parsed configuration, the project
- * name, the app's package and the app contract.
+ * What a team does first with the template, done for real in a copy: rename the project (one edit
+ * in Pulumi.yaml and the stack files, as the README says), change a stack's settings, and bump the
+ * app's version or replace the app with one that is not Node, drawn anew on every run. The tests
+ * that read those must still pass, because they derive their expectations from the parsed
+ * configuration, the project name, the app's package and the app contract.
  */
 describe("a fork stays green", function () {
 	this.timeout(120_000);
@@ -70,7 +70,24 @@ describe("a fork stays green", function () {
 	const settings = Object.entries(draw.settings)
 		.map(([k, v]) => `${k}: ${v}`)
 		.join(", ");
-	describe(`drawn at random (FORK_SEED=${seed}): renamed ${draw.project}, Pulumi.${draw.stack}.yaml with ${settings}, app ${draw.version}`, () => {
+	const app = draw.app.kind === "node" ? `the app at ${draw.app.version}` : "an app that is not Node";
+	describe(`drawn at random (FORK_SEED=${seed}): renamed ${draw.project}, Pulumi.${draw.stack}.yaml with ${settings}, ${app}`, () => {
+		const appEdits: Edit[] =
+			draw.app.kind === "node"
+				? [
+						edit("app/package.json", (t) =>
+							t.replace(/"version": "[^"]+"/, `"version": "${(draw.app as { version: string }).version}"`),
+						),
+					]
+				: [
+						(dir) => {
+							fs.rmSync(path.join(dir, "app"), { recursive: true, force: true });
+							fs.cpSync(path.join(__dirname, "fixtures", "go-app"), path.join(dir, "app"), { recursive: true });
+						},
+						edit(".github/dependabot.yml", (t) =>
+							t.replace('directories: ["/", "/app", "/policy"]', 'directories: ["/", "/policy"]'),
+						),
+					];
 		const fork = forkAndTest(
 			[
 				edit("Pulumi.yaml", (t) => t.replace(`name: ${PROJECT}\n`, `name: ${draw.project}\n`)),
@@ -80,36 +97,19 @@ describe("a fork stays green", function () {
 					for (const [k, v] of Object.entries(draw.settings)) doc.setIn(["config", `${draw.project}:${k}`], v);
 					return doc.toString();
 				}),
-				edit("app/package.json", (t) => t.replace(/"version": "[^"]+"/, `"version": "${draw.version}"`)),
+				...appEdits,
 			],
-			// The suites that read what a fork changes: its stack files, Pulumi.yaml, README and app
-			// version, and the stack suite, which evaluates the program under the fork's name.
-			["stackFiles", "stack", "config", "template", "readme"],
+			// The suites that read what a fork changes: its stack files, Pulumi.yaml, README, app and
+			// Dockerfile, and the stack suite, which evaluates the program under the fork's name and app.
+			["stackFiles", "stack", "config", "template", "readme", "dockerfile"],
 		);
-		it("really is a different project there, with the drawn settings", () => {
+		it("really is a different project there, with the drawn settings and app", () => {
 			assert.match(fs.readFileSync(path.join(fork.copy.dir, "Pulumi.yaml"), "utf8"), new RegExp(`^name: ${draw.project}$`, "m"));
 			const file = parse(fs.readFileSync(path.join(fork.copy.dir, `Pulumi.${draw.stack}.yaml`), "utf8")).config;
 			for (const [k, v] of Object.entries(draw.settings)) assert.equal(file[`${draw.project}:${k}`], v, k);
 			assert.ok(!JSON.stringify(file).includes(`${PROJECT}:`));
+			assert.equal(fs.existsSync(path.join(fork.copy.dir, "app", "package.json")), draw.app.kind === "node");
 		});
 		passes(fork, `replay with FORK_SEED=${seed}: ${JSON.stringify(draw)}`);
-	});
-
-	describe("with an app that is not Node, keeping the app contract", () => {
-		const goApp: Edit = (dir) => {
-			const app = path.join(dir, "app");
-			fs.rmSync(app, { recursive: true, force: true });
-			fs.cpSync(path.join(__dirname, "fixtures", "go-app"), app, { recursive: true });
-		};
-		const fork = forkAndTest(
-			[
-				goApp,
-				edit(".github/dependabot.yml", (t) =>
-					t.replace('directories: ["/", "/app", "/policy"]', 'directories: ["/", "/policy"]'),
-				),
-			],
-			["dockerfile", "config", "template", "stack"],
-		);
-		passes(fork);
 	});
 });

@@ -1,5 +1,6 @@
 /**
- * A fork, drawn at random: a project name, one of the stack files, a few settings, a version. The
+ * A fork, drawn at random: a project name, one of the stack files, a few settings, and its app: the
+ * sample Node app at another version, or an app that is not Node (test/fixtures/go-app). The
  * settings come from the same source as the validation and the README's configuration table
  * (configTable.ts: each key's list or range, else a generator below for what it accepts in words),
  * and a draw is kept only when the program's own parser accepts it, as a team's would be.
@@ -73,8 +74,8 @@ export interface ForkDraw {
 	stack: string;
 	/** Keys (unprefixed) and values it adds to that file. */
 	settings: Record<string, string>;
-	/** The app's new version. */
-	version: string;
+	/** The app: the Node sample at a new version, or one that is not Node (its version is then its tree's). */
+	app: { kind: "node"; version: string } | { kind: "not-node" };
 }
 
 /**
@@ -93,6 +94,7 @@ export function drawFork(
 	);
 	const project = pick(rng, ["shop-infra", "platform", "acme-aks", "team-x-app"]);
 	const version = `${int(rng, 1, 9)}.${int(rng, 0, 20)}.${int(rng, 0, 20)}`;
+	const app: ForkDraw["app"] = rng() < 0.5 ? { kind: "node", version } : { kind: "not-node" };
 	for (let attempt = 0; attempt < 200; attempt++) {
 		const stack = pick(rng, stacks);
 		const settings: Record<string, string> = {};
@@ -103,7 +105,7 @@ export function drawFork(
 				{ ...settingsOf(stack), ...settings },
 				{ project, stack, organization: ORGANIZATION, location: "westeurope", defaultAppVersion: version },
 			);
-			return { seed, project, stack, settings, version };
+			return { seed, project, stack, settings, app };
 		} catch (e) {
 			if (!(e instanceof ConfigError)) throw e;
 		}
