@@ -70,7 +70,9 @@ describe("a fork stays green", function () {
 	const settings = Object.entries(draw.settings)
 		.map(([k, v]) => `${k}: ${v}`)
 		.join(", ");
-	const app = draw.app.kind === "node" ? `the app at ${draw.app.version}` : "an app that is not Node";
+	const app =
+		(draw.app.kind === "node" ? `the app at ${draw.app.version}` : "an app that is not Node") +
+		(draw.secondService ? ", and a second service" : "");
 	describe(`drawn at random (FORK_SEED=${seed}): renamed ${draw.project}, Pulumi.${draw.stack}.yaml with ${settings}, ${app}`, () => {
 		const appEdits: Edit[] =
 			draw.app.kind === "node"
@@ -88,6 +90,24 @@ describe("a fork stays green", function () {
 							t.replace('directories: ["/", "/app", "/policy"]', 'directories: ["/", "/policy"]'),
 						),
 					];
+		// The README's second service: a directory of its own and one more release() in index.ts, with
+		// its own contract (another port) and exposure.
+		const secondService: Edit[] = draw.secondService
+			? [
+					(dir) => {
+						fs.mkdirSync(path.join(dir, "worker"));
+						fs.writeFileSync(path.join(dir, "worker", "package.json"), JSON.stringify({ name: "worker", version: "0.3.0" }));
+					},
+					edit("index.ts", (t) => {
+						const first = '\tconst app = release("app", APP_CONTEXT, config.app);\n';
+						assert.ok(t.includes(first), "index.ts releases the first service in one line");
+						return t.replace(
+							first,
+							`${first}\trelease("worker", "worker", { ...config.app, name: "worker", version: "0.3.0", serviceType: "ClusterIP" }, { port: 9090 });\n`,
+						);
+					}),
+				]
+			: [];
 		const fork = forkAndTest(
 			[
 				edit("Pulumi.yaml", (t) => t.replace(`name: ${PROJECT}\n`, `name: ${draw.project}\n`)),
@@ -98,17 +118,22 @@ describe("a fork stays green", function () {
 					return doc.toString();
 				}),
 				...appEdits,
+				...secondService,
 			],
 			// The suites that read what a fork changes: its stack files, Pulumi.yaml, README, app and
 			// Dockerfile, and the stack suite, which evaluates the program under the fork's name and app.
 			["stackFiles", "stack", "config", "template", "readme", "dockerfile"],
 		);
-		it("really is a different project there, with the drawn settings and app", () => {
+		it("really is a different project there, with the drawn settings, app and services", () => {
 			assert.match(fs.readFileSync(path.join(fork.copy.dir, "Pulumi.yaml"), "utf8"), new RegExp(`^name: ${draw.project}$`, "m"));
 			const file = parse(fs.readFileSync(path.join(fork.copy.dir, `Pulumi.${draw.stack}.yaml`), "utf8")).config;
 			for (const [k, v] of Object.entries(draw.settings)) assert.equal(file[`${draw.project}:${k}`], v, k);
 			assert.ok(!JSON.stringify(file).includes(`${PROJECT}:`));
 			assert.equal(fs.existsSync(path.join(fork.copy.dir, "app", "package.json")), draw.app.kind === "node");
+			assert.equal(
+				fs.readFileSync(path.join(fork.copy.dir, "index.ts"), "utf8").includes('release("worker"'),
+				draw.secondService,
+			);
 		});
 		passes(fork, `replay with FORK_SEED=${seed}: ${JSON.stringify(draw)}`);
 	});

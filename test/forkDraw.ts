@@ -76,6 +76,8 @@ export interface ForkDraw {
 	settings: Record<string, string>;
 	/** The app: the Node sample at a new version, or one that is not Node (its version is then its tree's). */
 	app: { kind: "node"; version: string } | { kind: "not-node" };
+	/** Whether it adds a second service, as the README says: a directory and one release() line in index.ts. */
+	secondService: boolean;
 }
 
 /**
@@ -95,6 +97,7 @@ export function drawFork(
 	const project = pick(rng, ["shop-infra", "platform", "acme-aks", "team-x-app"]);
 	const version = `${int(rng, 1, 9)}.${int(rng, 0, 20)}.${int(rng, 0, 20)}`;
 	const app: ForkDraw["app"] = rng() < 0.5 ? { kind: "node", version } : { kind: "not-node" };
+	const secondService = rng() < 0.5;
 	for (let attempt = 0; attempt < 200; attempt++) {
 		const stack = pick(rng, stacks);
 		const settings: Record<string, string> = {};
@@ -105,7 +108,7 @@ export function drawFork(
 				{ ...settingsOf(stack), ...settings },
 				{ project, stack, organization: ORGANIZATION, location: "westeurope", defaultAppVersion: version },
 			);
-			return { seed, project, stack, settings, app };
+			return { seed, project, stack, settings, app, secondService };
 		} catch (e) {
 			if (!(e instanceof ConfigError)) throw e;
 		}

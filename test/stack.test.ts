@@ -77,7 +77,23 @@ for (const stack of ["dev", "prod"] as const) {
 		// What the test stack says, with every default applied: expectations come from here, not from literals.
 		const config = stackSettings(stack);
 		let httpCalls = 0;
-		const one = (type: string, name?: string) => run.mocks.one(type, name);
+		// A fork adds services (another release() in index.ts); these tests are about the first, the
+		// app, and the stack around it: another service's resources (named after it) are not counted.
+		const others = () =>
+			run.mocks
+				.all(`${PROJECT}:app:App`)
+				.map((r) => r.name)
+				.filter((n) => n !== config.app.name);
+		const ours = (r: Recorded) => !others().some((o) => r.name.startsWith(`${o}-`));
+		const all = (type: string): Recorded[] => run.mocks.all(type).filter(ours);
+		const one = (type: string, name?: string) => {
+			const found = all(type).filter((r) => name === undefined || r.name === name);
+			if (found.length !== 1)
+				throw new Error(
+					`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.map((r) => r.name).join(", ") || "none"}`,
+				);
+			return found[0];
+		};
 		const role = (name: string) => one(T.role, name);
 		const container = () => one(T.deployment).plain.spec.template.spec.containers[0];
 		/** Builds its image here, or (prod by default) imports the one its source stack deployed. */
@@ -122,27 +138,26 @@ for (const stack of ["dev", "prod"] as const) {
 				T.deployment,
 				T.service,
 			]) {
-				assert.equal(run.mocks.all(t).length, 1, t);
+				assert.equal(all(t).length, 1, t);
 			}
 			// The namespace's deny-all and DNS, the app's egress, the load balancer's way in.
-			assert.equal(run.mocks.all(T.netpol).length, 4);
-			const policy = (name: string) => run.mocks.all(T.netpol).find((p) => p.name === name);
+			assert.equal(all(T.netpol).length, 4);
+			const policy = (name: string) => all(T.netpol).find((p) => p.name === name);
 			assert.ok(
 				(policy("app-deny-all")?.startedAt ?? 0) >= (policy("app-ingress")?.completedAt ?? Infinity),
 				"the default deny only once the way in admits the app's clients: an upgrade never cuts them off",
 			);
-			assert.equal(run.mocks.all(T.image).length, building ? 1 : 0, "docker builds only where images are built");
+			assert.equal(all(T.image).length, building ? 1 : 0, "docker builds only where images are built");
 			// AcrPull, a deployer's push or import grant, cluster admin, and the cluster identity's on its subnet
-			assert.equal(run.mocks.all(T.role).length, 4);
+			assert.equal(all(T.role).length, 4);
 			assert.deepEqual(
-				run.mocks
-					.all(T.gate)
+				all(T.gate)
 					.map((r) => r.name)
 					.sort(),
 				building ? ["cluster-access-api-ready", "deployers"] : ["app-import", "cluster-access-api-ready", "deployers"],
 			);
-			assert.equal(run.mocks.all(T.pdb).length, stack === "prod" ? 1 : 0);
-			assert.equal(run.mocks.all(T.hpa).length, stack === "prod" ? 1 : 0);
+			assert.equal(all(T.pdb).length, stack === "prod" ? 1 : 0);
+			assert.equal(all(T.hpa).length, stack === "prod" ? 1 : 0);
 		});
 
 		it("gives the kubelet identity AcrPull on the registry, and nothing else", () => {
@@ -157,12 +172,12 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(pull.plain.roleDefinitionId.endsWith("7f951dda-4ed3-4680-a7ca-43fe172d538d"), true);
 			assert.equal(pull.plain.principalType, "ServicePrincipal");
 			assert.equal(pull.plain.principalId, KUBELET_OBJECT_ID);
-			const assignmentsOnKubelet = run.mocks.all(T.role).filter((r) => r.plain.principalId === KUBELET_OBJECT_ID);
+			const assignmentsOnKubelet = all(T.role).filter((r) => r.plain.principalId === KUBELET_OBJECT_ID);
 			assert.equal(assignmentsOnKubelet.length, 1, "nothing broader than AcrPull for the kubelet");
 		});
 
 		it("names every role assignment with a deterministic GUID, states its principal type, and replaces it delete-first", () => {
-			for (const r of run.mocks.all(T.role)) {
+			for (const r of all(T.role)) {
 				assert.ok(["User", "ServicePrincipal", "Group"].includes(r.plain.principalType), `${r.name} states its principalType`);
 				const roleId = r.plain.roleDefinitionId.split("/").pop();
 				assert.match(r.plain.roleAssignmentName, GUID);
@@ -251,7 +266,7 @@ for (const stack of ["dev", "prod"] as const) {
 			const nodeSubnet = `${vnet.id}/subnets/nodes`;
 			const cluster = one(T.cluster);
 			assert.equal(cluster.plain.agentPoolProfiles[0].vnetSubnetID, nodeSubnet);
-			for (const pool of run.mocks.all(T.pool)) assert.equal(pool.plain.vnetSubnetID, nodeSubnet, pool.name);
+			for (const pool of all(T.pool)) assert.equal(pool.plain.vnetSubnetID, nodeSubnet, pool.name);
 			assert.deepEqual(
 				[
 					cluster.plain.networkProfile.podCidr,
@@ -310,7 +325,7 @@ for (const stack of ["dev", "prod"] as const) {
 			it("keeps the registry on its public endpoint, with no private endpoint or zone", () => {
 				assert.equal(one(T.registry).plain.publicNetworkAccess, "Enabled");
 				assert.equal(one(T.registry).plain.dataEndpointEnabled, undefined);
-				for (const t of [T.endpoint, T.zone, T.zoneLink, T.zoneGroup]) assert.equal(run.mocks.all(t).length, 0, t);
+				for (const t of [T.endpoint, T.zone, T.zoneLink, T.zoneGroup]) assert.equal(all(t).length, 0, t);
 				assert.ok(!one(T.registry).dependencies.includes(one(T.cluster).urn), "a public registry does not wait for the cluster");
 			});
 		}
@@ -320,7 +335,7 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(profiles.length, 1, "AKS refuses pools added to the cluster resource later");
 			assert.equal(profiles[0].mode, "System");
 			assert.deepEqual(profiles[0].nodeTaints, ["CriticalAddonsOnly=true:NoSchedule"]);
-			const pools = run.mocks.all(T.pool);
+			const pools = all(T.pool);
 			assert.equal(pools.length, config.cluster.nodePools.length);
 			for (const [i, spec] of config.cluster.nodePools.entries()) {
 				const pool = pools[i].plain;
@@ -365,7 +380,7 @@ for (const stack of ["dev", "prod"] as const) {
 
 		it(`protects the registry, cluster, workspace and resource group ${stack === "prod" ? "in prod" : "only in prod (not in dev)"}`, () => {
 			for (const t of [T.rg, T.registry, T.cluster, T.workspace]) assert.equal(one(t).protect, stack === "prod", t);
-			for (const r of run.mocks.all(T.role)) assert.equal(r.protect, false);
+			for (const r of all(T.role)) assert.equal(r.protect, false);
 		});
 
 		if (building) {
@@ -432,8 +447,7 @@ for (const stack of ["dev", "prod"] as const) {
 				"a refresh that cannot reach the cluster fails instead of dropping the app",
 			);
 			for (const t of [T.namespace, T.deployment, T.service, T.netpol, T.pdb, T.hpa]) {
-				for (const r of run.mocks.all(t))
-					assert.match(r.provider, /::cluster-access-k8s::/, `${r.name} uses the explicit provider`);
+				for (const r of all(t)) assert.match(r.provider, /::cluster-access-k8s::/, `${r.name} uses the explicit provider`);
 			}
 		});
 
@@ -448,7 +462,7 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(gate.plain.token, undefined, "no token among its inputs");
 			assert.ok(provider.dependencies.includes(gate.urn), "the provider waits for the gate");
 			for (const t of [T.namespace, T.deployment, T.service, T.netpol]) {
-				for (const r of run.mocks.all(t)) assert.ok(r.startedAt >= gate.completedAt, `${r.name} starts after the gate`);
+				for (const r of all(t)) assert.ok(r.startedAt >= gate.completedAt, `${r.name} starts after the gate`);
 			}
 		});
 
@@ -469,7 +483,7 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(ns.name, "app");
 			assert.equal(ns.labels["pod-security.kubernetes.io/enforce"], "restricted");
 			for (const t of [T.deployment, T.service, T.netpol, T.pdb, T.hpa]) {
-				for (const r of run.mocks.all(t)) assert.equal(r.plain.metadata.namespace, "app", t);
+				for (const r of all(t)) assert.equal(r.plain.metadata.namespace, "app", t);
 			}
 		});
 
@@ -546,7 +560,7 @@ for (const stack of ["dev", "prod"] as const) {
 				["http"],
 				"never the metrics port",
 			);
-			const policies = run.mocks.all(T.netpol).map((r) => r.plain as Policy);
+			const policies = all(T.netpol).map((r) => r.plain as Policy);
 			const pod = { namespace: "app", labels };
 			const internet = { ip: "203.0.113.7" };
 			assert.ok(admits(policies, internet, pod, 8080), "the load balancer's clients reach the app's port");
@@ -570,7 +584,10 @@ for (const stack of ["dev", "prod"] as const) {
 				"registryLoginServer",
 				"resourceGroupName",
 			]);
-			assert.deepEqual(run.outputs.images, { app: run.outputs.appImage });
+			// One image per service the stack releases, the first's also as appImage.
+			const services = run.mocks.all(`${PROJECT}:app:App`).map((r) => r.name);
+			assert.deepEqual(Object.keys(run.outputs.images as object).sort(), services.sort());
+			assert.equal((run.outputs.images as Record<string, unknown>)[config.app.name], run.outputs.appImage);
 			assert.equal(run.outputs.registryId, one(T.registry).id);
 			assert.equal(run.outputs.resourceGroupName, one(T.rg).state.name, "the group the stack made");
 			assert.match(String(run.outputs.registryLoginServer), /^[a-z0-9]+\.azurecr\.io$/);
