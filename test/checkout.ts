@@ -96,3 +96,23 @@ export function inFreshProcess<T>(dir: string, body: string): Promise<T> {
 		});
 	});
 }
+
+/** The release() line that adds the README's second service: a worker with a contract of its own (another port). */
+export const WORKER_RELEASE =
+	'\trelease("worker", "worker", { ...config.app, name: "worker", version: "0.3.0", serviceType: "ClusterIP" }, { port: 9090 });\n';
+
+/**
+ * Adds a second service to the checkout at `dir` as the README says a team does: a directory of its
+ * own and one more release() line in index.ts, after the first service's. A checkout that already
+ * has it is left as it is.
+ */
+export function addSecondService(dir: string): void {
+	const index = path.join(dir, "index.ts");
+	const text = fs.readFileSync(index, "utf8");
+	if (text.includes(WORKER_RELEASE)) return;
+	const first = '\tconst app = release("app", APP_CONTEXT, config.app);\n';
+	if (!text.includes(first)) throw new Error("index.ts does not release the first service in the one line the README shows");
+	fs.mkdirSync(path.join(dir, "worker"), { recursive: true });
+	fs.writeFileSync(path.join(dir, "worker", "package.json"), JSON.stringify({ name: "worker", version: "0.3.0" }));
+	fs.writeFileSync(index, text.replace(first, `${first}${WORKER_RELEASE}`));
+}

@@ -107,10 +107,10 @@ describe("HTTPS on a hostname: prod with hostname, tlsCertificate and dnsZone (w
 	});
 
 	it("makes the app's Service ClusterIP: the Gateway is the only way in", () => {
-		assert.deepEqual(
-			run.mocks.all(T.service).map((s) => s.plain.spec.type),
-			["ClusterIP"],
-		);
+		const services = run.mocks.all(T.service);
+		assert.ok(services.some((s) => s.name === "app-svc"));
+		// Every service's, a fork's added ones too.
+		assert.deepEqual([...new Set(services.map((s) => s.plain.spec.type))], ["ClusterIP"]);
 	});
 
 	it("admits the Gateway's proxies to the app's port and nothing else: not the internet, not the metrics port", () => {
@@ -222,7 +222,10 @@ describe("HTTPS on a hostname: without one, nothing of it exists", () => {
 			assert.equal(cluster.addonProfiles.azureKeyvaultSecretsProvider, undefined);
 			assert.ok(!run.mocks.all(T.dynamic).some((r) => r.name === "cluster-gateway-api"));
 			assert.deepEqual(
-				run.mocks.all(T.service).map((s) => s.plain.spec.type),
+				run.mocks
+					.all(T.service)
+					.filter((s) => s.name === "app-svc")
+					.map((s) => s.plain.spec.type),
 				["LoadBalancer"],
 			);
 			assert.equal("gatewayAddress" in run.outputs, false);

@@ -31,15 +31,18 @@ let prod: EvaluatedResource[];
 let dev: EvaluatedResource[];
 /** Prod served at a hostname through a Gateway. */
 let prodHttps: EvaluatedResource[];
+/** The resource of a type the checks below break: the only one, or the first service's (`app-…`) where a fork releases more. */
 const one = (rs: EvaluatedResource[], type: string) => {
 	const found = rs.filter((r) => r.type === type);
-	assert.equal(found.length, 1, type);
-	return found[0];
+	const first = found.length > 1 ? found.filter((r) => r.name.startsWith("app-")) : found;
+	assert.equal(first.length, 1, type);
+	return first[0];
 };
 /** A copy of the stack with one resource's inputs and outputs changed. */
 function mutated(rs: EvaluatedResource[], type: string, change: Mutate): EvaluatedResource[] {
+	const target = one(rs, type);
 	return rs.map((r) => {
-		if (r.type !== type) return r;
+		if (r !== target) return r;
 		const copy = structuredClone({ ...r, inputs: r.inputs, outputs: r.outputs });
 		change(copy.inputs);
 		change(copy.outputs);

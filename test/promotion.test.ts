@@ -124,7 +124,8 @@ describe("promotion in a workflow: prod imports what this run's dev job deployed
 	});
 
 	it("imports the pinned digest, not the one dev exports now, and has the import check the label against this checkout's app/ tree", async () => {
-		const run = await withEnv(JSON.stringify({ app: pinnedRef }), () => runStack({ stack: "prod" }));
+		// Every service dev deployed (a fork may release more than one), the app at another digest.
+		const run = await withEnv(JSON.stringify({ ...devOutput, app: pinnedRef }), () => runStack({ stack: "prod" }));
 		const imported = run.mocks.one("pulumi-nodejs:dynamic:Resource", "app-import").plain;
 		assert.equal(imported.sourceImage, `app@sha256:${"9".repeat(64)}`);
 		assert.notEqual(imported.sourceImage, devOutput.app.split("/").pop(), "not what dev exports");

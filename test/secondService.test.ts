@@ -1,11 +1,9 @@
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { appPackageVersion } from "../config";
 import { buildPlan, checkManifests } from "../offline/plan";
 import { evaluate } from "../policy/evaluate";
 import { ORGANIZATION, PROJECT, policyInputs, type RunResult, sourceStackOutputs } from "../simulator";
-import { sameCheckoutElsewhere } from "./checkout";
+import { addSecondService, sameCheckoutElsewhere } from "./checkout";
 import { fixtureConfig, runStack } from "./stackFixtures";
 
 /** What the copy reports: its resources, the policy pack's findings, and the offline plan's checks. */
@@ -31,19 +29,7 @@ describe("a second service: a new directory and one line in index.ts", function 
 
 	before(async () => {
 		copy = sameCheckoutElsewhere();
-		fs.mkdirSync(path.join(copy.dir, "worker"));
-		fs.writeFileSync(path.join(copy.dir, "worker", "package.json"), JSON.stringify({ name: "worker", version: "0.3.0" }));
-		const index = path.join(copy.dir, "index.ts");
-		const first = '\tconst app = release("app", APP_CONTEXT, config.app);\n';
-		const text = fs.readFileSync(index, "utf8");
-		assert.ok(text.includes(first), "index.ts releases the first service in one line");
-		fs.writeFileSync(
-			index,
-			text.replace(
-				first,
-				`${first}\trelease("worker", "worker", { ...config.app, name: "worker", version: "0.3.0", serviceType: "ClusterIP" }, { port: 9090 });\n`,
-			),
-		);
+		addSecondService(copy.dir);
 		// Evaluated here: the copy's own program and modules, on this process's SDK and mocks (the
 		// copy links this checkout's node_modules), as test/lifecycle.test.ts shows a run here equals one
 		// in a process of its own.
