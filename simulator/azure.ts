@@ -4,6 +4,7 @@
  * declares, including the rules Azure enforces on names.
  */
 import { createHash } from "node:crypto";
+import { releasedServices } from "./project";
 
 export const SUBSCRIPTION_ID = "11111111-2222-3333-4444-555555555555";
 export const TENANT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
@@ -73,16 +74,16 @@ export function aksUserKubeconfig(clusterName: string): string {
 
 /**
  * The outputs of a building stack as a promoting stack reads them through a StackReference: its
- * registry's id and the digest each service (`app`, and a `worker` as the second-service example
- * adds) was deployed with, a digest derived from the stack's name.
+ * registry's id and the digest each of `services` (default: those this checkout's index.ts
+ * releases) was deployed with, a digest derived from the stack's and the service's names.
  */
-export function sourceStackOutputs(stack: string): Record<string, unknown> {
+export function sourceStackOutputs(stack: string, services: readonly string[] = releasedServices()): Record<string, unknown> {
 	const registry = `registry${hash(stack, 8)}`;
 	const digest = (service: string) => `sha256:${createHash("sha256").update(`${stack}/${service}`).digest("hex")}`;
 	return {
 		registryId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-${stack.split("/").pop()}/providers/Microsoft.ContainerRegistry/registries/${registry}`,
 		registryLoginServer: `${registry}.azurecr.io`,
-		images: Object.fromEntries(["app", "worker"].map((s) => [s, `${registry}.azurecr.io/${s}@${digest(s)}`])),
+		images: Object.fromEntries(services.map((s) => [s, `${registry}.azurecr.io/${s}@${digest(s)}`])),
 	};
 }
 

@@ -95,6 +95,8 @@ export class StackMocks implements pulumi.runtime.Mocks {
 	 * {@link sourceStackOutputs}. `null`: no such stack, and the read fails as the engine's does.
 	 */
 	readonly stackOutputs: Record<string, Record<string, unknown> | null> = {};
+	/** The services the evaluated program releases: a building stack it reads exports an image for each. Default: this checkout's. */
+	services?: readonly string[];
 	/**
 	 * Key Vaults' properties by name, as getVault reads them; default an RBAC vault with soft delete
 	 * and purge protection. `null`: no such vault.
@@ -231,7 +233,11 @@ export class StackMocks implements pulumi.runtime.Mocks {
 		const out = stackRef
 			? {
 					id: refName,
-					state: { name: refName, outputs: this.stackOutputs[refName] ?? sourceStackOutputs(refName), secretOutputNames: [] },
+					state: {
+						name: refName,
+						outputs: this.stackOutputs[refName] ?? sourceStackOutputs(refName, this.services),
+						secretOutputNames: [],
+					},
 				}
 			: this.computed === "unknown"
 				? { id: undefined, state: args.inputs }

@@ -36,3 +36,12 @@ export function stackConfigFile(stack: string): Record<string, string> {
 	const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
 	return Object.fromEntries(Object.entries(doc.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
 }
+
+/**
+ * The services the program in `dir` releases: the first argument of each `release("<name>", …)`
+ * in its index.ts, which is what that checkout's building stack exports an image for.
+ */
+export function releasedServices(dir: string = ROOT): string[] {
+	const text = fs.readFileSync(path.join(dir, "index.ts"), "utf8");
+	return [...text.matchAll(/\brelease\(\s*"([a-z0-9-]+)"/g)].map((m) => m[1]);
+}

@@ -6,7 +6,7 @@ import { SKIP_VARIABLE } from "../lib/credentialCheck";
 import type { SignedInAs } from "./azure";
 import type { VirtualClock } from "./clock";
 import { type Delays, StackMocks } from "./mocks";
-import { PROJECT, ROOT } from "./project";
+import { PROJECT, ROOT, releasedServices } from "./project";
 
 // The SDK's own "wait until the RPC queue drains" (what `disconnect` uses); internal but stable.
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
@@ -87,8 +87,9 @@ export async function runStack(opts: RunOptions): Promise<RunResult> {
 	process.env[SKIP_VARIABLE] = "skip";
 	const mocks = new StackMocks(opts.delays, opts.computed, opts.signedIn, opts.clock);
 	mocks.install(PROJECT, opts.stack, opts.preview ?? true);
-	opts.onMocks?.(mocks);
 	const projectDir = opts.projectDir ?? ROOT;
+	mocks.services = releasedServices(projectDir);
+	opts.onMocks?.(mocks);
 	const program: () => Promise<Record<string, pulumi.Output<unknown>>> = require(path.join(projectDir, "index"));
 	const cwd = process.cwd();
 	// The SDK stamps a stack trace on every promise it makes (runtime/debuggable.js, for its leak

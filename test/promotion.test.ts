@@ -46,7 +46,7 @@ describe("promotionSource: what a building stack exported", () => {
 
 	it("refuses a service the source stack does not run", () => {
 		assert.throws(
-			() => promotedImage(promotionSource(DEV, good), "billing"),
+			() => promotedImage(promotionSource(DEV, sourceStackOutputs(DEV, ["app", "worker"])), "billing"),
 			/exports no image for service "billing" \(it has app, worker\)/,
 		);
 	});

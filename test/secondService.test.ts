@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { appPackageVersion } from "../config";
 import { buildPlan, checkManifests } from "../offline/plan";
 import { evaluate } from "../policy/evaluate";
-import { ORGANIZATION, PROJECT, policyInputs, type RunResult, sourceStackOutputs } from "../simulator";
+import { ORGANIZATION, PROJECT, policyInputs, type RunResult, releasedServices, sourceStackOutputs } from "../simulator";
 import { addSecondService, sameCheckoutElsewhere } from "./checkout";
 import { fixtureConfig, runStack } from "./stackFixtures";
 
@@ -67,7 +67,10 @@ describe("a second service: a new directory and one line in index.ts", function 
 	});
 
 	it("promoting, imports each service's own digest from the source stack, and runs it", () => {
-		const source = sourceStackOutputs(`${ORGANIZATION}/${PROJECT}/dev`).images as Record<string, string>;
+		const source = sourceStackOutputs(`${ORGANIZATION}/${PROJECT}/dev`, releasedServices(copy.dir)).images as Record<
+			string,
+			string
+		>;
 		const imports = of("pulumi-nodejs:dynamic:Resource").filter((r) => r.name.endsWith("-import"));
 		assert.deepEqual(imports.map((r) => [r.name, r.plain.sourceImage]).sort(), [
 			["app-import", source.app.slice(source.app.indexOf("/") + 1)],
