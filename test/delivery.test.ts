@@ -10,6 +10,7 @@ import { runStack } from "./stackFixtures";
 import {
 	assignableRoles,
 	BOOTSTRAP_ARGS,
+	BOOTSTRAP_STACKS,
 	conditionRules,
 	dryRunCommands,
 	identityMatrix,
@@ -380,7 +381,7 @@ describe("delivery: shell scripts", () => {
 			subjectRepo: "acme@<owner id>/shop@<repository id>",
 			subscription: "sub-1",
 			prefix: "shop",
-			stacks: STACKS,
+			stacks: BOOTSTRAP_STACKS,
 			deployers: [PERSON],
 			identitiesGroup: "rg-ci",
 		};
@@ -415,7 +416,7 @@ describe("delivery: shell scripts", () => {
 		it("lets a stack identity assign exactly the roles dev's and prod's programs assign (with a hostname too)", async () => {
 			const assigned = new Set<string>();
 			const https = httpsOverrides();
-			for (const [stack, overrides] of [...STACKS.map((s) => [s, {}] as const), ["prod", https] as const]) {
+			for (const [stack, overrides] of [...BOOTSTRAP_STACKS.map((s) => [s, {}] as const), ["prod", https] as const]) {
 				const run = await runStack({ stack, overrides });
 				for (const r of run.mocks.all("azure-native:authorization:RoleAssignment")) {
 					assigned.add(String(r.plain.roleDefinitionId).split("/").pop() ?? "");
@@ -505,7 +506,7 @@ describe("delivery: shell scripts", () => {
 		it("registers the resource providers, creates each stack's group, and sets up GitHub: environments only main may deploy to, each with its client id", () => {
 			assert.match(out, /^az provider register --namespace Microsoft\.ContainerService --output none/m);
 			const bodyOf = (route: string) => JSON.parse(new RegExp(`^# ${route} body: (.*)$`, "m").exec(out)?.[1] ?? "null");
-			for (const [i, stack] of STACKS.entries()) {
+			for (const [i, stack] of BOOTSTRAP_STACKS.entries()) {
 				assert.match(out, new RegExp(`^az group create --name rg-shop-${stack} --location westeurope`, "m"));
 				assert.match(out, new RegExp(`^gh api --method PUT repos/acme/shop/environments/${stack} --input `, "m"));
 				assert.deepEqual(bodyOf(`repos/acme/shop/environments/${stack}`), {
@@ -559,9 +560,15 @@ describe("delivery: shell scripts", () => {
 			);
 		});
 
-		it("defaults to the stacks this repository has", () => {
+		it("defaults to stacks this repository has, deployed first to last (another is named with --stacks)", () => {
 			const script = fs.readFileSync(path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"), "utf8");
-			assert.match(script, new RegExp(`stacks="${STACKS.join(",")}"`));
+			const defaults = /\bstacks="([^"]*)"/.exec(script)?.[1].split(",") ?? [];
+			assert.ok(defaults.length >= 1);
+			assert.deepEqual(
+				defaults,
+				STACKS.filter((s) => defaults.includes(s)),
+				"each has a stack file and a deploy job, in deploy.yml's order",
+			);
 		});
 	});
 

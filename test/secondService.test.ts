@@ -41,7 +41,12 @@ describe("a second service: a new directory and one line in index.ts", function 
 		});
 		const findings = await evaluate(policyInputs(result.mocks));
 		const plan = await buildPlan("prod", {}, { config: fixtureConfig("prod"), projectDir: copy.dir });
-		const resources = (r: RunResult) => r.mocks.resources.map((x) => ({ type: x.type, name: x.name, plain: x.plain }));
+		// The app and the worker this test adds; a fork's own further services are not what it checks.
+		const theirs = releasedServices(copy.dir).filter((s) => s !== "app" && s !== "worker");
+		const resources = (r: RunResult) =>
+			r.mocks.resources
+				.filter((x) => !theirs.some((s) => x.name === s || x.name.startsWith(`${s}-`)))
+				.map((x) => ({ type: x.type, name: x.name, plain: x.plain }));
 		run = {
 			resources: resources(result),
 			built: resources(built),

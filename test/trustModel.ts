@@ -187,9 +187,11 @@ export interface Expected {
 /** A person the bootstrap puts on every stack's deployers list, in the tests. */
 export const PERSON = "0e0e0e0e-1111-4222-8333-444444444444";
 /** The bootstrap's arguments the tests run it with (repository acme/shop, identities in rg-ci). */
+/** The stacks the tests bootstrap: the test stacks (test/stackFixtures.ts), named, not read from a fork's files. */
+export const BOOTSTRAP_STACKS = ["dev", "prod"];
 export const BOOTSTRAP_ARGS = [
 	...["--repo", "acme/shop", "--subscription", "sub-1", "--resource-group", "rg-ci"],
-	...["--reviewers", "user:alice", "--deployers", PERSON],
+	...["--stacks", BOOTSTRAP_STACKS.join(","), "--reviewers", "user:alice", "--deployers", PERSON],
 ];
 
 /** Everything in the matrix that breaks the trust model; empty when it holds. */
