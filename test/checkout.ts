@@ -110,9 +110,13 @@ export function addSecondService(dir: string): void {
 	const index = path.join(dir, "index.ts");
 	const text = fs.readFileSync(index, "utf8");
 	if (text.includes(WORKER_RELEASE)) return;
-	const first = '\tconst app = release("app", APP_CONTEXT, config.app);\n';
-	if (!text.includes(first)) throw new Error("index.ts does not release the first service in the one line the README shows");
+	// The first service's line, with or without a contract of its own.
+	const first = /^\tconst app = release\("app", APP_CONTEXT, config\.app[^\n]*\);\n/m.exec(text)?.[0];
+	if (!first) throw new Error("index.ts does not release the first service in the one line the README shows");
 	fs.mkdirSync(path.join(dir, "worker"), { recursive: true });
 	fs.writeFileSync(path.join(dir, "worker", "package.json"), JSON.stringify({ name: "worker", version: "0.3.0" }));
+	// Its Dockerfile: the app's, on the worker's port (the first EXPOSEd, whatever the app's contract says).
+	const dockerfile = fs.readFileSync(path.join(dir, "app", "Dockerfile"), "utf8");
+	fs.writeFileSync(path.join(dir, "worker", "Dockerfile"), dockerfile.replace(/^EXPOSE \d+/m, "EXPOSE 9090"));
 	fs.writeFileSync(index, text.replace(first, `${first}${WORKER_RELEASE}`));
 }

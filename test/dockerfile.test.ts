@@ -2,9 +2,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Copy } from "dockerfile-ast";
-import { DEFAULT_APP_CONTRACT as APP_CONTRACT } from "../components/app";
 import { ROOT } from "../simulator";
 import { checkDockerfile, finalStageValue, stages } from "./dockerfileRules";
+import { runStack } from "./stackFixtures";
 
 const dockerfile = fs.readFileSync(path.join(ROOT, "app", "Dockerfile"), "utf8");
 /** The sample app is a Node package; a fork's app may not be, and then only the contract is checked. */
@@ -27,13 +27,24 @@ describe("app/Dockerfile (parsed with dockerfile-ast)", () => {
 				assert.match(stage.image, /^node:22\.\d+\.\d+-[a-z]+-slim@sha256:[0-9a-f]{64}$/, "the sample: Node 22 slim");
 	});
 
-	it("runs as the UID the pod's securityContext expects, on the port the probes use", () => {
-		assert.equal(finalStageValue(dockerfile, "USER"), `${APP_CONTRACT.uid}:${APP_CONTRACT.uid}`);
-		assert.equal(
-			finalStageValue(dockerfile, "EXPOSE"),
-			[APP_CONTRACT.port, APP_CONTRACT.metricsPort].filter((p) => p !== undefined).join(" "),
-		);
-		if (nodeApp) assert.equal(finalStageValue(dockerfile, "CMD"), '["node", "dist/server.js"]');
+	// Each service's, as the program releases it: its contract may differ from the default (the last
+	// argument of its release() line), and a fork's added services bring Dockerfiles of their own.
+	it("each release's Dockerfile: the UID its pod runs as, and the ports its container declares", async () => {
+		const { mocks } = await runStack({ stack: "dev" });
+		const images = mocks.all("docker:index/image:Image");
+		assert.ok(images.some((i) => i.name === "app-image"));
+		if (nodeApp) assert.equal(finalStageValue(dockerfile, "CMD"), '["node", "dist/server.js"]', "the sample runs its build");
+		for (const image of images) {
+			const service = image.name.replace(/-image$/, "");
+			const pod = mocks.one("kubernetes:apps/v1:Deployment", `${service}-deployment`).plain.spec.template.spec;
+			const text = fs.readFileSync(path.join(ROOT, image.plain.build.dockerfile), "utf8");
+			assert.equal(finalStageValue(text, "USER"), `${pod.securityContext.runAsUser}:${pod.securityContext.runAsGroup}`, service);
+			assert.equal(
+				finalStageValue(text, "EXPOSE"),
+				pod.containers[0].ports.map((p: { containerPort: number }) => p.containerPort).join(" "),
+				service,
+			);
+		}
 	});
 
 	it("carries the OCI labels the stack passes as build arguments", () => {

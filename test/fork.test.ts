@@ -72,6 +72,7 @@ describe("a fork stays green", function () {
 		.join(", ");
 	const app =
 		(draw.app.kind === "node" ? `the app at ${draw.app.version}` : "an app that is not Node") +
+		(draw.appPort ? ` on port ${draw.appPort}` : "") +
 		(draw.secondService ? ", and a second service" : "");
 	describe(`drawn at random (FORK_SEED=${seed}): renamed ${draw.project}, Pulumi.${draw.stack}.yaml with ${settings}, ${app}`, () => {
 		const appEdits: Edit[] =
@@ -92,6 +93,18 @@ describe("a fork stays green", function () {
 					];
 		// The README's second service, with its own contract (another port) and exposure.
 		const secondService: Edit[] = draw.secondService ? [addSecondService] : [];
+		// The app's contract changed the documented way (docs/your-app.md): its release() line and its image.
+		const contract: Edit[] = draw.appPort
+			? [
+					edit("index.ts", (t) =>
+						t.replace(
+							'const app = release("app", APP_CONTEXT, config.app);',
+							`const app = release("app", APP_CONTEXT, config.app, { port: ${draw.appPort} });`,
+						),
+					),
+					edit("app/Dockerfile", (t) => t.replace(/^EXPOSE \d+/m, `EXPOSE ${draw.appPort}`)),
+				]
+			: [];
 		const fork = forkAndTest(
 			[
 				edit("Pulumi.yaml", (t) => t.replace(`name: ${PROJECT}\n`, `name: ${draw.project}\n`)),
@@ -102,6 +115,7 @@ describe("a fork stays green", function () {
 					return doc.toString();
 				}),
 				...appEdits,
+				...contract,
 				...secondService,
 			],
 			// The suites that read what a fork changes: its stack files, Pulumi.yaml, README, app and
@@ -114,7 +128,9 @@ describe("a fork stays green", function () {
 			for (const [k, v] of Object.entries(draw.settings)) assert.equal(file[`${draw.project}:${k}`], v, k);
 			assert.ok(!JSON.stringify(file).includes(`${PROJECT}:`));
 			assert.equal(fs.existsSync(path.join(fork.copy.dir, "app", "package.json")), draw.app.kind === "node");
-			if (draw.secondService) assert.ok(fs.readFileSync(path.join(fork.copy.dir, "index.ts"), "utf8").includes(WORKER_RELEASE));
+			const index = fs.readFileSync(path.join(fork.copy.dir, "index.ts"), "utf8");
+			if (draw.secondService) assert.ok(index.includes(WORKER_RELEASE));
+			if (draw.appPort) assert.ok(index.includes(`config.app, { port: ${draw.appPort} });`));
 		});
 		passes(fork, `replay with FORK_SEED=${seed}: ${JSON.stringify(draw)}`);
 	});

@@ -78,6 +78,8 @@ export interface ForkDraw {
 	app: { kind: "node"; version: string } | { kind: "not-node" };
 	/** Whether it adds a second service, as the README says: a directory and one release() line in index.ts. */
 	secondService: boolean;
+	/** The app's own port where its contract changes (its release() line and its Dockerfile's EXPOSE); undefined: the sample's. */
+	appPort?: number;
 }
 
 /**
@@ -98,6 +100,7 @@ export function drawFork(
 	const version = `${int(rng, 1, 9)}.${int(rng, 0, 20)}.${int(rng, 0, 20)}`;
 	const app: ForkDraw["app"] = rng() < 0.5 ? { kind: "node", version } : { kind: "not-node" };
 	const secondService = rng() < 0.5;
+	const appPort = rng() < 0.5 ? pick(rng, [3000, 8000, 9000, 8081]) : undefined;
 	for (let attempt = 0; attempt < 200; attempt++) {
 		const stack = pick(rng, stacks);
 		const settings: Record<string, string> = {};
@@ -108,7 +111,7 @@ export function drawFork(
 				{ ...settingsOf(stack), ...settings },
 				{ project, stack, organization: ORGANIZATION, location: "westeurope", defaultAppVersion: version },
 			);
-			return { seed, project, stack, settings, app, secondService };
+			return { seed, project, stack, settings, app, secondService, appPort };
 		} catch (e) {
 			if (!(e instanceof ConfigError)) throw e;
 		}

@@ -115,23 +115,26 @@ describe("HTTPS on a hostname: prod with hostname, tlsCertificate and dnsZone (w
 
 	it("admits the Gateway's proxies to the app's port and nothing else: not the internet, not the metrics port", () => {
 		const policies = run.mocks.all("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.plain as Policy);
+		// The app's ports as its release's contract sets them.
+		const ports = run.mocks.one("kubernetes:apps/v1:Deployment", "app-deployment").plain.spec.template.spec.containers[0].ports;
+		const [http, metrics] = ["http", "metrics"].map((n) => ports.find((p: { name: string }) => p.name === n).containerPort);
 		const pod = { namespace: "app", labels: { "app.kubernetes.io/name": "app", "app.kubernetes.io/managed-by": "pulumi" } };
 		const proxy = { namespace: "app-gw", labels: { "gateway.networking.k8s.io/gateway-name": "app" } };
-		assert.ok(admits(policies, proxy, pod, 8080), "the proxies reach the app");
-		assert.ok(!admits(policies, proxy, pod, 9464), "but not its metrics");
-		assert.ok(!admits(policies, { ip: "203.0.113.7" }, pod, 8080), "nothing from outside but through the Gateway");
-		assert.ok(!admits(policies, { namespace: "other", labels: {} }, pod, 8080), "nor from another namespace");
+		assert.ok(admits(policies, proxy, pod, http), "the proxies reach the app");
+		assert.ok(!admits(policies, proxy, pod, metrics), "but not its metrics");
+		assert.ok(!admits(policies, { ip: "203.0.113.7" }, pod, http), "nothing from outside but through the Gateway");
+		assert.ok(!admits(policies, { namespace: "other", labels: {} }, pod, http), "nor from another namespace");
 		const worker = { namespace: "app", labels: { "app.kubernetes.io/name": "worker" } };
-		assert.ok(!admits(policies, worker, pod, 8080), "a neighbour sends nothing its own egress does not name");
+		assert.ok(!admits(policies, worker, pod, http), "a neighbour sends nothing its own egress does not name");
 		const workerEgress: Policy = {
 			metadata: { namespace: "app" },
 			spec: {
 				podSelector: { matchLabels: worker.labels },
 				policyTypes: ["Egress"],
-				egress: [{ to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "app" } } }], ports: [{ port: 8080 }] }],
+				egress: [{ to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "app" } } }], ports: [{ port: http }] }],
 			},
 		};
-		assert.ok(admits([...policies, workerEgress], worker, pod, 8080), "and once it does, the app's ClusterIP way in admits it");
+		assert.ok(admits([...policies, workerEgress], worker, pod, http), "and once it does, the app's ClusterIP way in admits it");
 	});
 
 	it("runs the Gateway's proxies in a namespace of their own, baseline enforced and restricted reported", () => {

@@ -1,9 +1,12 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { appPackageVersion } from "../config";
 import { buildPlan, checkManifests } from "../offline/plan";
 import { evaluate } from "../policy/evaluate";
 import { ORGANIZATION, PROJECT, policyInputs, type RunResult, releasedServices, sourceStackOutputs } from "../simulator";
 import { addSecondService, sameCheckoutElsewhere } from "./checkout";
+import { finalStageValue } from "./dockerfileRules";
 import { fixtureConfig, runStack } from "./stackFixtures";
 
 /** What the copy reports: its resources, the policy pack's findings, and the offline plan's checks. */
@@ -98,7 +101,11 @@ describe("a second service: a new directory and one line in index.ts", function 
 		assert.deepEqual(
 			deployments.map((d) => [d.plain.metadata.name, d.plain.spec.template.spec.containers[0].ports[0].containerPort]).sort(),
 			[
-				["app", 8080],
+				// The app's own contract, the port its image exposes (8080 in the sample).
+				[
+					"app",
+					Number(finalStageValue(fs.readFileSync(path.join(copy.dir, "app", "Dockerfile"), "utf8"), "EXPOSE")?.split(" ")[0]),
+				],
 				["worker", 9090],
 			],
 		);

@@ -96,6 +96,8 @@ for (const stack of ["dev", "prod"] as const) {
 		};
 		const role = (name: string) => one(T.role, name);
 		const container = () => one(T.deployment).plain.spec.template.spec.containers[0];
+		/** The app container's port of that name, as its release's contract sets it. */
+		const port = (name: string): number => container().ports.find((p: { name: string }) => p.name === name).containerPort;
 		/** Builds its image here, or (prod by default) imports the one its source stack deployed. */
 		const building = config.images.source === "build";
 		const GRANT = building ? PUSH : IMPORT;
@@ -503,10 +505,16 @@ for (const stack of ["dev", "prod"] as const) {
 
 		it("has probes on the app port, requests and limits, and a grace period longer than the drain", () => {
 			const c = container();
-			assert.deepEqual(c.ports, [
-				{ name: "http", containerPort: 8080, protocol: "TCP" },
-				{ name: "metrics", containerPort: 9464, protocol: "TCP" },
-			]);
+			// The ports are the release's contract (8080 and 9464 unless its release() line says otherwise;
+			// test/dockerfile.test.ts holds each image's EXPOSE to them).
+			assert.deepEqual(
+				c.ports.map((p: { name: string; protocol: string }) => [p.name, p.protocol]),
+				[
+					["http", "TCP"],
+					["metrics", "TCP"],
+				],
+			);
+			assert.notEqual(port("http"), port("metrics"));
 			assert.equal(c.livenessProbe.httpGet.path, "/healthz");
 			assert.equal(c.readinessProbe.httpGet.path, "/readyz");
 			assert.equal(c.livenessProbe.httpGet.port, "http");
@@ -563,9 +571,12 @@ for (const stack of ["dev", "prod"] as const) {
 			const policies = all(T.netpol).map((r) => r.plain as Policy);
 			const pod = { namespace: "app", labels };
 			const internet = { ip: "203.0.113.7" };
-			assert.ok(admits(policies, internet, pod, 8080), "the load balancer's clients reach the app's port");
-			assert.ok(!admits(policies, internet, pod, 9464), "not the metrics port");
-			assert.ok(!admits(policies, { namespace: "kube-system", labels: {} }, pod, 9464), "from nowhere in the cluster either");
+			assert.ok(admits(policies, internet, pod, port("http")), "the load balancer's clients reach the app's port");
+			assert.ok(!admits(policies, internet, pod, port("metrics")), "not the metrics port");
+			assert.ok(
+				!admits(policies, { namespace: "kube-system", labels: {} }, pod, port("metrics")),
+				"from nowhere in the cluster either",
+			);
 			const dns = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
 			assert.ok(admits(policies, pod, dns, 53, "UDP") && admits(policies, pod, dns, 53, "TCP"));
 			assert.ok(!admits(policies, pod, { ip: "169.254.169.254" }, 80), "no instance metadata endpoint");

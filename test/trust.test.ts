@@ -64,8 +64,14 @@ function table(x: Inputs): Record<string, string[]> {
 	const policies = (run: RunResult) =>
 		run.mocks.all("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.plain as Policy);
 	const pod = { namespace: "app", labels: { "app.kubernetes.io/name": "app", "app.kubernetes.io/managed-by": "pulumi" } };
-	const reach = (run: RunResult, from: Parameters<typeof admits>[1], what: string) =>
-		[8080, 9464].filter((port) => admits(policies(run), from, pod, port)).map((port) => `reaches ${what}'s app pods on ${port}`);
+	// The app container's ports, by name, as its release's contract numbers them.
+	const reach = (run: RunResult, from: Parameters<typeof admits>[1], what: string) => {
+		const app = run.mocks.all("kubernetes:apps/v1:Deployment").find((d) => d.name === "app-deployment");
+		const ports: { name: string; containerPort: number }[] = app?.plain.spec.template.spec.containers[0].ports ?? [];
+		return ports
+			.filter((p) => admits(policies(run), from, pod, p.containerPort))
+			.map((p) => `reaches ${what}'s app pods on its ${p.name} port`);
+	};
 	const certGrant = x.runs.https.mocks
 		.all("azure-native:authorization:RoleAssignment")
 		.find((r) => String(r.plain.roleDefinitionId).endsWith(ROLE.KeyVaultSecretsUser));
@@ -160,7 +166,7 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"azure: AksRbacClusterAdmin on prod's cluster",
 	],
 	"the Gateway's certificate reader": ["azure: KeyVaultSecretsUser on secrets app-tls"],
-	"the internet": ["reaches dev's app pods on 8080"],
+	"the internet": ["reaches dev's app pods on its http port"],
 	"the app's pods": ["reach DNS"],
 });
 
