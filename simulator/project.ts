@@ -30,6 +30,15 @@ export function stackFileNames(): string[] {
 		.sort();
 }
 
+/** A stack configuration's keys under the project's name, without it: what the program's parser reads. */
+export function projectKeys(config: Record<string, string>): Record<string, string> {
+	return Object.fromEntries(
+		Object.entries(config)
+			.filter(([k]) => k.startsWith(`${PROJECT}:`))
+			.map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
+	);
+}
+
 /** Stack config as `pulumi config` stores it: every value a string, objects as JSON. */
 export function stackConfigFile(stack: string): Record<string, string> {
 	const file = path.join(ROOT, `Pulumi.${stack}.yaml`);

@@ -11,7 +11,7 @@ import { type E2eAzure, type E2eStack, type HttpGet, runE2e, STEPS, type StepNam
 import { credentialSource, e2eConfig, e2eSettings } from "../e2e/settings";
 import { type ListedStack, LOST_AFTER_MS, lostStacks, sweepLostStacks } from "../e2e/sweep";
 import { httpRequest } from "../lib/http";
-import { PROJECT, ROOT } from "../simulator";
+import { PROJECT, projectKeys, ROOT } from "../simulator";
 import { aksClusterAsAksReportsIt } from "./aksFixtures";
 import { armStandIn } from "./armStandIn";
 
@@ -235,11 +235,7 @@ describe("e2e: what it reads from its environment", () => {
 		);
 		assert.equal(e2eSettings({ PULUMI_ACCESS_TOKEN: "x" }).backend, "configured");
 		const config = e2eConfig(PROJECT, s);
-		const raw = Object.fromEntries(
-			Object.entries(config)
-				.filter(([k]) => k.startsWith(`${PROJECT}:`))
-				.map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
-		);
+		const raw = projectKeys(config);
 		const parsed = parseStackConfig(raw, {
 			project: PROJECT,
 			stack: s.stack,

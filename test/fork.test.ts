@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, parseDocument } from "yaml";
-import { PROJECT, stackConfigFile, stackFileNames } from "../simulator";
+import { PROJECT, projectKeys, stackConfigFile, stackFileNames } from "../simulator";
 import { addSecondService, sameCheckoutElsewhere, WORKER_RELEASE } from "./checkout";
 import { drawFork } from "./forkDraw";
 
@@ -60,13 +60,7 @@ describe("a fork stays green", function () {
 
 	// A different fork on every run, drawn from the configuration table; FORK_SEED replays one.
 	const seed = Number(process.env.FORK_SEED ?? Math.floor(Math.random() * 2 ** 31));
-	const draw = drawFork(seed, stackFileNames(), (stack) =>
-		Object.fromEntries(
-			Object.entries(stackConfigFile(stack))
-				.filter(([k]) => k.startsWith(`${PROJECT}:`))
-				.map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
-		),
-	);
+	const draw = drawFork(seed, stackFileNames(), (stack) => projectKeys(stackConfigFile(stack)));
 	const settings = Object.entries(draw.settings)
 		.map(([k, v]) => `${k}: ${v}`)
 		.join(", ");

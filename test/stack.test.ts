@@ -12,6 +12,7 @@ import {
 	MISSING_RESOURCE_GROUP,
 	ORGANIZATION,
 	PROJECT,
+	projectKeys,
 	type Recorded,
 	type RunResult,
 	SUBSCRIPTION_ID,
@@ -53,20 +54,13 @@ const ADMIN = `cluster-access-admin-${DEPLOYER_OBJECT_ID}`;
 /** A test stack's configuration, parsed as the program parses it. */
 function stackSettings(stack: string) {
 	const file = fixtureConfig(stack);
-	return parseStackConfig(
-		Object.fromEntries(
-			Object.entries(file)
-				.filter(([k]) => k.startsWith(`${PROJECT}:`))
-				.map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
-		),
-		{
-			project: PROJECT,
-			stack,
-			organization: ORGANIZATION,
-			location: file["azure-native:location"],
-			defaultAppVersion: appPackageVersion(),
-		},
-	);
+	return parseStackConfig(projectKeys(file), {
+		project: PROJECT,
+		stack,
+		organization: ORGANIZATION,
+		location: file["azure-native:location"],
+		defaultAppVersion: appPackageVersion(),
+	});
 }
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const roleDef = (id: string) => `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${id}`;

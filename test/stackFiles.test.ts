@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { appPackageVersion, parseStackConfig } from "../config";
 import { buildPlan, checkManifests } from "../offline/plan";
-import { ORGANIZATION, PROJECT, ROOT, stackConfigFile, stackFileNames } from "../simulator";
+import { ORGANIZATION, PROJECT, projectKeys, ROOT, stackConfigFile, stackFileNames } from "../simulator";
 
 const STACK_FILES = stackFileNames();
 
@@ -22,11 +22,7 @@ describe("the stack files (Pulumi.<stack>.yaml), as a fork has them", () => {
 		describe(`Pulumi.${stack}.yaml`, () => {
 			it("parses and validates as the program reads it", () => {
 				const file = stackConfigFile(stack);
-				const raw = Object.fromEntries(
-					Object.entries(file)
-						.filter(([k]) => k.startsWith(`${PROJECT}:`))
-						.map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
-				);
+				const raw = projectKeys(file);
 				const c = parseStackConfig(raw, {
 					project: PROJECT,
 					stack,
