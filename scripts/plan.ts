@@ -54,6 +54,7 @@ async function plan(args: string[], io: PlanIo, stackConfig?: (stack: string) =>
 		require("../offline/plan") as typeof import("../offline/plan");
 	const out = values.out ?? path.join(__dirname, "..", "plan", stack);
 	const previousFile = values.against ?? path.join(out, "resources.json");
+	if (values.against && !fs.existsSync(previousFile)) throw new Error(`--against ${values.against}: no such plan file`);
 	const previous = fs.existsSync(previousFile) ? JSON.parse(fs.readFileSync(previousFile, "utf8")) : undefined;
 	const step = (n: number, text: string) => io.stdout.write(`[${n}/4] ${text}\n`);
 

@@ -305,6 +305,9 @@ describe("offline plan", () => {
 					lines.join("\n"),
 				);
 				assert.match(changed.stdout, /changes since the previous plan .*:\n {2}~ /);
+				const against = await runHere(["--stack", "dev", "--out", out, "--against", path.join(out, "nowhere.json")]);
+				assert.equal(against.status, 1);
+				assert.match(against.stderr, /^error: --against .*nowhere\.json: no such plan file/);
 			} finally {
 				fs.rmSync(out, { recursive: true, force: true });
 			}
