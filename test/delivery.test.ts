@@ -24,6 +24,7 @@ import {
 	STACK_ASSIGNED_ROLES,
 	trustViolations,
 	WORKFLOWS,
+	withGrant,
 	workflowViolations,
 } from "./trustModel";
 
@@ -393,8 +394,6 @@ describe("delivery: shell scripts", () => {
 			out = run.stdout;
 			matrix = identityMatrix(dryRunCommands(out));
 		});
-		const withGrant = (m: Matrix, name: string, grant: { role: string; scope: string; condition?: string }): Matrix =>
-			new Map([...m].map(([k, v]) => [k, k === name ? { ...v, grants: [...v.grants, grant] } : v]));
 
 		it("holds the trust model: preview reads, each stack identity writes its own group and assigns only the stack's roles", () => {
 			assert.deepEqual([...matrix.keys()].sort(), ["shop-dev", "shop-preview", "shop-prod"]);

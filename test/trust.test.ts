@@ -28,6 +28,7 @@ import {
 	ROLE_NAME,
 	stateCredentials,
 	WORKFLOWS,
+	withGrant,
 } from "./trustModel";
 
 interface Inputs {
@@ -272,14 +273,10 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 			"lost: azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
 		]);
 		// 4b. The pipeline's identities kept in a group a stack identity writes.
-		const shared = new Map(
-			[...inputs.matrix].map(([k, v]) => [
-				k,
-				k === "shop-dev"
-					? { ...v, grants: [...v.grants, { role: ROLE.Contributor, scope: "/subscriptions/sub-1/resourceGroups/rg-ci" }] }
-					: v,
-			]),
-		);
+		const shared = withGrant(inputs.matrix, "shop-dev", {
+			role: ROLE.Contributor,
+			scope: "/subscriptions/sub-1/resourceGroups/rg-ci",
+		});
 		assert.deepEqual(changed({ ...inputs, matrix: shared }, "dev deploy job"), [
 			"azure: Contributor on rg-ci",
 			"azure: federated credentials of the identities in rg-ci",

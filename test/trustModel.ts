@@ -75,6 +75,10 @@ const flag = (cmd: string[], name: string) => {
 	return i >= 0 ? cmd[i + 1] : undefined;
 };
 
+/** `m` with one more role assignment held by the identity `name`: a variant for the checks that must catch it. */
+export const withGrant = (m: Matrix, name: string, grant: { role: string; scope: string; condition?: string }): Matrix =>
+	new Map([...m].map(([k, v]) => [k, k === name ? { ...v, grants: [...v.grants, grant] } : v]));
+
 /**
  * Each identity the commands create, with the subjects it trusts and the roles it is given.
  * `principalIdOf` names an identity's principal id: the dry run's placeholder by default, or what
