@@ -69,10 +69,10 @@ export function sameCheckoutElsewhere(root = ROOT): { dir: string; remove: () =>
 
 /**
  * Runs `body` (JavaScript, with `dir` as working directory and `done(value)` to report) in a fresh
- * Node process inside checkout `dir`, as `pulumi up` runs a program: one process, one evaluation
- * (the SDK's closure serializer keeps state within a process, so a run after other runs in the
- * same process may serialize dynamic providers differently), that checkout's own TypeScript
- * compilation and working directory. The runner is a file, as Pulumi's is: under `node -e`
+ * Node process inside checkout `dir`, as `pulumi up` runs a program: a process that has run
+ * nothing else (what the closure serializer reads from a process, its globals among them, is
+ * that process's; simulator/run.ts refuses globals that would change it), that checkout's own
+ * TypeScript compilation and working directory. The runner is a file, as Pulumi's is: under `node -e`
  * Node's built-in modules are globals, and the serializer would write `global.child_process`
  * into the dynamic providers instead of a require.
  */

@@ -11,6 +11,7 @@ import { buildPlan, checkManifests, comparePlans, type Plan, parseOverrides, ren
 import { planCommand } from "../scripts/plan";
 import { PROJECT, ROOT, SUBSCRIPTION_ID, TENANT_ID } from "../simulator";
 import { httpsOverrides } from "./httpsFixtures";
+import { addedServices, ofServices } from "./services";
 import { fixtureConfig } from "./stackFixtures";
 
 const find = (plan: Plan, name: string) => {
@@ -35,12 +36,10 @@ function waitsFor(graph: GraphNode[], key: string): Set<string> {
 	return seen;
 }
 
-/** Services a fork adds (another release() in index.ts): their components and resources are named after them. */
-const addedServices = (plan: Plan) =>
-	plan.resources.filter((r) => r.type === `${PROJECT}:app:App` && r.name !== "app").map((r) => r.name);
-const ofAddedService = (plan: Plan, name: string) => addedServices(plan).some((s) => name === s || name.startsWith(`${s}-`));
 /** The plan's resources but those of services a fork adds: what these tests count. */
-const firstService = (plan: Plan) => plan.resources.filter((r) => !ofAddedService(plan, r.name));
+const firstService = (plan: Plan) => plan.resources.filter((r) => !ofServices(addedServices(plan.resources), r.name));
+/** The plan's manifests but those of services a fork adds. */
+const firstServiceManifests = (plan: Plan) => plan.manifests.filter((m) => !ofServices(addedServices(plan.resources), m.file));
 
 describe("offline plan", () => {
 	let dev: Plan;
@@ -115,8 +114,7 @@ describe("offline plan", () => {
 
 	it("renders the Kubernetes objects as manifests that pass the OpenAPI schemas", async () => {
 		assert.deepEqual(
-			dev.manifests
-				.filter((m) => !ofAddedService(dev, m.file))
+			firstServiceManifests(dev)
 				.map((m) => m.file)
 				.sort(),
 			[
@@ -129,7 +127,7 @@ describe("offline plan", () => {
 				"app-svc.yaml",
 			],
 		);
-		assert.equal(prod.manifests.filter((m) => !ofAddedService(prod, m.file)).length, 9);
+		assert.equal(firstServiceManifests(prod).length, 9);
 		assert.deepEqual(await checkManifests([...dev.manifests, ...prod.manifests]), []);
 	});
 

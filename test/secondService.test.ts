@@ -7,6 +7,7 @@ import { evaluate } from "../policy/evaluate";
 import { ORGANIZATION, PROJECT, policyInputs, type RunResult, releasedServices, sourceStackOutputs } from "../simulator";
 import { addSecondService, sameCheckoutElsewhere } from "./checkout";
 import { finalStageValue } from "./dockerfileRules";
+import { ofServices } from "./services";
 import { fixtureConfig, runStack } from "./stackFixtures";
 
 /** What the copy reports: its resources, the policy pack's findings, and the offline plan's checks. */
@@ -47,9 +48,7 @@ describe("a second service: a new directory and one line in index.ts", function 
 		// The app and the worker this test adds; a fork's own further services are not what it checks.
 		const theirs = releasedServices(copy.dir).filter((s) => s !== "app" && s !== "worker");
 		const resources = (r: RunResult) =>
-			r.mocks.resources
-				.filter((x) => !theirs.some((s) => x.name === s || x.name.startsWith(`${s}-`)))
-				.map((x) => ({ type: x.type, name: x.name, plain: x.plain }));
+			r.mocks.resources.filter((x) => !ofServices(theirs, x.name)).map((x) => ({ type: x.type, name: x.name, plain: x.plain }));
 		run = {
 			resources: resources(result),
 			built: resources(built),

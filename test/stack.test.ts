@@ -20,6 +20,7 @@ import {
 	TENANT_ID,
 } from "../simulator";
 import { admits, type Policy } from "./networkPolicyModel";
+import { addedServices, ofServices } from "./services";
 import { fixtureConfig, runStack } from "./stackFixtures";
 
 const T = {
@@ -73,13 +74,10 @@ for (const stack of ["dev", "prod"] as const) {
 		let httpCalls = 0;
 		// A fork adds services (another release() in index.ts); these tests are about the first, the
 		// app, and the stack around it: another service's resources (named after it) are not counted.
-		const others = () =>
-			run.mocks
-				.all(`${PROJECT}:app:App`)
-				.map((r) => r.name)
-				.filter((n) => n !== config.app.name);
-		const ours = (r: Recorded) => !others().some((o) => r.name.startsWith(`${o}-`));
-		const all = (type: string): Recorded[] => run.mocks.all(type).filter(ours);
+		const all = (type: string): Recorded[] => {
+			const others = addedServices(run.mocks.resources, config.app.name);
+			return run.mocks.all(type).filter((r) => !ofServices(others, r.name));
+		};
 		const one = (type: string, name?: string) => {
 			const found = all(type).filter((r) => name === undefined || r.name === name);
 			if (found.length !== 1)
