@@ -10,9 +10,10 @@
  * takes though the reference omits it: google/go-github#2725), deployment branch policies (`POST`
  * of an existing name answers 422), and repository rulesets (list, create, get, update). `--jq`
  * runs the real jq, as gh runs gojq; errors exit 1 with `gh: <message> (HTTP <status>)`, as gh does.
- * A `plan` removes what a repository's plan would not keep.
+ * A `plan` removes what a repository's plan would not keep. The `gh` on PATH is a bash client of a
+ * loopback server (test/fixtures/gh-standin.js) started once per set of stand-ins.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -55,7 +56,7 @@ export function cliStandIns(state: Partial<StandInState> & { repo: string }) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-standins-"));
 	const bin = path.join(dir, "bin");
 	fs.mkdirSync(bin);
-	fs.copyFileSync(path.join(__dirname, "fixtures", "gh-standin.js"), path.join(bin, "gh"));
+	fs.copyFileSync(path.join(__dirname, "fixtures", "gh-standin.sh"), path.join(bin, "gh"));
 	fs.copyFileSync(path.join(__dirname, "fixtures", "az-standin.sh"), path.join(bin, "az"));
 	fs.chmodSync(path.join(bin, "gh"), 0o755);
 	fs.chmodSync(path.join(bin, "az"), 0o755);
@@ -76,9 +77,12 @@ export function cliStandIns(state: Partial<StandInState> & { repo: string }) {
 	};
 	fs.writeFileSync(stateFile, JSON.stringify(full));
 	fs.writeFileSync(logFile, "");
+	const server = spawn(process.execPath, [path.join(__dirname, "fixtures", "gh-standin.js"), dir], { stdio: "ignore" });
+	server.unref();
+	const port = waitForFile(path.join(dir, "gh.port"));
 	const node = path.dirname(process.execPath);
 	return {
-		env: { PATH: `${bin}:${node}:/usr/bin:/bin`, STANDIN_STATE: stateFile, STANDIN_LOG: logFile },
+		env: { PATH: `${bin}:${node}:/usr/bin:/bin`, STANDIN_LOG: logFile, STANDIN_GH_PORT: port },
 		state: (): StandInState => JSON.parse(fs.readFileSync(stateFile, "utf8")),
 		calls: (): string[][] =>
 			fs
@@ -86,8 +90,23 @@ export function cliStandIns(state: Partial<StandInState> & { repo: string }) {
 				.split("\n")
 				.filter(Boolean)
 				.map((l) => JSON.parse(l)),
-		remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+		remove: () => {
+			server.kill();
+			fs.rmSync(dir, { recursive: true, force: true });
+		},
 	};
+}
+
+/**
+ * The contents of `file` once the stand-in's server has written it. It waits without the event
+ * loop, as the callers here are synchronous (they run the bootstrap script with spawnSync).
+ */
+function waitForFile(file: string, timeoutMs = 10_000): string {
+	const pause = new Int32Array(new SharedArrayBuffer(4));
+	for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; Atomics.wait(pause, 0, 0, 5)) {
+		if (fs.existsSync(file)) return fs.readFileSync(file, "utf8");
+	}
+	throw new Error(`the GitHub CLI stand-in did not start within ${timeoutMs} ms (no ${file})`);
 }
 
 /** Runs the bootstrap script for real against the stand-ins. */
