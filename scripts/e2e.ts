@@ -4,15 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import { automationStack, backendWorkspace } from "../e2e/automation";
-import { armFootprint } from "../e2e/azure";
-import { reportJson, summaryTable } from "../e2e/report";
-import { runE2e } from "../e2e/run";
 import { budgetLines, CREDENTIAL_VARIABLES, credentialSource, e2eConfig, e2eSettings } from "../e2e/settings";
-import { sweepLostStacks } from "../e2e/sweep";
-import { ARM_ENDPOINT, armTokens } from "../lib/armAction";
-import { aksExecCredential } from "../lib/execCredential";
-import { httpRequest } from "../lib/http";
 import { PROJECT, ROOT } from "../simulator/project";
 
 async function main(): Promise<number> {
@@ -28,6 +20,16 @@ async function main(): Promise<number> {
 		);
 		return 1;
 	}
+	// What runs it loads the SDK (some 0.7 s of CPU): only once there is something to run. A require,
+	// not import(): under tsx's CommonJS hook alone, import() goes to Node's ESM loader, which finds no .ts.
+	const { automationStack, backendWorkspace } = require("../e2e/automation") as typeof import("../e2e/automation");
+	const { armFootprint } = require("../e2e/azure") as typeof import("../e2e/azure");
+	const { reportJson, summaryTable } = require("../e2e/report") as typeof import("../e2e/report");
+	const { runE2e } = require("../e2e/run") as typeof import("../e2e/run");
+	const { sweepLostStacks } = require("../e2e/sweep") as typeof import("../e2e/sweep");
+	const { ARM_ENDPOINT, armTokens } = require("../lib/armAction") as typeof import("../lib/armAction");
+	const { aksExecCredential } = require("../lib/execCredential") as typeof import("../lib/execCredential");
+	const { httpRequest } = require("../lib/http") as typeof import("../lib/http");
 	const settings = e2eSettings(process.env);
 	for (const line of budgetLines(settings)) log(line);
 	// State in a backend that outlives the job: what a cancelled or timed-out run left goes first.

@@ -1,7 +1,9 @@
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { parseStackConfig } from "../config";
 import { changesIn, previewChanges } from "../e2e/automation";
@@ -375,6 +377,16 @@ describe("e2e: what a cancelled or timed-out run left, swept by the next", () =>
 });
 
 describe("e2e: npm run e2e without Azure credentials", () => {
+	it("requires what runs the test (and loads the SDK) only past the skip, each a module that is there", () => {
+		const source = fs.readFileSync(path.join(ROOT, "scripts", "e2e.ts"), "utf8");
+		const late = [...source.matchAll(/require\("([^"]+)"\) as typeof import\("([^"]+)"\)/g)];
+		assert.ok(late.length >= 5, "the run's modules are required inside main()");
+		for (const [, required, typed] of late) {
+			assert.equal(required, typed, "the type is the module's own");
+			assert.ok(require.resolve(path.join(ROOT, "scripts", required)), required);
+		}
+	});
+
 	it("says it skips, naming the variables it looks for, and exits 0 in under 5 s", async () => {
 		const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ARM_") && !k.startsWith("E2E_")));
 		const started = Date.now();
