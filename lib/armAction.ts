@@ -146,7 +146,8 @@ export function classifyPoll(handle: NonNullable<OperationHandle>, status: numbe
 
 /**
  * Runs one ARM action the way Azure's SDKs do: POST (or PUT), then, when ARM accepts it for later,
- * poll the operation until it ends; both phases bounded by `retry`. Returns how many requests it made.
+ * poll the operation until it ends; both phases within the one budget of `retry` (the wait gets what
+ * starting left of it). Returns how many requests it made.
  * A PUT answered 200 or 201 with an operation header is followed too (AKS answers a cluster PUT so).
  */
 export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = ARM_ACTION_RETRY): Promise<number> {
@@ -166,6 +167,8 @@ export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = 
 		});
 	};
 	const payload = JSON.stringify(req.body);
+	const now = retry.now ?? Date.now;
+	const start = now();
 	try {
 		return await follow();
 	} catch (err) {
@@ -196,7 +199,7 @@ export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = 
 					const res = await call("GET", handle.url);
 					return classifyPoll(handle, res.status, res.body, req.what);
 				},
-				retry,
+				{ ...retry, timeoutMs: Math.max(0, retry.timeoutMs - (now() - start)) },
 			);
 		}
 		return requests;

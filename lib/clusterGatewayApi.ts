@@ -190,10 +190,15 @@ export async function ensureGatewayApi(
 	const name = inputs.clusterId.split("/").pop();
 	const what = `${state.installation === "Standard" ? "Enabling" : "Disabling"} Gateway API on AKS cluster ${name}`;
 	let requests = 0;
+	// One budget for the whole: each read, write and wait gets what is left of it, so a second
+	// round (after a stale write, or a wait that ended early) cannot run past it.
+	const now = retry.now ?? Date.now;
+	const start = now();
+	const left = (): RetryOptions => ({ ...retry, timeoutMs: Math.max(0, retry.timeoutMs - (now() - start)) });
 	const live = await retryUntil(
 		what,
 		async (): Promise<Attempt<GatewayApiState | undefined>> => {
-			const cluster = await getCluster(url, token, retry, `Reading AKS cluster ${name}`);
+			const cluster = await getCluster(url, token, left(), `Reading AKS cluster ${name}`);
 			requests++;
 			if (cluster === undefined) return { done: true, value: undefined };
 			if (same(gatewayApiState(cluster), state)) return { done: true, value: state };
@@ -201,7 +206,7 @@ export async function ensureGatewayApi(
 			try {
 				requests += await runArmAction(
 					{ what, url, method: "PUT", body: withGatewayApi(cluster, state), token, headers: eTag ? { "If-Match": eTag } : {} },
-					retry,
+					left(),
 				);
 			} catch (err) {
 				if (!isStaleWrite(err)) throw err;

@@ -254,7 +254,11 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 	});
 
 	it("gives up on an operation that never finishes, within its budget", async () => {
-		const srv = await armStandIn([ok(cluster()), putAccepted, ok({ status: "InProgress" })]);
+		// Answered by request, not in order: when the operation's wait ends inside the overall budget,
+		// the provider reads the cluster and writes again, and ARM would answer those as it did before.
+		const srv = await armStandIn((req) =>
+			req.method === "PUT" ? putAccepted : req.url.includes("/operations/") ? ok({ status: "InProgress" }) : ok(cluster()),
+		);
 		try {
 			const started = Date.now();
 			await assert.rejects(
@@ -262,6 +266,32 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 				/waiting for ARM's operation/,
 			);
 			assert.ok(Date.now() - started < 3_000);
+		} finally {
+			await srv.close();
+		}
+	});
+
+	it("when the operation's wait ends inside the overall budget, reads the cluster and writes again, and gives up within that budget (virtual time)", async () => {
+		// Requests take no virtual time: the operation's wait (begun after the read and the write)
+		// always ends with room left in the overall budget, which a fast machine sees at times.
+		let t = 0;
+		const clock = {
+			now: () => t,
+			sleep: async (ms: number) => {
+				t += ms;
+			},
+		};
+		const srv = await armStandIn((req) =>
+			req.method === "PUT" ? putAccepted : req.url.includes("/operations/") ? ok({ status: "InProgress" }) : ok(cluster()),
+		);
+		try {
+			await assert.rejects(
+				clusterGatewayApiProvider.create(inputs(srv.url, { retry: { ...fastRetry(500), ...clock } })),
+				/waiting for ARM's operation/,
+			);
+			const writes = srv.seen.filter((r) => r.method === "PUT").length;
+			assert.ok(writes >= 2, `${writes} write(s)`);
+			assert.ok(t <= 500, `${t} ms of virtual time, in a budget of 500`);
 		} finally {
 			await srv.close();
 		}

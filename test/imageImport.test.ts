@@ -169,6 +169,28 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 		}
 	});
 
+	it("starts and waits within one budget: the wait gets what starting left of it (virtual time)", async () => {
+		let t = 0;
+		const clock = {
+			now: () => t,
+			sleep: async (ms: number) => {
+				t += ms;
+			},
+		};
+		const throttled: Answer = { status: 429, body: '{"error":{"code":"TooManyRequests","message":"slow down"}}' };
+		const srv = await armStandIn([...Array(8).fill(throttled), accepted("Azure-AsyncOperation"), running]);
+		try {
+			await assert.rejects(
+				imageImportProvider.create(inputs(srv.url, { retry: { ...fastRetry(400), ...clock } })),
+				/waiting for ARM's operation\): gave up/,
+			);
+			assert.ok(srv.seen.filter((r) => r.method === "GET").length >= 1, "it did wait");
+			assert.ok(t <= 400, `${t} ms of virtual time, in a budget of 400`);
+		} finally {
+			await srv.close();
+		}
+	});
+
 	it("sends the token nowhere but ARM: an operation URL on another host is refused", async () => {
 		const srv = await armStandIn([
 			{ status: 202, body: "", headers: { "Azure-AsyncOperation": "https://elsewhere.example/op" } },
