@@ -3,23 +3,17 @@ import * as path from "node:path";
 import * as azureNativeSettings from "@pulumi/azure-native/config/vars";
 import * as pulumi from "@pulumi/pulumi";
 import {
-	CLUSTER_TIERS,
+	acceptedRange,
+	acceptedValues,
+	BOOLEANS,
 	type ClusterTier,
 	CONFIG_KEYS,
-	COUNT_RANGE,
 	type ConfigKey,
 	ENVIRONMENT_DEFAULTS,
-	ENVIRONMENTS,
-	IMAGE_SOURCES,
 	type ImageSource,
-	LOG_RETENTION_DAYS,
-	NETWORK_MODES,
 	type NetworkMode,
-	REGISTRY_SKUS,
 	type RegistrySku,
-	SERVICE_TYPES,
 	type ServiceType,
-	UPGRADE_CHANNELS,
 	type UpgradeChannel,
 } from "./configTable";
 import { type AddressPlan, addressPlanProblems } from "./lib/addressPlan";
@@ -195,9 +189,12 @@ interface Parse {
 	problems: string[];
 	key: (k: string) => string;
 	bad: (k: string, value: string, accepted: string) => void;
-	oneOf: <T extends string>(k: ConfigKey, allowed: readonly T[], fallback: T) => T;
-	integer: (k: ConfigKey, fallback: number, min: number, max: number) => number;
+	/** One of the values `k`'s row in configTable.ts lists. */
+	oneOf: <T extends string>(k: ConfigKey, fallback: T) => T;
+	/** A whole number in the range `k`'s row gives. */
+	integer: (k: ConfigKey, fallback: number) => number;
 	matching: (k: ConfigKey, re: RegExp, fallback: string, accepted: string) => string;
+	/** true or false, which `k`'s row lists. */
 	boolean: (k: ConfigKey, fallback: boolean) => boolean;
 }
 
@@ -221,15 +218,18 @@ function parseContext(raw: Partial<Record<string, string>>, opts: ParseOptions):
 		problems,
 		key,
 		bad,
-		oneOf: (k, allowed, fallback) =>
-			read(
+		oneOf: (k, fallback) => {
+			const allowed = acceptedValues(k);
+			return read(
 				k,
 				fallback,
-				(v) => ((allowed as readonly string[]).includes(v) ? (v as typeof fallback) : undefined),
+				(v) => (allowed.includes(v) ? (v as typeof fallback) : undefined),
 				() => `expected one of ${allowed.join(" | ")}`,
-			),
-		integer: (k, fallback, min, max) =>
-			read(
+			);
+		},
+		integer: (k, fallback) => {
+			const [min, max] = acceptedRange(k);
+			return read(
 				k,
 				fallback,
 				(v) => {
@@ -237,7 +237,8 @@ function parseContext(raw: Partial<Record<string, string>>, opts: ParseOptions):
 					return /^-?\d+$/.test(v.trim()) && Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
 				},
 				() => `expected a whole number from ${min} to ${max}`,
-			),
+			);
+		},
 		matching: (k, re, fallback, accepted) =>
 			read(
 				k,
@@ -245,13 +246,15 @@ function parseContext(raw: Partial<Record<string, string>>, opts: ParseOptions):
 				(v) => (re.test(v) ? v : undefined),
 				() => accepted,
 			),
-		boolean: (k, fallback) =>
-			read(
+		boolean: (k, fallback) => {
+			if (acceptedValues(k) !== BOOLEANS) throw new Error(`configTable.ts: ${k}'s row does not list true and false`);
+			return read(
 				k,
 				fallback,
 				(v) => (v === "true" || v === "false" ? v === "true" : undefined),
 				() => "expected true or false",
-			),
+			);
+		},
 	};
 }
 
@@ -310,7 +313,7 @@ function parseEnvironment(p: Parse): Environment {
 			`${p.key("environment")} is not set and stack "${p.opts.stack}" is neither dev nor prod: set it to dev or prod to choose the defaults`,
 		);
 	}
-	const environment = p.oneOf<Environment>("environment", ENVIRONMENTS, stackEnv ?? "dev");
+	const environment = p.oneOf<Environment>("environment", stackEnv ?? "dev");
 	const location = p.opts.location;
 	if (location === undefined || location === "") {
 		p.problems.push("azure-native:location is not set: run `pulumi config set azure-native:location <region>`, e.g. westeurope");
@@ -363,8 +366,8 @@ function parseNodeCounts(p: Parse, d: Defaults) {
 			`${p.key("nodePools")} and ${legacyPoolKeys.map(p.key).join(", ")} are both set: describe the default pool in nodePools, or drop nodePools to use the single-pool keys`,
 		);
 	}
-	const minNodeCount = p.integer("minNodeCount", d.minNodeCount, ...COUNT_RANGE);
-	const maxNodeCount = p.integer("maxNodeCount", Math.max(d.maxNodeCount, minNodeCount), ...COUNT_RANGE);
+	const minNodeCount = p.integer("minNodeCount", d.minNodeCount);
+	const maxNodeCount = p.integer("maxNodeCount", Math.max(d.maxNodeCount, minNodeCount));
 	if (minNodeCount > maxNodeCount) {
 		p.problems.push(
 			`${p.key("minNodeCount")} = ${minNodeCount} is greater than ${p.key("maxNodeCount")} = ${maxNodeCount}: the autoscaler needs 1 ≤ minNodeCount ≤ maxNodeCount`,
@@ -376,7 +379,7 @@ function parseNodeCounts(p: Parse, d: Defaults) {
 /** The app's replicas, and the autoscaler's bound where there is one (prod). */
 function parseReplicas(p: Parse, environment: Environment, d: Defaults) {
 	const minReplicas = environment === "prod" ? 2 : 1;
-	const replicas = p.integer("appReplicas", d.appReplicas, ...COUNT_RANGE);
+	const replicas = p.integer("appReplicas", d.appReplicas);
 	if (replicas < minReplicas) {
 		p.problems.push(
 			`${p.key("appReplicas")} = ${replicas} is not accepted in prod: expected at least 2, so a node drain or a zone outage never takes the app down`,
@@ -389,7 +392,7 @@ function parseReplicas(p: Parse, environment: Environment, d: Defaults) {
 			`it does nothing in ${environment}, which runs appReplicas pods without an autoscaler; the autoscaler runs in prod`,
 		);
 	}
-	const maxReplicas = p.integer("appMaxReplicas", defaultMaxReplicas(replicas), ...COUNT_RANGE);
+	const maxReplicas = p.integer("appMaxReplicas", defaultMaxReplicas(replicas));
 	if (maxReplicas < replicas) {
 		p.problems.push(
 			`${p.key("appMaxReplicas")} = ${maxReplicas} is less than ${p.key("appReplicas")} = ${replicas}: expected appMaxReplicas ≥ appReplicas`,
@@ -438,7 +441,7 @@ function parseVersion(p: Parse, d: Defaults) {
 				: `expected a minor AKS supports, ${AKS_MINORS.join(", ")} (AKS release notes of 2026-09-04; az aks get-versions -l <region> for today's), or leave it unset`,
 		);
 	}
-	const upgradeChannel = p.oneOf<UpgradeChannel>("upgradeChannel", UPGRADE_CHANNELS, d.upgradeChannel);
+	const upgradeChannel = p.oneOf<UpgradeChannel>("upgradeChannel", d.upgradeChannel);
 	if (minor && upgradeChannel !== "patch") {
 		p.problems.push(
 			`${p.key("kubernetesVersion")} = ${JSON.stringify(kubernetesVersion)} pins a minor version, but ${p.key("upgradeChannel")} = ${JSON.stringify(upgradeChannel)} moves the cluster past it: ` +
@@ -450,7 +453,7 @@ function parseVersion(p: Parse, d: Defaults) {
 
 /** Where the images come from: built here, or promoted from another stack's registry. */
 function parseImages(p: Parse, environment: Environment, d: Defaults): StackConfig["images"] {
-	const source = p.oneOf<ImageSource>("imageSource", IMAGE_SOURCES, d.imageSource);
+	const source = p.oneOf<ImageSource>("imageSource", d.imageSource);
 	const promoteFrom = source === "promote" ? sourceStack(p.raw.promoteFrom, environment, p.opts, p.key, p.problems) : undefined;
 	if (source === "build" && p.raw.promoteFrom !== undefined) {
 		p.bad(
@@ -498,7 +501,7 @@ function parsePools(
 
 /** The VNet's address plan (network "vnet"), sized for the most nodes the pools may reach. */
 function parseNetwork(p: Parse, d: Defaults, nodesAtMost: number): StackConfig["network"] {
-	const mode = p.oneOf<NetworkMode>("network", NETWORK_MODES, d.network);
+	const mode = p.oneOf<NetworkMode>("network", d.network);
 	const planKeys = {
 		addressSpace: "vnetAddressSpace",
 		nodeSubnet: "nodeSubnet",
@@ -533,7 +536,7 @@ function parseNetwork(p: Parse, d: Defaults, nodesAtMost: number): StackConfig["
 
 /** The registry's SKU, and Private Link where the SKU, the network and the image path allow it. */
 function parseRegistry(p: Parse, d: Defaults, network: NetworkMode, imageSource: ImageSource): StackConfig["registry"] {
-	const sku = p.oneOf<RegistrySku>("registrySku", REGISTRY_SKUS, d.registrySku);
+	const sku = p.oneOf<RegistrySku>("registrySku", d.registrySku);
 	const privateLink = p.boolean("registryPrivateLink", d.registryPrivateLink);
 	if (privateLink) {
 		const because =
@@ -602,13 +605,13 @@ export function parseStackConfig(raw: Partial<Record<string, string>>, opts: Par
 		images,
 		cluster: {
 			kubernetesVersion: minor,
-			tier: p.oneOf<ClusterTier>("clusterTier", CLUSTER_TIERS, d.clusterTier),
+			tier: p.oneOf<ClusterTier>("clusterTier", d.clusterTier),
 			upgradeChannel,
 			availabilityZones,
 			apiServerAuthorizedIpRanges,
 			systemPool,
 			nodePools,
-			logRetentionDays: p.integer("logRetentionDays", d.logRetentionDays, ...LOG_RETENTION_DAYS),
+			logRetentionDays: p.integer("logRetentionDays", d.logRetentionDays),
 		},
 		app: {
 			...names,
@@ -620,7 +623,7 @@ export function parseStackConfig(raw: Partial<Record<string, string>>, opts: Par
 			),
 			replicas,
 			maxReplicas,
-			serviceType: gateway ? "ClusterIP" : p.oneOf<ServiceType>("serviceType", SERVICE_TYPES, "LoadBalancer"),
+			serviceType: gateway ? "ClusterIP" : p.oneOf<ServiceType>("serviceType", "LoadBalancer"),
 			resilience: d.resilience,
 		},
 	};

@@ -142,8 +142,11 @@ type Shown =
 
 /** One key: what it accepts, what each environment gets while it is unset, and the `pulumi new` prompt if the template asks it. */
 export interface KeyDoc {
-	/** What the key accepts: in words, or the parser's own list or range, with a note after it. */
-	accepted: string | { values: readonly string[]; note?: string } | { range: readonly [number, number] };
+	/**
+	 * What the key accepts: in words, or a list or range, which config.ts's parser takes from here
+	 * (the README shows a list with its note after it, a range as `min–max` unless words are given).
+	 */
+	accepted: string | { values: readonly string[]; note?: string } | { range: readonly [number, number]; words?: string };
 	dev: Shown;
 	prod: Shown;
 	/**
@@ -162,9 +165,9 @@ export const DEFAULT_LOCATION = "westeurope";
 /**
  * The configuration, one row per key, written once: the README's table (`npm run config:table`)
  * and the `pulumi new` template's questions in Pulumi.yaml are made from it, and tests hold both to
- * it. Defaults are ENVIRONMENT_DEFAULTS's, shown, never restated; the lists and ranges a row
- * accepts are the ones config.ts's parser enforces. A key missing from the table, or one the stack
- * does not read, does not compile.
+ * it. Defaults are ENVIRONMENT_DEFAULTS's, shown, never restated; config.ts's parser takes the list
+ * or range a row accepts from the row itself ({@link acceptedValues}, {@link acceptedRange}). A key
+ * missing from the table, or one the stack does not read, does not compile.
  */
 export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 	"azure-native:location": {
@@ -181,17 +184,17 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 			"dev (cheap) or prod (zones, SLA, PDB, HPA, Premium registry, 2+ replicas); every other key takes that environment's default (README: Configuration)",
 	},
 	appReplicas: {
-		accepted: "integer ≥ 1 (≥ 2 in prod)",
+		accepted: { range: COUNT_RANGE, words: "integer ≥ 1 (≥ 2 in prod)" },
 		dev: {},
 		prod: { note: "(HPA minimum)" },
 	},
 	appMaxReplicas: {
-		accepted: "integer ≥ `appReplicas`",
+		accepted: { range: COUNT_RANGE, words: "integer ≥ `appReplicas`" },
 		dev: { text: "3 × replicas, at least 4 (HPA only)" },
 		prod: { text: "3 × replicas, at least 4" },
 	},
-	minNodeCount: { accepted: "integer, 1 ≤ min ≤ max", dev: {}, prod: {} },
-	maxNodeCount: { accepted: "integer ≤ 1000", dev: {}, prod: {} },
+	minNodeCount: { accepted: { range: COUNT_RANGE, words: "integer, 1 ≤ min ≤ max" }, dev: {}, prod: {} },
+	maxNodeCount: { accepted: { range: COUNT_RANGE, words: "integer ≤ 1000" }, dev: {}, prod: {} },
 	nodePools: {
 		accepted:
 			"JSON list of pools `{name, vmSize, minCount, maxCount, zones?, labels?, taints?, spot?}`, 1-10, one at least not spot; replaces the three keys above",
@@ -327,10 +330,24 @@ function cell(key: string, env: Environment, doc: KeyDoc): string {
 	return shown.note ? `${value} ${shown.note}` : value;
 }
 
+/** The values `key` accepts, as its row lists them: the parser's list. */
+export function acceptedValues(key: ConfigKey): readonly string[] {
+	const accepted = CONFIG_TABLE[key].accepted;
+	if (typeof accepted === "string" || !("values" in accepted)) throw new Error(`configTable.ts: ${key}'s row lists no values`);
+	return accepted.values;
+}
+
+/** The range `key` accepts, as its row gives it: the parser's bounds. */
+export function acceptedRange(key: ConfigKey): readonly [number, number] {
+	const accepted = CONFIG_TABLE[key].accepted;
+	if (typeof accepted === "string" || !("range" in accepted)) throw new Error(`configTable.ts: ${key}'s row gives no range`);
+	return accepted.range;
+}
+
 /** What a row says the key accepts, as the README prints it. */
 function acceptedText(accepted: KeyDoc["accepted"]): string {
 	if (typeof accepted === "string") return accepted;
-	if ("range" in accepted) return `${accepted.range[0]}–${accepted.range[1]}`;
+	if ("range" in accepted) return accepted.words ?? `${accepted.range[0]}–${accepted.range[1]}`;
 	const list = accepted.values.map((v) => `\`${v}\``).join(" \\| ");
 	if (!accepted.note) return list;
 	return accepted.note.startsWith(";") ? `${list}${accepted.note}` : `${list} ${accepted.note}`;

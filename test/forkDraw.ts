@@ -2,8 +2,9 @@
  * A fork, drawn at random: a project name, one of the stack files, a few settings, and its app: the
  * sample Node app at another version, or an app that is not Node (test/fixtures/go-app). The
  * settings come from the same source as the validation and the README's configuration table
- * (configTable.ts: each key's list or range, else a generator below for what it accepts in words),
- * and a draw is kept only when the program's own parser accepts it, as a team's would be.
+ * (configTable.ts: each key's list or range, or a generator below for realistic counts and what it
+ * accepts in words), and a draw is kept only when the program's own parser accepts it, as a team's
+ * would be.
  */
 import { ConfigError, parseStackConfig } from "../config";
 import { CONFIG_TABLE, type ConfigKey } from "../configTable";
@@ -58,12 +59,17 @@ const GENERATED: Partial<Record<ConfigKey, (rng: Rng) => Record<string, string>>
 	}),
 };
 
-/** One key's settings: from its list or range in the table, else from its generator; none for the others. */
+/**
+ * One key's settings: from its generator (the counts' ranges run to 1000, and a fork has a few),
+ * else from its list or range in the table; none for the others.
+ */
 function drawKey(rng: Rng, key: ConfigKey): Record<string, string> {
+	const generated = GENERATED[key];
+	if (generated) return generated(rng);
 	const accepted = CONFIG_TABLE[key].accepted;
 	if (typeof accepted === "object" && "values" in accepted) return { [key]: pick(rng, accepted.values) };
 	if (typeof accepted === "object" && "range" in accepted) return { [key]: String(int(rng, ...accepted.range)) };
-	return GENERATED[key]?.(rng) ?? {};
+	return {};
 }
 
 export interface ForkDraw {
