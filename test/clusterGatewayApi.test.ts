@@ -15,7 +15,7 @@ import { CLUSTER, cluster, IDENTITY } from "./aksFixtures";
 import { armStandIn } from "./armStandIn";
 import { execCredential, standInPlugin } from "./credentialPlugins";
 import { dynamicProviderHost } from "./engineHost";
-import { type Answer, fastRetry, scriptedServer } from "./loopback";
+import { type Answer, fastRetry, scriptedServer, virtualRetryClock } from "./loopback";
 import { runSerialized } from "./serialized";
 
 const TOKEN_SIGNATURE = "ARMTOKENSIGNATURE";
@@ -274,13 +274,7 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 	it("when the operation's wait ends inside the overall budget, reads the cluster and writes again, and gives up within that budget (virtual time)", async () => {
 		// Requests take no virtual time: the operation's wait (begun after the read and the write)
 		// always ends with room left in the overall budget, which a fast machine sees at times.
-		let t = 0;
-		const clock = {
-			now: () => t,
-			sleep: async (ms: number) => {
-				t += ms;
-			},
-		};
+		const clock = virtualRetryClock();
 		const srv = await armStandIn((req) =>
 			req.method === "PUT" ? putAccepted : req.url.includes("/operations/") ? ok({ status: "InProgress" }) : ok(cluster()),
 		);
@@ -291,7 +285,7 @@ describe("ClusterGatewayApi: the managed Gateway API switches, against a loopbac
 			);
 			const writes = srv.seen.filter((r) => r.method === "PUT").length;
 			assert.ok(writes >= 2, `${writes} write(s)`);
-			assert.ok(t <= 500, `${t} ms of virtual time, in a budget of 500`);
+			assert.ok(clock.now() <= 500, `${clock.now()} ms of virtual time, in a budget of 500`);
 		} finally {
 			await srv.close();
 		}

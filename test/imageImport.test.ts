@@ -6,7 +6,7 @@ import { allRegistered, mockJwt, PROJECT, StackMocks, SUBSCRIPTION_ID, TENANT_ID
 import { armStandIn } from "./armStandIn";
 import { execCredential, standInPlugin } from "./credentialPlugins";
 import { dynamicProviderHost } from "./engineHost";
-import { type Answer, fastRetry, type Seen, scriptedServer } from "./loopback";
+import { type Answer, fastRetry, type Seen, scriptedServer, virtualRetryClock } from "./loopback";
 import { runSerialized } from "./serialized";
 
 const rg = (name: string) =>
@@ -170,13 +170,7 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 	});
 
 	it("starts and waits within one budget: the wait gets what starting left of it (virtual time)", async () => {
-		let t = 0;
-		const clock = {
-			now: () => t,
-			sleep: async (ms: number) => {
-				t += ms;
-			},
-		};
+		const clock = virtualRetryClock();
 		const throttled: Answer = { status: 429, body: '{"error":{"code":"TooManyRequests","message":"slow down"}}' };
 		const srv = await armStandIn([...Array(8).fill(throttled), accepted("Azure-AsyncOperation"), running]);
 		try {
@@ -185,7 +179,7 @@ describe("ImageImport: ARM's importImage against a loopback ARM", () => {
 				/waiting for ARM's operation\): gave up/,
 			);
 			assert.ok(srv.seen.filter((r) => r.method === "GET").length >= 1, "it did wait");
-			assert.ok(t <= 400, `${t} ms of virtual time, in a budget of 400`);
+			assert.ok(clock.now() <= 400, `${clock.now()} ms of virtual time, in a budget of 400`);
 		} finally {
 			await srv.close();
 		}

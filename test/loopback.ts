@@ -67,5 +67,16 @@ export async function scriptedServer(answers: Answer[] | ((req: Seen) => Answer)
 /** A fast retry budget for tests: real waits, milliseconds instead of minutes. */
 export const fastRetry = (timeoutMs = 2_000) => ({ timeoutMs, initialDelayMs: 10, maxDelayMs: 40 });
 
+/** A retry budget's clock in virtual time (RetryOptions `now` and `sleep`): sleeping moves it on, requests take none. */
+export function virtualRetryClock() {
+	let t = 0;
+	return {
+		now: () => t,
+		sleep: async (ms: number) => {
+			t += ms;
+		},
+	};
+}
+
 /** Test-only TLS material (see test/fixtures/README.md). */
 export const fixture = (name: string) => fs.readFileSync(path.join(__dirname, "fixtures", name), "utf8");
