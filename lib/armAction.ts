@@ -1,6 +1,6 @@
 import { type ExecSpec, renewingTokens } from "./execCredential";
 import { httpRequest } from "./http";
-import { type Attempt, permanentError, type RetryOptions, retryUntil } from "./retry";
+import { type Attempt, permanentError, type RetryOptions, retryUntil, sharedBudget } from "./retry";
 
 /** Azure Resource Manager, for the public cloud. */
 export const ARM_ENDPOINT = "https://management.azure.com";
@@ -167,8 +167,7 @@ export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = 
 		});
 	};
 	const payload = JSON.stringify(req.body);
-	const now = retry.now ?? Date.now;
-	const start = now();
+	const left = sharedBudget(retry);
 	try {
 		return await follow();
 	} catch (err) {
@@ -184,7 +183,7 @@ export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = 
 				const res = await call(req.method ?? "POST", req.url, payload);
 				return classifyStart(res.status, res.headers, res.body, req.what);
 			},
-			retry,
+			left(),
 		);
 		if (handle) {
 			// The bearer token goes only where the action went: an operation URL elsewhere is refused.
@@ -199,7 +198,7 @@ export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = 
 					const res = await call("GET", handle.url);
 					return classifyPoll(handle, res.status, res.body, req.what);
 				},
-				{ ...retry, timeoutMs: Math.max(0, retry.timeoutMs - (now() - start)) },
+				left(),
 			);
 		}
 		return requests;

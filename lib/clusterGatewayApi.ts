@@ -3,7 +3,7 @@ import { ARM_ACTION_RETRY, ARM_ENDPOINT, armErrorText, armTokens, isStaleWrite, 
 import type { ExecSpec } from "./execCredential";
 import { httpRequest } from "./http";
 import { providerOrCredentialChanged } from "./providerCode";
-import { type Attempt, permanentError, type RetryOptions, retryUntil } from "./retry";
+import { type Attempt, permanentError, type RetryOptions, retryUntil, sharedBudget } from "./retry";
 
 /**
  * The `managedClusters` API version the switches are written at. 2026-02-01 is the first stable
@@ -192,9 +192,7 @@ export async function ensureGatewayApi(
 	let requests = 0;
 	// One budget for the whole: each read, write and wait gets what is left of it, so a second
 	// round (after a stale write, or a wait that ended early) cannot run past it.
-	const now = retry.now ?? Date.now;
-	const start = now();
-	const left = (): RetryOptions => ({ ...retry, timeoutMs: Math.max(0, retry.timeoutMs - (now() - start)) });
+	const left = sharedBudget(retry);
 	const live = await retryUntil(
 		what,
 		async (): Promise<Attempt<GatewayApiState | undefined>> => {
@@ -215,7 +213,7 @@ export async function ensureGatewayApi(
 			}
 			return { done: true, value: state };
 		},
-		retry,
+		left(),
 	);
 	return { live, requests };
 }

@@ -33,6 +33,17 @@ export const isPermanent = (err: unknown): err is Error =>
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
+ * One budget for several steps that each retry: every call gives the options for the next step,
+ * with what is left of `retry`'s time from the first call on, so a step that starts late (a second
+ * round, a wait after a slow start) cannot run past the whole's limit.
+ */
+export function sharedBudget(retry: RetryOptions): () => RetryOptions {
+	const now = retry.now ?? Date.now;
+	const start = now();
+	return () => ({ ...retry, timeoutMs: Math.max(0, retry.timeoutMs - (now() - start)) });
+}
+
+/**
  * Retries `attempt` with exponential backoff until it reports done, throws a
  * {@link permanentError}, or the time budget runs out. On timeout the error carries how many
  * attempts were made, for how long, and the last reason, so the user can tell a slow role

@@ -5,9 +5,11 @@ import * as path from "node:path";
 import { dnsPrefixFrom } from "../components/cluster";
 import { aksExecCredential } from "../lib/execCredential";
 import { clusterEndpointFromKubeconfig, execKubeconfig } from "../lib/kubeconfig";
+import { retryUntil, sharedBudget } from "../lib/retry";
 import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
 import { publicRepositoryUrl, sourceInfo } from "../lib/sourceInfo";
 import { aksUserKubeconfig, ROOT } from "../simulator";
+import { virtualRetryClock } from "./loopback";
 
 describe("roleAssignmentGuid", () => {
 	const scope = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r";
@@ -66,6 +68,24 @@ describe("sourceInfo", () => {
 	});
 	it("says unknown outside a git checkout", () => {
 		assert.deepEqual(sourceInfo(os.tmpdir()), { revision: "unknown", url: "unknown" });
+	});
+});
+
+describe("sharedBudget", () => {
+	it("gives each later step what is left of one budget, and a step that starts late gives up within it", async () => {
+		const clock = virtualRetryClock();
+		const retry = { timeoutMs: 1000, initialDelayMs: 100, maxDelayMs: 100, ...clock };
+		const left = sharedBudget(retry);
+		clock.advance(300);
+		assert.equal(left().timeoutMs, 700);
+		assert.equal(left().sleep, retry.sleep, "the rest of the options as given");
+		await assert.rejects(
+			retryUntil("waiting", async () => ({ done: false, reason: "not yet" }), left()),
+			/waiting: gave up after \d+ attempt\(s\)/,
+		);
+		assert.ok(clock.now() <= 1000, `${clock.now()} ms of virtual time, in a budget of 1000`);
+		clock.advance(5000);
+		assert.equal(left().timeoutMs, 0, "none left, never less");
 	});
 });
 

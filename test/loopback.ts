@@ -67,15 +67,16 @@ export async function scriptedServer(answers: Answer[] | ((req: Seen) => Answer)
 /** A fast retry budget for tests: real waits, milliseconds instead of minutes. */
 export const fastRetry = (timeoutMs = 2_000) => ({ timeoutMs, initialDelayMs: 10, maxDelayMs: 40 });
 
-/** A retry budget's clock in virtual time (RetryOptions `now` and `sleep`): sleeping moves it on, requests take none. */
+/**
+ * A retry budget's clock in virtual time (RetryOptions `now` and `sleep`): sleeping moves it on,
+ * requests take none, and `advance` stands for work that took time.
+ */
 export function virtualRetryClock() {
 	let t = 0;
-	return {
-		now: () => t,
-		sleep: async (ms: number) => {
-			t += ms;
-		},
+	const advance = (ms: number) => {
+		t += ms;
 	};
+	return { now: () => t, sleep: async (ms: number) => advance(ms), advance };
 }
 
 /** Test-only TLS material (see test/fixtures/README.md). */
