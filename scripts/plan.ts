@@ -86,16 +86,6 @@ async function plan(args: string[], io: PlanIo, stackConfig?: (stack: string) =>
 				: `\nno changes since the previous plan (${where})\n`,
 		);
 	}
-	if (previous) {
-		const changes = comparePlans(previous, plan);
-		const where = path.relative(process.cwd(), previousFile);
-		io.stdout.write(
-			changes.length > 0
-				? `\nchanges since the previous plan (${where}):\n  ${changes.join("\n  ")}\n`
-				: `\nno changes since the previous plan (${where})\n`,
-		);
-		fs.writeFileSync(path.join(out, "changes.txt"), `${changes.join("\n")}\n`);
-	}
 	if (values.docs) {
 		const readme = path.join(__dirname, "..", "docs", "offline-plan.md");
 		const text = fs.readFileSync(readme, "utf8");

@@ -285,6 +285,8 @@ describe("offline plan", () => {
 				await runHere(["--stack", "dev", "--out", out]);
 				const same = await runHere(["--stack", "dev", "--out", out]);
 				assert.match(same.stdout, /no changes since the previous plan/);
+				assert.equal(same.stdout.match(/since the previous plan/g)?.length, 1, "said once");
+				assert.equal(fs.readFileSync(path.join(out, "changes.txt"), "utf8"), "", "nothing changed, nothing listed");
 				const changed = await runHere([
 					"--stack",
 					"dev",
