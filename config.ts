@@ -1,4 +1,3 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as azureNativeSettings from "@pulumi/azure-native/config/vars";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,13 +16,13 @@ import {
 	type UpgradeChannel,
 } from "./configTable";
 import { type AddressPlan, addressPlanProblems } from "./lib/addressPlan";
+import { manifestVersion, VERSION_SOURCES } from "./lib/appVersion";
 import { AZURE_REGIONS } from "./lib/azureRegions";
 import { cidrProblem } from "./lib/cidr";
 import { didYouMean } from "./lib/didYouMean";
 import type { Environment } from "./lib/environment";
 import { GUID, PRINCIPAL_TYPES, type Principal } from "./lib/principals";
 import { defaultMaxReplicas } from "./lib/replicas";
-import { sourceInfo } from "./lib/sourceInfo";
 import {
 	hostnameProblem,
 	type KeyVaultCertificate,
@@ -170,7 +169,8 @@ export interface ParseOptions {
 	stack: string;
 	organization?: string;
 	location?: string;
-	defaultAppVersion: string;
+	/** The version the first service's directory declares ({@link appManifestVersion}); undefined: none, and `appVersion` must be set. */
+	defaultAppVersion: string | undefined;
 	/**
 	 * Every other key the stack's configuration holds, as `namespace:key` (`pulumi.runtime.allConfig()`
 	 * outside the project's namespace), checked for what a renamed or mistyped key looks like. Default: none.
@@ -615,12 +615,7 @@ export function parseStackConfig(raw: Partial<Record<string, string>>, opts: Par
 		},
 		app: {
 			...names,
-			version: p.matching(
-				"appVersion",
-				APP_VERSION,
-				opts.defaultAppVersion,
-				"expected a valid image tag: letters, digits, '_', '.', '-', at most 128 characters",
-			),
+			version: parseAppVersion(p),
 			replicas,
 			maxReplicas,
 			serviceType: gateway ? "ClusterIP" : p.oneOf<ServiceType>("serviceType", "LoadBalancer"),
@@ -629,6 +624,29 @@ export function parseStackConfig(raw: Partial<Record<string, string>>, opts: Par
 	};
 	if (p.problems.length > 0) throw new ConfigError(p.problems);
 	return config;
+}
+
+/**
+ * The image tag: `appVersion`, else the version the app's directory declares. Neither is an error,
+ * not a made-up tag: a tag is what people and rollbacks go by.
+ */
+function parseAppVersion(p: Parse): string {
+	const accepted = "expected a valid image tag: letters, digits, '_', '.', '-', at most 128 characters";
+	if (p.raw.appVersion === undefined && p.opts.defaultAppVersion === undefined) {
+		p.problems.push(
+			`${p.key("appVersion")} is not set and ${APP_DIRECTORY}/ declares no version (${VERSION_SOURCES.join(", ")}): ` +
+				`set one with \`pulumi config set ${p.key("appVersion")} 1.0.0\`, or write it in ${APP_DIRECTORY}/VERSION`,
+		);
+		return "";
+	}
+	const fromManifest = p.opts.defaultAppVersion ?? "";
+	if (p.raw.appVersion === undefined && !APP_VERSION.test(fromManifest)) {
+		p.problems.push(
+			`${APP_DIRECTORY}/ declares version ${JSON.stringify(fromManifest)}, not an image tag: ${accepted}; or set ${p.key("appVersion")}`,
+		);
+		return "";
+	}
+	return p.matching("appVersion", APP_VERSION, fromManifest, accepted);
 }
 
 /**
@@ -831,17 +849,15 @@ function parseNodePools(value: string, clusterZones: string[], bad: (accepted: s
 }
 
 /**
- * The app's version, the image tag unless `appVersion` overrides it: `version` in its
- * package.json, or, for an app that is not a Node package, `git-` and the start of its directory's
- * git tree id (which, like a version, changes only when the app does), or 0.0.0 outside git.
+ * The first service's directory, relative to the project root: index.ts builds it (Pulumi runs the
+ * program and the docker provider there, and a relative path keeps the image's inputs the same on
+ * every machine), and the version it declares is the default tag.
  */
-export function appPackageVersion(appDir = path.join(__dirname, "app")): string {
-	const manifest = path.join(appDir, "package.json");
-	if (fs.existsSync(manifest)) {
-		return (JSON.parse(fs.readFileSync(manifest, "utf8")) as { version?: string }).version ?? "0.0.0";
-	}
-	const { revision } = sourceInfo(appDir);
-	return revision === "unknown" ? "0.0.0" : `git-${revision.slice(0, 12)}`;
+export const APP_DIRECTORY = "app";
+
+/** The app's version as its directory declares it (lib/appVersion.ts), the image tag unless `appVersion` overrides it. */
+export function appManifestVersion(appDir = path.join(__dirname, APP_DIRECTORY)): string | undefined {
+	return manifestVersion(appDir)?.version;
 }
 
 /** Reads this stack's configuration once. The only place in the program that touches `pulumi.Config`. */
@@ -864,7 +880,7 @@ export function readStackConfig(): StackConfig {
 		stack: pulumi.getStack(),
 		organization: pulumi.getOrganization(),
 		location: new pulumi.Config("azure-native").get("location"),
-		defaultAppVersion: appPackageVersion(),
+		defaultAppVersion: appManifestVersion(),
 		otherKeys,
 	});
 }

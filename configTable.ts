@@ -284,7 +284,11 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 	},
 	appName: { accepted: "DNS label", dev: { text: "app" }, prod: { text: "app" } },
 	appNamespace: { accepted: "DNS label, not `default` or `kube-*`", dev: { text: "`appName`" }, prod: { text: "`appName`" } },
-	appVersion: { accepted: "image tag", dev: { text: "`version` in `app/package.json`" }, prod: "same" },
+	appVersion: {
+		accepted: "image tag (required when `app/` declares no version)",
+		dev: { text: "the version `app/` declares: its `VERSION` file, or `version` in `package.json` or `pyproject.toml`" },
+		prod: "same",
+	},
 	serviceType: {
 		accepted: { values: SERVICE_TYPES, note: "(not with `hostname`)" },
 		dev: { text: "LoadBalancer" },

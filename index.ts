@@ -24,7 +24,7 @@ import { RegistryAccess } from "./components/registryAccess";
 import { RegistryPrivateLink } from "./components/registryPrivateLink";
 import { ServiceExposure, type ServiceType } from "./components/serviceExposure";
 import { componentType } from "./components/typeToken";
-import { readStackConfig } from "./config";
+import { APP_DIRECTORY, readStackConfig } from "./config";
 import { ARM_ENDPOINT } from "./lib/armAction";
 import { normalizeBuildContextModes } from "./lib/buildContext";
 import { ClusterGatewayApi } from "./lib/clusterGatewayApi";
@@ -37,12 +37,6 @@ import { pinnedImages, promotedImage, readPromotionSource } from "./lib/promotio
 import { existingResourceGroup } from "./lib/resourceGroup";
 import { signedInPrincipal } from "./lib/signedIn";
 import { sourceInfo } from "./lib/sourceInfo";
-
-/**
- * The app's build context, relative to the project root: Pulumi runs this program and the docker
- * provider there, and a relative path keeps the image's inputs the same on every machine.
- */
-const APP_CONTEXT = "app";
 
 /** The OCI label values the Dockerfile takes as build arguments: version, source tree and repository. */
 function imageLabels(context: string, version: string): Record<string, string> {
@@ -242,7 +236,7 @@ export = async () => {
 	const waysIn: pulumi.Resource[] = [];
 	/** Each service's deployed image by release name: what a promoting stack imports. */
 	const images: Record<string, pulumi.Output<string>> = {};
-	const app = release("app", APP_CONTEXT, config.app);
+	const app = release("app", APP_DIRECTORY, config.app);
 
 	// 5. With a hostname, the app is served at it over HTTPS: AKS's managed Gateway API with its
 	//    app routing implementation switched on, a static address and the certificate's reader

@@ -5,8 +5,10 @@
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { APP_DIRECTORY } from "../config";
 import { ROOT } from "../simulator";
 import { tempDir } from "./credentialPlugins";
+import { afterFirstRelease } from "./programEdits";
 
 const git = (cwd: string, ...args: string[]) =>
 	execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
@@ -103,20 +105,17 @@ export const WORKER_RELEASE =
 
 /**
  * Adds a second service to the checkout at `dir` as the README says a team does: a directory of its
- * own and one more release() line in index.ts, after the first service's. A checkout that already
- * has it is left as it is.
+ * own and one more release() line in index.ts, after the first service's however that is written. A
+ * checkout that already has it is left as it is.
  */
 export function addSecondService(dir: string): void {
 	const index = path.join(dir, "index.ts");
 	const text = fs.readFileSync(index, "utf8");
 	if (text.includes(WORKER_RELEASE)) return;
-	// The first service's line, with or without a contract of its own.
-	const first = /^\tconst app = release\("app", APP_CONTEXT, config\.app[^\n]*\);\n/m.exec(text)?.[0];
-	if (!first) throw new Error("index.ts does not release the first service in the one line the README shows");
 	fs.mkdirSync(path.join(dir, "worker"), { recursive: true });
 	fs.writeFileSync(path.join(dir, "worker", "package.json"), JSON.stringify({ name: "worker", version: "0.3.0" }));
-	// Its Dockerfile: the app's, on the worker's port (the first EXPOSEd, whatever the app's contract says).
-	const dockerfile = fs.readFileSync(path.join(dir, "app", "Dockerfile"), "utf8");
-	fs.writeFileSync(path.join(dir, "worker", "Dockerfile"), dockerfile.replace(/^EXPOSE \d+/m, "EXPOSE 9090"));
-	fs.writeFileSync(index, text.replace(first, `${first}${WORKER_RELEASE}`));
+	// Its Dockerfile: the first service's, exposing what the worker's contract declares (its port, the default metrics port).
+	const dockerfile = fs.readFileSync(path.join(dir, APP_DIRECTORY, "Dockerfile"), "utf8");
+	fs.writeFileSync(path.join(dir, "worker", "Dockerfile"), dockerfile.replace(/^EXPOSE .*$/m, "EXPOSE 9090 9464"));
+	fs.writeFileSync(index, afterFirstRelease(text, WORKER_RELEASE));
 }

@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { appPackageVersion, ConfigError, parseStackConfig } from "../config";
-import { PROJECT, ROOT } from "../simulator";
+import { appManifestVersion, ConfigError, parseStackConfig } from "../config";
+import { PROJECT } from "../simulator";
 import { runStack } from "./stackFixtures";
 
 const base = { project: PROJECT, stack: "dev", location: "westeurope", defaultAppVersion: "1.0.0" };
@@ -213,18 +213,61 @@ describe("config: parseStackConfig", () => {
 			'"my group."',
 			/1-90 letters, digits, '_', '-', '\.', '\(' or '\)', not ending in '\.'/,
 		));
-	it("takes the app's version from its package.json, or for an app that is not a Node package from its git tree", () => {
-		const manifest = path.join(ROOT, "app", "package.json");
-		if (fs.existsSync(manifest))
-			assert.equal(appPackageVersion(path.join(ROOT, "app")), JSON.parse(fs.readFileSync(manifest, "utf8")).version);
-		assert.match(
-			appPackageVersion(path.join(ROOT, "policy", "rules")),
-			/^git-[0-9a-f]{12}$/,
-			"a directory in git without package.json",
-		);
-		const outside = fs.mkdtempSync(path.join(os.tmpdir(), "not-node-"));
-		assert.equal(appPackageVersion(outside), "0.0.0");
-		fs.rmSync(outside, { recursive: true });
+	describe("the image tag: appVersion, else the version the app's directory declares, never a made-up one", () => {
+		const dirWith = (files: Record<string, string>) => {
+			const dir = fs.mkdtempSync(path.join(os.tmpdir(), "app-version-"));
+			for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+			return dir;
+		};
+		for (const [label, files, expected] of [
+			["a VERSION file, any language", { VERSION: "2.4.1\n", "main.go": "package main\n" }, "2.4.1"],
+			["a Node package", { "package.json": '{"name":"x","version":"3.0.0-rc.1"}' }, "3.0.0-rc.1"],
+			[
+				"a Python project",
+				{ "pyproject.toml": '[build-system]\nrequires = []\n[project]\nname = "x"\nversion = "0.9.2"\n' },
+				"0.9.2",
+			],
+			["Poetry", { "pyproject.toml": '[tool.poetry]\nname = "x"\nversion = "1.1.0" # bumped\n' }, "1.1.0"],
+			["VERSION first", { VERSION: "5.0.0", "package.json": '{"version":"1.0.0"}' }, "5.0.0"],
+			[
+				"a package.json without one, then pyproject",
+				{ "package.json": "{}", "pyproject.toml": '[project]\nversion="7.1"\n' },
+				"7.1",
+			],
+			["none at all", { "server.py": "print(1)\n", "pyproject.toml": '[tool.other]\nversion = "9"\n' }, undefined],
+		] as const) {
+			it(label, () => {
+				const dir = dirWith(files);
+				try {
+					assert.equal(appManifestVersion(dir), expected);
+				} finally {
+					fs.rmSync(dir, { recursive: true });
+				}
+			});
+		}
+		it("appVersion wins over the directory's", () => {
+			assert.equal(parseStackConfig({ appVersion: "2026.12.1" }, base).app.version, "2026.12.1");
+			assert.equal(parseStackConfig({}, base).app.version, base.defaultAppVersion);
+		});
+		it("with neither, the run stops, naming the key, the directory and where a version goes", () => {
+			assert.throws(
+				() => parseStackConfig({}, { ...base, defaultAppVersion: undefined }),
+				(e: Error) =>
+					e instanceof ConfigError &&
+					e.message.includes(
+						`${PROJECT}:appVersion is not set and app/ declares no version (VERSION, package.json, pyproject.toml)`,
+					) &&
+					e.message.includes(`pulumi config set ${PROJECT}:appVersion 1.0.0`) &&
+					e.message.includes("app/VERSION"),
+			);
+			assert.equal(parseStackConfig({ appVersion: "1.2.3" }, { ...base, defaultAppVersion: undefined }).app.version, "1.2.3");
+		});
+		it("a directory's version that is no image tag is refused, naming it", () => {
+			assert.throws(
+				() => parseStackConfig({}, { ...base, defaultAppVersion: "1.0 beta" }),
+				/app\/ declares version "1\.0 beta", not an image tag: expected a valid image tag/,
+			);
+		});
 	});
 	it("no location", () => {
 		assert.throws(() => parseStackConfig({}, { ...base, location: undefined }), /azure-native:location is not set/);

@@ -1,14 +1,30 @@
 /**
- * Dockerfile rules from public catalogs (hadolint DLxxxx, Checkov CKV_DOCKER_*), checked on a real
- * parse of the Dockerfile (dockerfile-ast). Each violation names the rule it breaks.
+ * Dockerfile rules from public catalogs (hadolint DLxxxx, Checkov CKV_DOCKER_*) and the stack's own
+ * (a numeric UID ≥ 10000, bases pinned by digest, no credential baked in), checked on a real parse
+ * of the Dockerfile (dockerfile-ast). They hold every service's image, a fork's in any language, so
+ * they are about security and the app contract only; the sample's own style (multi-stage, its
+ * build-argument names, Node) is the sample's test (app/test/dockerfile.test.mjs). Each violation
+ * names the rule it breaks, its line, and the fix.
  */
-import { DockerfileParser, type Instruction } from "dockerfile-ast";
+import type { Arg, Copy, Env, Instruction, Property } from "dockerfile-ast";
+import { DockerfileParser } from "dockerfile-ast";
 
 export interface Violation {
 	rule: string;
 	line: number;
 	message: string;
+	/** What to change. */
+	fix: string;
 }
+
+/** One violation as a person reads it: `file:line: message (rule). Fix: …`. */
+export const describeViolation = (file: string, v: Violation) => `${file}:${v.line}: ${v.message} (${v.rule}). Fix: ${v.fix}`;
+
+/** ENV or ARG names that hold a credential: a value given in the Dockerfile is in every layer and every pull. */
+const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CONNECTION_?STRING|CLIENT_SECRET)/i;
+/** Files that are credentials by their name. */
+const SECRET_FILE =
+	/(^|\/)(\.env(\.[\w-]+)?|id_(rsa|ecdsa|ed25519)|[^/\s]+\.(pem|key|pfx|p12)|\.npmrc|\.pypirc|\.netrc|credentials(\.json)?)$/;
 
 interface Stage {
 	from: Instruction;
@@ -53,9 +69,13 @@ export function stages(text: string): Stage[] {
 /** Every rule, applied to one Dockerfile. */
 export function checkDockerfile(text: string): Violation[] {
 	const found: Violation[] = [];
-	const flag = (rule: string, i: Instruction, message: string) => found.push({ rule, line: lineOf(i), message });
+	const flag = (rule: string, i: Instruction, message: string, fix: string) =>
+		found.push({ rule, line: lineOf(i), message, fix });
 	const all = stages(text);
-	if (all.length === 0) return [{ rule: "DL3006", line: 1, message: "no FROM instruction" }];
+	if (all.length === 0)
+		return [
+			{ rule: "DL3006", line: 1, message: "no FROM instruction", fix: "start with FROM <image>:<version>@sha256:<digest>" },
+		];
 	const stageNames = new Set(all.map((s) => s.name).filter(Boolean));
 
 	for (const s of all) {
@@ -63,27 +83,64 @@ export function checkDockerfile(text: string): Violation[] {
 		const withoutDigest = s.image.split("@")[0];
 		const lastPart = withoutDigest.split("/").pop() ?? "";
 		const tag = lastPart.includes(":") ? lastPart.split(":").pop() : undefined;
-		if (!tag && !s.image.includes("@sha256:")) flag("DL3006", s.from, `FROM ${s.image}: always tag the image explicitly`);
-		if (tag === "latest") flag("DL3007", s.from, `FROM ${s.image}: using latest is prone to errors; pin a version`);
+		const pin =
+			"pin the base by digest, keeping a version tag for people: FROM <image>:<version>@sha256:<digest> (docker buildx imagetools inspect <image>:<version> shows it)";
+		if (!tag && !s.image.includes("@sha256:")) flag("DL3006", s.from, `FROM ${s.image}: always tag the image explicitly`, pin);
+		if (tag === "latest") flag("DL3007", s.from, `FROM ${s.image}: using latest is prone to errors`, pin);
+		if (!/@sha256:[0-9a-f]{64}$/.test(s.image))
+			flag("DIGEST_PIN", s.from, `FROM ${s.image}: a tag can be re-pushed, so the image built is not the one reviewed`, pin);
 		for (const i of s.instructions) {
 			const k = i.getKeyword();
-			if (k === "ADD") flag("DL3020/CKV_DOCKER_4", i, "use COPY instead of ADD for files and folders");
+			if (k === "ADD") flag("DL3020/CKV_DOCKER_4", i, "ADD fetches URLs and unpacks archives", "use COPY for files and folders");
 			if (k === "WORKDIR" && !args(i).startsWith("/"))
-				flag("DL3000/CKV_DOCKER_10", i, `WORKDIR ${args(i)}: use an absolute path`);
+				flag("DL3000/CKV_DOCKER_10", i, `WORKDIR ${args(i)} is relative`, "use an absolute path");
 			if ((k === "CMD" || k === "ENTRYPOINT") && !isJsonForm(i))
-				flag("DL3025", i, `${k}: use the JSON (exec) form so signals reach the process`);
+				flag(
+					"DL3025",
+					i,
+					`${k} in shell form: SIGTERM reaches the shell, not the app, which then cannot drain`,
+					`write ${k} ["executable", "arg"]`,
+				);
+			if (k === "ENV" || k === "ARG") {
+				const properties = k === "ENV" ? (i as Env).getProperties() : [(i as Arg).getProperty()];
+				for (const p of properties.filter((x): x is Property => x !== null)) {
+					const name = p.getName() ?? "";
+					if (SECRET_NAME.test(name) && (p.getValue() ?? "") !== "")
+						flag(
+							"NO_SECRETS",
+							i,
+							`${k} ${name} has a value: a credential in a Dockerfile is in the image for everyone who can pull it`,
+							"give the app its secrets at run time from Key Vault (docs/your-app.md), never in the image",
+						);
+				}
+			}
+			if (k === "COPY" && !(i as Copy).getFromFlag()) {
+				for (const source of args(i)
+					.split(/\s+/)
+					.slice(0, -1)
+					.filter((a) => !a.startsWith("--")))
+					if (SECRET_FILE.test(source))
+						flag(
+							"NO_SECRETS",
+							i,
+							`COPY ${source}: a credential file copied into the image is there for everyone who can pull it`,
+							"leave it out of the build context (.dockerignore) and give it to the app at run time from Key Vault",
+						);
+			}
 		}
 	}
 
 	const final = all[all.length - 1];
 	const users = final.instructions.filter((i) => i.getKeyword() === "USER");
+	const numericUser =
+		"end the final stage with USER 10001:10001 (a numeric UID and GID ≥ 10000; the pod runs as the one its release's contract names)";
 	if (users.length === 0) {
-		flag("CKV_DOCKER_3", final.from, "the final stage sets no USER: the container would run as root");
+		flag("CKV_DOCKER_3", final.from, "the final stage sets no USER: the container would run as root", numericUser);
 	} else {
 		const last = users[users.length - 1];
 		const [user, group] = args(last).split(":");
 		if (user === "root" || user === "0" || group === "0" || group === "root") {
-			flag("DL3002/CKV_DOCKER_8", last, `last USER is ${args(last)}: the container runs as root`);
+			flag("DL3002/CKV_DOCKER_8", last, `last USER is ${args(last)}: the container runs as root`, numericUser);
 		} else if (
 			!/^\d+$/.test(user) ||
 			Number(user) < 10000 ||
@@ -92,23 +149,10 @@ export function checkDockerfile(text: string): Violation[] {
 			flag(
 				"UID_GE_10000",
 				last,
-				`USER ${args(last)}: use a numeric UID and GID ≥ 10000 so they never map to a host user (CKV_K8S_40)`,
+				`USER ${args(last)}: Kubernetes can verify runAsNonRoot only for a numeric UID, and one below 10000 may map to a host user (CKV_K8S_40)`,
+				numericUser,
 			);
 		}
-	}
-
-	if (all.length < 2)
-		flag("MULTI_STAGE", final.from, "build and runtime in one stage: build tools and dev dependencies end up in the image");
-	for (const i of final.instructions) {
-		const k = i.getKeyword();
-		// A package manager in command position (start of the line or after &&, ||, ;), not a path mentioning one.
-		if (
-			k === "RUN" &&
-			/(^|&&|\|\||;)\s*(npm\s+(ci|install|i|add)|yarn(\s+(install|add))?|pnpm\s+(install|i|add))(\s|$)/.test(args(i))
-		) {
-			flag("MULTI_STAGE", i, "the runtime stage installs packages; copy built output from the build stage instead");
-		}
-		if (k === "COPY" && /node_modules/.test(args(i))) flag("MULTI_STAGE", i, "node_modules copied into the runtime stage");
 	}
 	return found;
 }

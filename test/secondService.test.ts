@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { appPackageVersion } from "../config";
+import { appManifestVersion } from "../config";
 import { buildPlan, checkManifests } from "../offline/plan";
 import { evaluate } from "../policy/evaluate";
 import { ORGANIZATION, PROJECT, policyInputs, type RunResult, releasedServices, sourceStackOutputs } from "../simulator";
@@ -68,7 +68,7 @@ describe("a second service: a new directory and one line in index.ts", function 
 			.map((r) => [r.name, r.plain.build.context, r.plain.imageName.replace(/^[^/]+\//, "")])
 			.sort();
 		assert.deepEqual(images, [
-			["app-image", "app", `app:${appPackageVersion()}`],
+			["app-image", "app", `app:${appManifestVersion()}`],
 			["worker-image", "worker", "worker:0.3.0"],
 		]);
 	});

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { agentPoolName } from "../components/nodePool";
-import { appPackageVersion, parseStackConfig } from "../config";
+import { APP_DIRECTORY, appManifestVersion, parseStackConfig } from "../config";
 import { AKS_SERVER_APP_ID, aksExecCredential } from "../lib/execCredential";
 import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
 import {
@@ -60,7 +60,7 @@ function stackSettings(stack: string) {
 		stack,
 		organization: ORGANIZATION,
 		location: file["azure-native:location"],
-		defaultAppVersion: appPackageVersion(),
+		defaultAppVersion: appManifestVersion(),
 	});
 }
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -90,6 +90,9 @@ for (const stack of ["dev", "prod"] as const) {
 		const container = () => one(T.deployment).plain.spec.template.spec.containers[0];
 		/** The app container's port of that name, as its release's contract sets it. */
 		const port = (name: string): number => container().ports.find((p: { name: string }) => p.name === name).containerPort;
+		/** The metrics port, where the release's contract has one (an app may serve no metrics). */
+		const metricsPort = (): number | undefined =>
+			container().ports.find((p: { name: string }) => p.name === "metrics")?.containerPort;
 		/** Builds its image here, or (prod by default) imports the one its source stack deployed. */
 		const building = config.images.source === "build";
 		const GRANT = building ? PUSH : IMPORT;
@@ -378,11 +381,11 @@ for (const stack of ["dev", "prod"] as const) {
 		});
 
 		if (building) {
-			it("builds the image from app/ for linux/amd64 and pushes it with an Entra-derived secret", () => {
+			it("builds the first service's image from its directory for linux/amd64 and pushes it with an Entra-derived secret", () => {
 				const image = one(T.image);
 				assert.equal(image.plain.build.platform, "linux/amd64");
-				assert.equal(image.plain.build.context, "app", "relative, so every checkout builds the same inputs");
-				assert.equal(image.plain.build.dockerfile, "app/Dockerfile");
+				assert.equal(image.plain.build.context, APP_DIRECTORY, "relative, so every checkout builds the same inputs");
+				assert.equal(image.plain.build.dockerfile, `${APP_DIRECTORY}/Dockerfile`);
 				assert.equal(image.plain.build.args.APP_VERSION, config.app.version);
 				assert.match(image.plain.build.args.VCS_REF, /^([0-9a-f]{40}(-dirty)?|unknown)$/, "the app/ tree id");
 				assert.ok(image.plain.build.args.SOURCE_URL === "unknown" || image.plain.build.args.SOURCE_URL.startsWith("https://"));
@@ -497,19 +500,16 @@ for (const stack of ["dev", "prod"] as const) {
 
 		it("has probes on the app port, requests and limits, and a grace period longer than the drain", () => {
 			const c = container();
-			// The ports are the release's contract (8080 and 9464 unless its release() line says otherwise;
-			// test/dockerfile.test.ts holds each image's EXPOSE to them).
-			assert.deepEqual(
-				c.ports.map((p: { name: string; protocol: string }) => [p.name, p.protocol]),
-				[
-					["http", "TCP"],
-					["metrics", "TCP"],
-				],
-			);
-			assert.notEqual(port("http"), port("metrics"));
-			assert.equal(c.livenessProbe.httpGet.path, "/healthz");
-			assert.equal(c.readinessProbe.httpGet.path, "/readyz");
-			assert.equal(c.livenessProbe.httpGet.port, "http");
+			// The ports are the release's contract (docs/your-app.md; test/dockerfile.test.ts holds each
+			// image's EXPOSE to them): "http" first, then "metrics" where the app serves metrics.
+			const names = c.ports.map((p: { name: string; protocol: string }) => [p.name, p.protocol]);
+			assert.deepEqual(names[0], ["http", "TCP"]);
+			assert.deepEqual(names.slice(1), metricsPort() === undefined ? [] : [["metrics", "TCP"]]);
+			assert.notEqual(port("http"), metricsPort());
+			for (const probe of [c.livenessProbe, c.readinessProbe]) {
+				assert.equal(probe.httpGet.port, "http", "probed on the app's own port, never the metrics port");
+				assert.match(probe.httpGet.path, /^\//);
+			}
 			assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.cpu && c.resources.limits.memory);
 			const env = (name: string) => Number(c.env.find((e: { name: string }) => e.name === name).value);
 			const grace = one(T.deployment).plain.spec.template.spec.terminationGracePeriodSeconds;
@@ -564,11 +564,16 @@ for (const stack of ["dev", "prod"] as const) {
 			const pod = { namespace: "app", labels };
 			const internet = { ip: "203.0.113.7" };
 			assert.ok(admits(policies, internet, pod, port("http")), "the load balancer's clients reach the app's port");
-			assert.ok(!admits(policies, internet, pod, port("metrics")), "not the metrics port");
-			assert.ok(
-				!admits(policies, { namespace: "kube-system", labels: {} }, pod, port("metrics")),
-				"from nowhere in the cluster either",
-			);
+			const metrics = metricsPort();
+			if (metrics !== undefined) {
+				assert.ok(!admits(policies, internet, pod, metrics), "not the metrics port");
+				assert.ok(
+					!admits(policies, { namespace: "kube-system", labels: {} }, pod, metrics),
+					"from nowhere in the cluster either",
+				);
+			}
+			// Any other port is closed too: only the app's own is admitted.
+			assert.ok(!admits(policies, internet, pod, port("http") + 1), "no port but the app's");
 			const dns = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
 			assert.ok(admits(policies, pod, dns, 53, "UDP") && admits(policies, pod, dns, 53, "TCP"));
 			assert.ok(!admits(policies, pod, { ip: "169.254.169.254" }, 80), "no instance metadata endpoint");

@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { appPackageVersion, parseStackConfig } from "../config";
+import { appManifestVersion, parseStackConfig } from "../config";
 import { buildPlan, checkManifests } from "../offline/plan";
 import { ORGANIZATION, PROJECT, projectKeys, ROOT, stackConfigFile, stackFileNames } from "../simulator";
 
@@ -28,7 +28,7 @@ describe("the stack files (Pulumi.<stack>.yaml), as a fork has them", () => {
 					stack,
 					organization: ORGANIZATION,
 					location: file["azure-native:location"],
-					defaultAppVersion: appPackageVersion(),
+					defaultAppVersion: appManifestVersion(),
 				});
 				assert.ok(["dev", "prod"].includes(c.environment));
 			});
