@@ -89,17 +89,14 @@ function drawnFork(seed: number) {
 		.map(([k, v]) => `${k}: ${v}`)
 		.join(", ");
 	const app =
-		(draw.app.kind === "node" ? `the app at ${draw.app.version}` : "a Python app on port 5000 without metrics") +
+		(draw.app.kind === "version" ? `the app at ${draw.app.version}` : "a Python app on port 5000 without metrics") +
 		(draw.appPort ? ` on port ${draw.appPort}` : "") +
 		(draw.secondService ? ", and a second service" : "");
 	describe(`FORK_SEED=${seed}: renamed ${draw.project}, Pulumi.${draw.stack}.yaml with ${settings}, ${app}`, () => {
 		const appEdits: Edit[] =
-			draw.app.kind === "node"
-				? [
-						edit("app/package.json", (t) =>
-							t.replace(/"version": "[^"]+"/, `"version": "${(draw.app as { version: string }).version}"`),
-						),
-					]
+			draw.app.kind === "version"
+				? // The app's own version, where any app may keep it (lib/appVersion.ts), whatever else it has.
+					[(dir) => fs.writeFileSync(path.join(dir, "app", "VERSION"), `${(draw.app as { version: string }).version}\n`)]
 				: [
 						(dir) => {
 							fs.rmSync(path.join(dir, "app"), { recursive: true, force: true });
@@ -139,11 +136,18 @@ function drawnFork(seed: number) {
 			const file = parse(fs.readFileSync(path.join(fork.copy.dir, `Pulumi.${draw.stack}.yaml`), "utf8")).config;
 			for (const [k, v] of Object.entries(draw.settings)) assert.equal(file[`${draw.project}:${k}`], v, k);
 			assert.ok(!JSON.stringify(file).includes(`${PROJECT}:`));
-			assert.equal(fs.existsSync(path.join(fork.copy.dir, "app", "server.py")), draw.app.kind === "python");
-			const index = fs.readFileSync(path.join(fork.copy.dir, "index.ts"), "utf8");
+			const inCopy = (...p: string[]) => fs.readFileSync(path.join(fork.copy.dir, ...p), "utf8");
+			const index = inCopy("index.ts");
+			if (draw.app.kind === "version") assert.equal(inCopy("app", "VERSION").trim(), draw.app.version);
+			else {
+				assert.equal(
+					inCopy("app", "Dockerfile"),
+					fs.readFileSync(path.join(__dirname, "fixtures", "python-app", "Dockerfile"), "utf8"),
+				);
+				for (const field of PYTHON_CONTRACT.split(", ")) assert.ok(index.includes(field), field);
+			}
 			if (draw.secondService) assert.ok(index.includes(WORKER_RELEASE));
 			if (draw.appPort) assert.ok(index.includes(`port: ${draw.appPort}`));
-			if (draw.app.kind === "python") assert.ok(index.includes(PYTHON_CONTRACT));
 		});
 		passes(fork, `replay with FORK_SEED=${seed}: ${JSON.stringify(draw)}`);
 	});

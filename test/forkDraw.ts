@@ -1,6 +1,6 @@
 /**
  * A fork, drawn at random: a project name, one of the stack files, a few settings, and its app: the
- * sample Node app at another version, or a Python app in its own style (test/fixtures/python-app). The
+ * checkout's app at another version, or a Python app in its own style (test/fixtures/python-app). The
  * settings come from the same source as the validation and the README's configuration table
  * (configTable.ts: each key's list or range, or a generator below for realistic counts and what it
  * accepts in words), and a draw is kept only when the program's own parser accepts it, as a team's
@@ -80,11 +80,11 @@ export interface ForkDraw {
 	stack: string;
 	/** Keys (unprefixed) and values it adds to that file. */
 	settings: Record<string, string>;
-	/** The app: the Node sample at a new version, or a Python one (its version is its pyproject.toml's). */
-	app: { kind: "node"; version: string } | { kind: "python" };
+	/** The app: the checkout's own at a new version (in app/VERSION), or a Python one (its version is its pyproject.toml's). */
+	app: { kind: "version"; version: string } | { kind: "python" };
 	/** Whether it adds a second service, as the README says: a directory and one release() line in index.ts. */
 	secondService: boolean;
-	/** The Node app's own port where its contract changes (its release() call and its Dockerfile's EXPOSE); undefined: the sample's. */
+	/** The checkout's app's own port where its contract changes (its release() call and its Dockerfile's EXPOSE); undefined: the sample's. */
 	appPort?: number;
 }
 
@@ -104,10 +104,10 @@ export function drawFork(
 	);
 	const project = pick(rng, ["shop-infra", "platform", "acme-aks", "team-x-app"]);
 	const version = `${int(rng, 1, 9)}.${int(rng, 0, 20)}.${int(rng, 0, 20)}`;
-	const app: ForkDraw["app"] = rng() < 0.5 ? { kind: "node", version } : { kind: "python" };
+	const app: ForkDraw["app"] = rng() < 0.5 ? { kind: "version", version } : { kind: "python" };
 	const secondService = rng() < 0.5;
 	// The Python app has a port of its own already.
-	const appPort = rng() < 0.5 && app.kind === "node" ? pick(rng, [3000, 8000, 9000, 8081]) : undefined;
+	const appPort = rng() < 0.5 && app.kind === "version" ? pick(rng, [3000, 8000, 9000, 8081]) : undefined;
 	for (let attempt = 0; attempt < 200; attempt++) {
 		const stack = pick(rng, stacks);
 		const settings: Record<string, string> = {};

@@ -28,7 +28,8 @@ export function afterFirstRelease(text: string, statement: string): string {
 
 /**
  * `text` with the first release() call given `fields` (TypeScript source, e.g. `port: 5000`) in its
- * contract, the fourth argument: added to the object literal it has, or as a new one.
+ * contract, the fourth argument: each replaces a field of that name the object literal has, or is
+ * added to it; without a contract, they become one.
  */
 export function withContractFields(text: string, fields: string): string {
 	const { call } = releaseCalls(text)[0];
@@ -39,6 +40,21 @@ export function withContractFields(text: string, fields: string): string {
 	}
 	if (!ts.isObjectLiteralExpression(contract))
 		throw new Error(`the first release()'s contract is not an object literal: ${contract.getText()}`);
+	const given = ts.createSourceFile("fields.ts", `({ ${fields} })`, ts.ScriptTarget.ES2022, true);
+	const literal = ((given.statements[0] as ts.ExpressionStatement).expression as ts.ParenthesizedExpression)
+		.expression as ts.ObjectLiteralExpression;
+	const nameOf = (p: ts.ObjectLiteralElementLike) => p.name?.getText();
+	// Replaced from the end, so earlier offsets stay right; new fields go first in the literal.
+	const replaced = new Set<string>();
+	let out = text;
+	for (const existing of [...contract.properties].reverse()) {
+		const field = literal.properties.find((f) => nameOf(f) === nameOf(existing));
+		if (!field) continue;
+		replaced.add(nameOf(field) ?? "");
+		out = `${out.slice(0, existing.getStart())}${field.getText()}${out.slice(existing.getEnd())}`;
+	}
+	const added = literal.properties.filter((f) => !replaced.has(nameOf(f) ?? "")).map((f) => f.getText());
+	if (added.length === 0) return out;
 	const open = contract.getStart() + 1;
-	return `${text.slice(0, open)} ${fields},${text.slice(open)}`;
+	return `${out.slice(0, open)} ${added.join(", ")},${out.slice(open)}`;
 }
