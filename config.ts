@@ -479,11 +479,21 @@ function parsePools(
 		if (problem) p.bad(k, size, problem);
 		return size;
 	};
-	const systemPool = {
-		vmSize: vmSize("systemNodeVmSize", d.systemNodeVmSize),
-		minCount: d.systemMinNodeCount,
-		maxCount: d.systemMaxNodeCount,
-	};
+	const minCount = p.integer("systemMinNodeCount", d.systemMinNodeCount);
+	const maxCount = p.integer("systemMaxNodeCount", Math.max(d.systemMaxNodeCount, minCount));
+	if (minCount > maxCount) {
+		p.problems.push(
+			`${p.key("systemMinNodeCount")} = ${minCount} is greater than ${p.key("systemMaxNodeCount")} = ${maxCount}: the autoscaler needs 1 ≤ systemMinNodeCount ≤ systemMaxNodeCount`,
+		);
+	}
+	if (environment === "prod" && minCount < 2) {
+		p.bad(
+			"systemMinNodeCount",
+			String(minCount),
+			"AKS asks a production cluster's system pool for at least two nodes (learn.microsoft.com/azure/aks/use-system-pools): expected 2 or more in prod",
+		);
+	}
+	const systemPool = { vmSize: vmSize("systemNodeVmSize", d.systemNodeVmSize), minCount, maxCount };
 	const nodePools: NodePoolSpec[] =
 		p.raw.nodePools !== undefined
 			? parseNodePools(p.raw.nodePools, zones, (accepted) => p.bad("nodePools", p.raw.nodePools ?? "", accepted))

@@ -54,6 +54,8 @@ export const CONFIG_KEYS = [
 	"availabilityZones",
 	"apiServerAuthorizedIpRanges",
 	"systemNodeVmSize",
+	"systemMinNodeCount",
+	"systemMaxNodeCount",
 	"nodeVmSize",
 	"minNodeCount",
 	"maxNodeCount",
@@ -207,11 +209,20 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		prod: {},
 	},
 	systemNodeVmSize: {
-		accepted:
-			"a size as for `nodeVmSize` with 2 vCPUs and 4 GiB or more (system pool: 1–2 nodes dev, 3–4 prod; prod needs 4 vCPUs or more)",
+		accepted: "a size as for `nodeVmSize` with 2 vCPUs and 4 GiB or more (system pool; prod needs 4 vCPUs or more)",
 		dev: {},
 		prod: {},
 	},
+	systemMinNodeCount: {
+		accepted: {
+			range: COUNT_RANGE,
+			words:
+				"integer, 1 ≤ min ≤ max, ≥ 2 in prod (the system pool's autoscaler; [set with the Azure CLI too](docs/node-pools.md))",
+		},
+		dev: {},
+		prod: {},
+	},
+	systemMaxNodeCount: { accepted: { range: COUNT_RANGE, words: "integer ≤ 1000" }, dev: {}, prod: {} },
 	kubernetesVersion: {
 		accepted: '`major.minor`, e.g. `"1.35"` (with channel `patch`)',
 		dev: { text: "unset (AKS default)" },

@@ -75,6 +75,24 @@ describe("config: parseStackConfig", () => {
 	it("appReplicas: 0", () => rejects({ appReplicas: "0" }, "appReplicas", '"0"', /whole number from 1/));
 	it("appReplicas: 1.5", () => rejects({ appReplicas: "1.5" }, "appReplicas", '"1.5"', /whole number from 1/));
 	it("appReplicas: 1 in prod", () => rejects({ appReplicas: "1" }, "appReplicas", "1", /at least 2/, { ...base, stack: "prod" }));
+	it("takes the system pool's autoscaler bounds, which the docs and the drift message name", () => {
+		const { systemPool } = parseStackConfig({ systemMinNodeCount: "2", systemMaxNodeCount: "5" }, base).cluster;
+		assert.deepEqual([systemPool.minCount, systemPool.maxCount], [2, 5]);
+		const prod = parseStackConfig({ systemMinNodeCount: "4" }, { ...base, stack: "prod" }).cluster.systemPool;
+		assert.deepEqual([prod.minCount, prod.maxCount], [4, 4], "a max below the new min follows it");
+	});
+	it("systemMinNodeCount: 3 with systemMaxNodeCount: 2", () =>
+		rejects(
+			{ systemMinNodeCount: "3", systemMaxNodeCount: "2" },
+			"systemMinNodeCount",
+			"3",
+			/1 ≤ systemMinNodeCount ≤ systemMaxNodeCount/,
+		));
+	it("systemMinNodeCount: 1 in prod, below AKS's two", () =>
+		rejects({ systemMinNodeCount: "1" }, "systemMinNodeCount", "1", /at least two nodes .*use-system-pools/, {
+			...base,
+			stack: "prod",
+		}));
 	it("minNodeCount: 5 with maxNodeCount: 2", () =>
 		rejects({ minNodeCount: "5", maxNodeCount: "2" }, "minNodeCount", "5", /1 ≤ minNodeCount ≤ maxNodeCount/));
 	it('kubernetesVersion: "latest"', () =>

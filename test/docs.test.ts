@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ROOT } from "../simulator";
+import { CONFIG_KEYS } from "../configTable";
+import { PROJECT, ROOT } from "../simulator";
 
 /** The prerequisites table's rows: the files it says declare each prerequisite, and the test it says proves it. */
 function prerequisiteRows() {
@@ -31,5 +32,59 @@ describe("docs/azure-prerequisites.md: every prerequisite points at code and at 
 			const source = fs.readFileSync(path.join(ROOT, testFile), "utf8");
 			assert.ok(source.includes(title), `${testFile} has no test "${title}"`);
 		}
+	});
+});
+
+/**
+ * Every configuration key a reader is told to set: `<project>:key` (or the project's own name) and
+ * `pulumi config set key` in README.md, docs/ and the program's messages, `set`/`change` a backticked
+ * camelCase name in the docs, and the keys an error message lists after "config".
+ */
+function keysTold(): { where: string; key: string }[] {
+	const md = [
+		"README.md",
+		...fs.readdirSync(path.join(ROOT, "docs"), { recursive: true }).map((f) => path.join("docs", String(f))),
+	].filter((f) => f.endsWith(".md"));
+	const sourceDirs = ["components", "lib", "offline", "scripts", "policy/rules", "e2e"];
+	const sources = [
+		"index.ts",
+		"config.ts",
+		...sourceDirs.flatMap((d) => fs.readdirSync(path.join(ROOT, d)).map((f) => path.join(d, f))),
+	].filter((f) => /\.[cm]?[jt]s$/.test(f));
+	const project = `(?:<project>|${PROJECT}|\\$\\{[^}]*(?:getProject\\(\\)|project|PROJECT)[^}]*\\})`;
+	const patterns = [
+		new RegExp(`${project}:([A-Za-z]\\w*)`, "g"),
+		new RegExp(`pulumi config set (?:--path )?(?:${project}:)?([A-Za-z]\\w*)(?![-:\\w])`, "g"),
+	];
+	const docPattern = /\b(?:set|change)\s+`([a-z]+[A-Z]\w*)`((?:\/`[a-z]+[A-Z]\w*`)*)/g;
+	const found: { where: string; key: string }[] = [];
+	for (const file of [...md, ...sources]) {
+		const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+		for (const re of patterns) for (const m of text.matchAll(re)) found.push({ where: `${file}: ${m[0]}`, key: m[1] });
+		if (file.endsWith(".md"))
+			for (const m of text.matchAll(docPattern))
+				for (const key of [m[1], ...[...m[2].matchAll(/`(\w+)`/g)].map((k) => k[1])])
+					found.push({ where: `${file}: ${m[0]}`, key });
+		else
+			for (const m of text.matchAll(/\(config ((?:[a-z]\w*, )*[a-z]\w*)\)/g))
+				for (const key of m[1].split(", ")) found.push({ where: `${file}: ${m[0]}`, key });
+	}
+	return found;
+}
+
+describe("every configuration key the docs and messages tell a user to set is one the parser reads", () => {
+	const told = keysTold();
+
+	it("finds them (README's own examples among them)", () => {
+		assert.ok(told.some((t) => t.where.startsWith("README.md")));
+		assert.ok(told.length >= 10, `${told.length} found`);
+	});
+
+	it("is in the configuration table (configTable.ts)", () => {
+		const known = new Set<string>(CONFIG_KEYS);
+		assert.deepEqual(
+			told.filter((t) => !known.has(t.key)).map((t) => `${t.where} (${t.key})`),
+			[],
+		);
 	});
 });

@@ -46,6 +46,11 @@ const GENERATED: Partial<Record<ConfigKey, (rng: Rng) => Record<string, string>>
 		const min = int(rng, 1, 4);
 		return { minNodeCount: String(min), maxNodeCount: String(min + int(rng, 0, 4)) };
 	},
+	systemMinNodeCount: (rng) => {
+		const min = int(rng, 2, 3);
+		return { systemMinNodeCount: String(min), systemMaxNodeCount: String(min + int(rng, 0, 3)) };
+	},
+	systemMaxNodeCount: (rng) => ({ systemMaxNodeCount: String(int(rng, 4, 6)) }),
 	nodeVmSize: (rng) => ({ nodeVmSize: pick(rng, VM_SIZES) }),
 	systemNodeVmSize: (rng) => ({ systemNodeVmSize: pick(rng, VM_SIZES) }),
 	kubernetesVersion: (rng) => ({ kubernetesVersion: pick(rng, ["1.33", "1.34", "1.35"]), upgradeChannel: "patch" }),
