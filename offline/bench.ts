@@ -53,12 +53,19 @@ export interface SimulationResult {
 	timeline: { key: string; start: number; end: number }[];
 }
 
-/** Runs the simulated deployment and measures it. `graph` is the plan's graph for the same stack. */
-export async function simulate(stack: string, graph: GraphNode[]): Promise<SimulationResult> {
+/**
+ * Runs the simulated deployment and measures it. `graph` is the plan's graph for the same stack and
+ * `config` (default: the stack file's).
+ */
+export async function simulate(
+	stack: string,
+	graph: GraphNode[],
+	config: Record<string, string> = stackConfigFile(stack),
+): Promise<SimulationResult> {
 	const delays = Object.fromEntries(
 		Object.entries({ ...DURATIONS, ...NAMED_DURATIONS }).map(([key, d]) => [key, d.seconds * MS]),
 	);
-	const { mocks } = await runStack({ stack, config: stackConfigFile(stack), delays, clock: new VirtualClock() });
+	const { mocks } = await runStack({ stack, config, delays, clock: new VirtualClock() });
 	const custom = mocks.resources.filter((r) => !r.type.startsWith(`${PROJECT}:`) && r.type !== "pulumi:pulumi:Stack");
 	const start = Math.min(...custom.map((r) => r.startedAt));
 	const timeline = custom

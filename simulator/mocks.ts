@@ -107,6 +107,11 @@ export class StackMocks implements pulumi.runtime.Mocks {
 	 * finds it only through a provider for that subscription.
 	 */
 	readonly vaultSubscriptions: Record<string, string> = {};
+	/** Puts the vault a resource id names in the subscription the id names (ids are `/subscriptions/<s>/resourceGroups/<g>/providers/Microsoft.KeyVault/vaults/<name>`). */
+	placeVault(vaultId: string): void {
+		const [, , subscription, , , , , , name] = vaultId.split("/");
+		if (subscription && name) this.vaultSubscriptions[name] = subscription;
+	}
 	/** The subscription each explicit azure-native provider was declared for, by its name. */
 	private readonly providerSubscriptions: Record<string, string> = {};
 

@@ -89,6 +89,10 @@ export async function runStack(opts: RunOptions): Promise<RunResult> {
 	mocks.install(PROJECT, opts.stack, opts.preview ?? true);
 	const projectDir = opts.projectDir ?? ROOT;
 	mocks.services = releasedServices(projectDir);
+	// The vault a stack file names is where its id says, in whatever subscription (a fork's own); it
+	// is found, as in Azure, only through a provider for that subscription.
+	const vaultId = config[`${PROJECT}:tlsKeyVaultId`];
+	if (vaultId) mocks.placeVault(vaultId);
 	opts.onMocks?.(mocks);
 	const program: () => Promise<Record<string, pulumi.Output<unknown>>> = require(path.join(projectDir, "index"));
 	const cwd = process.cwd();

@@ -244,7 +244,9 @@ describe("HTTPS on a hostname: a certificate vault in another subscription", () 
 	const overrides = { ...HTTPS, [`${PROJECT}:tlsKeyVaultId`]: vaultId };
 
 	it("is read there, through a provider for that subscription, and its secret is granted there", async () => {
-		const run = await runStack({ stack: "prod", overrides, onMocks: (m) => (m.vaultSubscriptions["shop-certs"] = OTHER) });
+		// The simulator puts the vault where the stack's id says, as a fork's own subscription would have it.
+		const run = await runStack({ stack: "prod", overrides });
+		assert.equal(run.mocks.vaultSubscriptions["shop-certs"], OTHER);
 		const provider = run.mocks.one("pulumi:providers:azure-native", "tls-vault-subscription");
 		assert.equal(provider.plain.subscriptionId, OTHER);
 		const grant = run.mocks.one(T.role, "app-https-cert-read").plain;
@@ -252,6 +254,15 @@ describe("HTTPS on a hostname: a certificate vault in another subscription", () 
 		assert.equal(
 			grant.roleDefinitionId,
 			`/subscriptions/${OTHER}/providers/Microsoft.Authorization/roleDefinitions/${BuiltInRole.KeyVaultSecretsUser}`,
+		);
+	});
+
+	it("is looked for where its id says and nowhere else: a vault that is elsewhere stops the run", async () => {
+		// The vault's id names OTHER, but the simulator puts it in the stack's subscription, where the
+		// program (rightly) does not look: what Azure answers a read in the wrong subscription.
+		await assert.rejects(
+			runStack({ stack: "prod", overrides, onMocks: (m) => (m.vaultSubscriptions["shop-certs"] = SUBSCRIPTION_ID) }),
+			/ResourceNotFound: The Resource 'Microsoft\.KeyVault\/vaults\/shop-certs' was not found/,
 		);
 	});
 

@@ -342,9 +342,11 @@ describe("offline plan", () => {
 
 describe("simulated deployment (virtual time)", () => {
 	it("gives the same figures on every run, equal to the graph's critical path: nothing waits that need not", async () => {
-		const plan = await buildPlan("dev", {}, { config: fixtureConfig("dev") });
-		const first = await simulate("dev", plan.graph);
-		const second = await simulate("dev", plan.graph);
+		// The test's own configuration for both, never the stack file a fork changes.
+		const config = fixtureConfig("dev");
+		const plan = await buildPlan("dev", {}, { config });
+		const first = await simulate("dev", plan.graph, config);
+		const second = await simulate("dev", plan.graph, config);
 		assert.deepEqual(second.timeline, first.timeline, "virtual time: no wall-clock noise");
 		assert.equal(first.total, criticalPath(plan.graph).seconds);
 		assert.ok(first.total >= first.lowerBound, `${first.total} s ≥ the unavoidable ${first.lowerBound} s`);
