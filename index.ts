@@ -9,7 +9,7 @@
 import * as path from "node:path";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
-import { App, type AppContract, type AppSettings } from "./components/app";
+import { App } from "./components/app";
 import { AppImage } from "./components/appImage";
 import { AppNamespace } from "./components/appNamespace";
 import { Cluster } from "./components/cluster";
@@ -22,9 +22,10 @@ import { PromotedImage } from "./components/promotedImage";
 import { Registry } from "./components/registry";
 import { RegistryAccess } from "./components/registryAccess";
 import { RegistryPrivateLink } from "./components/registryPrivateLink";
-import { ServiceExposure, type ServiceType } from "./components/serviceExposure";
+import { ServiceExposure } from "./components/serviceExposure";
+import { checkedServices, type ServiceSpec } from "./components/serviceSpec";
 import { componentType } from "./components/typeToken";
-import { APP_DIRECTORY, readStackConfig } from "./config";
+import { readStackConfig } from "./config";
 import { ARM_ENDPOINT } from "./lib/armAction";
 import { normalizeBuildContextModes } from "./lib/buildContext";
 import { ClusterGatewayApi } from "./lib/clusterGatewayApi";
@@ -37,6 +38,7 @@ import { pinnedImages, promotedImage, readPromotionSource } from "./lib/promotio
 import { existingResourceGroup } from "./lib/resourceGroup";
 import { signedInPrincipal } from "./lib/signedIn";
 import { sourceInfo } from "./lib/sourceInfo";
+import { services } from "./services";
 
 /** The OCI label values the Dockerfile takes as build arguments: version, source tree and repository. */
 function imageLabels(context: string, version: string): Record<string, string> {
@@ -53,6 +55,8 @@ function imageLabels(context: string, version: string): Record<string, string> {
 export = async () => {
 	const config = readStackConfig();
 	for (const warning of config.warnings) pulumi.log.warn(warning);
+	// The services this stack runs (services.ts), every entry checked before anything is declared.
+	const [first, ...more] = checkedServices(services(config), __dirname);
 	const stack = pulumi.getStack();
 	const tags = { project: pulumi.getProject(), stack, environment: config.environment };
 	const protect = config.protect;
@@ -161,7 +165,7 @@ export = async () => {
 	// 3 and 4, for each service: build and push its image, or import the digest the source stack
 	// tested (waiting for the registry only, never for the cluster), then deploy it pinned to that
 	// digest, through a provider for this cluster only, and expose it. A second service is a
-	// directory of its own and one more release() below.
+	// directory of its own and one more entry in services.ts.
 	const clusterAccess = new ClusterAccess(
 		"cluster-access",
 		{
@@ -179,13 +183,8 @@ export = async () => {
 	const movedFrom = pulumi.createUrn("app", componentType("app", "App"));
 	const namespace = new AppNamespace("app", { name: config.app.namespace, movedFrom }, k8sOpts);
 
-	/** One service: `name` names its Pulumi resources, `context` is its directory. */
-	const release = (
-		name: string,
-		context: string,
-		settings: AppSettings & { serviceType: ServiceType },
-		contract?: Partial<AppContract>,
-	) => {
+	/** One service: its image, built here or imported by digest, its App and how it is reached. */
+	const release = ({ name, directory: context, settings, contract, env, egress }: ServiceSpec) => {
 		let image: PromotedImage | AppImage;
 		if (promotion) {
 			image = new PromotedImage(name, {
@@ -215,6 +214,8 @@ export = async () => {
 			{
 				...settings,
 				contract,
+				env,
+				egress,
 				namespace: namespace.name,
 				image: image.repoDigest,
 				imagePullGrant: registryAccess.kubeletPull,
@@ -236,7 +237,8 @@ export = async () => {
 	const waysIn: pulumi.Resource[] = [];
 	/** Each service's deployed image by release name: what a promoting stack imports. */
 	const images: Record<string, pulumi.Output<string>> = {};
-	const app = release("app", APP_DIRECTORY, config.app);
+	const app = release(first);
+	for (const service of more) release(service);
 
 	// 5. With a hostname, the app is served at it over HTTPS: AKS's managed Gateway API with its
 	//    app routing implementation switched on, a static address and the certificate's reader

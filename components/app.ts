@@ -1,47 +1,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultMaxReplicas } from "../lib/replicas";
+import {
+	type AppContract,
+	type CONTRACT_ENV,
+	contractProblems,
+	DEFAULT_APP_CONTRACT,
+	type EgressRule,
+	egressProblems,
+	envProblems,
+	terminationGraceSeconds,
+} from "./appContract";
 import { componentType } from "./typeToken";
 
-/** The contract between the stack and an app's image: what the pods expect of the container. */
-export interface AppContract {
-	/** Port the server listens on (`PORT`). */
-	port: number;
-	/**
-	 * Port /metrics is served on (`METRICS_PORT`), apart from `port` so no way in exposes it; no
-	 * NetworkPolicy admits it (add one for your scraper). Undefined: the app serves no metrics.
-	 */
-	metricsPort?: number;
-	/** Numeric non-root user and group of the image (≥ 10000). */
-	uid: number;
-	/** Seconds the app keeps serving after SIGTERM so endpoints can drop the pod (`SHUTDOWN_DELAY_SECONDS`). */
-	shutdownDelaySeconds: number;
-	/** Longest the app may then take to finish in-flight requests (`DRAIN_TIMEOUT_SECONDS`). */
-	drainSeconds: number;
-	livenessPath: string;
-	readinessPath: string;
-	/** Requests and limits of the container. */
-	resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
-	/** Node labels the pods must land on. Default: none (any user pool). */
-	nodeSelector?: Record<string, string>;
-	/** Taints the pods tolerate, e.g. a spot pool's. Default: none. */
-	tolerations?: k8s.types.input.core.v1.Toleration[];
-}
-
-/** The sample app's contract (`app/`): every App takes it unless it says otherwise. */
-export const DEFAULT_APP_CONTRACT: AppContract = {
-	port: 8080,
-	metricsPort: 9464,
-	uid: 10001,
-	shutdownDelaySeconds: 5,
-	drainSeconds: 15,
-	livenessPath: "/healthz",
-	readinessPath: "/readyz",
-	resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-};
-
-/** Kubelet waits this long after SIGTERM before SIGKILL: the delay plus the drain, with margin. */
-export const terminationGraceSeconds = (c: AppContract) => c.shutdownDelaySeconds + c.drainSeconds + 10;
+export { type AppContract, DEFAULT_APP_CONTRACT, terminationGraceSeconds };
 
 export interface AppSettings {
 	/** Name of the Deployment, Service and the `app.kubernetes.io/name` label. */
@@ -70,7 +42,10 @@ export const selectorOf = (name: string) => ({ "app.kubernetes.io/name": name })
  * all capabilities dropped, RuntimeDefault seccomp, no service-account token; probes, requests
  * and limits; rolling updates that never drop below the desired count.
  */
-export function deploymentSpec(s: AppSettings, image: pulumi.Input<string>): k8s.types.input.apps.v1.DeploymentSpec {
+export function deploymentSpec(
+	s: AppSettings & { env?: Record<string, string> },
+	image: pulumi.Input<string>,
+): k8s.types.input.apps.v1.DeploymentSpec {
 	const c: AppContract = { ...DEFAULT_APP_CONTRACT, ...s.contract };
 	const labels = appLabels(s.name);
 	const selector = selectorOf(s.name);
@@ -134,6 +109,8 @@ export function deploymentSpec(s: AppSettings, image: pulumi.Input<string>): k8s
 							{ name: "SHUTDOWN_DELAY_SECONDS", value: String(c.shutdownDelaySeconds) },
 							{ name: "DRAIN_TIMEOUT_SECONDS", value: String(c.drainSeconds) },
 							{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+							// The service's own plain settings, after the contract's (CONTRACT_ENV), which they never name.
+							...Object.entries(s.env ?? {}).map(([name, value]) => ({ name, value })),
 						],
 						resources: c.resources,
 						readinessProbe: probe(c.readinessPath, 5, 2),
@@ -157,8 +134,13 @@ export function deploymentSpec(s: AppSettings, image: pulumi.Input<string>): k8s
 }
 
 export interface AppArgs extends AppSettings {
-	/** Where the app may send traffic besides DNS (NetworkPolicy egress rules). Default: nowhere. */
-	egress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+	/**
+	 * Plain settings, as environment variables after the contract's ({@link CONTRACT_ENV}); never a
+	 * credential, which they would put in the Deployment and in state. Default: none.
+	 */
+	env?: Record<string, string>;
+	/** Where the app may send traffic besides DNS (NetworkPolicy egress rules, each naming where and which ports). Default: nowhere. */
+	egress?: EgressRule[];
 	/** The namespace the app runs in (an {@link AppNamespace}'s); several apps may share one. */
 	namespace: pulumi.Input<string>;
 	/** Image reference pinned by digest (`repo@sha256:…`). */
@@ -194,11 +176,12 @@ export class App extends pulumi.ComponentResource {
 	constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
 		super(componentType("app", "App"), name, {}, opts);
 		const contract: AppContract = { ...DEFAULT_APP_CONTRACT, ...args.contract };
-		if (contract.metricsPort === contract.port) {
-			throw new Error(
-				`App ${name}: contract.metricsPort ${contract.metricsPort} is its port: give the metrics another port (METRICS_PORT), which no way in exposes, or set metricsPort to undefined`,
-			);
-		}
+		const problems = [
+			...contractProblems(args.contract ?? {}),
+			...envProblems(args.env ?? {}),
+			...egressProblems(args.egress ?? []),
+		];
+		if (problems.length > 0) throw new Error(`App ${name}: ${problems.join("; ")}`);
 		const labels = appLabels(args.name);
 		const selector = selectorOf(args.name);
 		const namespace = pulumi.output(args.namespace);

@@ -47,10 +47,16 @@ export function stackConfigFile(stack: string): Record<string, string> {
 }
 
 /**
- * The services the program in `dir` releases: the first argument of each `release("<name>", …)`
- * in its index.ts, which is what that checkout's building stack exports an image for.
+ * The services the program in `dir` releases, by name: what its services.ts lists (evaluated, with
+ * the dev defaults: a list that differs by stack still names its services), and what that
+ * checkout's building stack exports an image for.
  */
 export function releasedServices(dir: string = ROOT): string[] {
-	const text = fs.readFileSync(path.join(dir, "index.ts"), "utf8");
-	return [...text.matchAll(/\brelease\(\s*"([a-z0-9-]+)"/g)].map((m) => m[1]);
+	const { services } = require(path.join(dir, "services")) as typeof import("../services");
+	const { parseStackConfig } = require(path.join(dir, "config")) as typeof import("../config");
+	const config = parseStackConfig(
+		{ appVersion: "0" },
+		{ project: PROJECT, stack: "dev", location: "westeurope", defaultAppVersion: "0" },
+	);
+	return services(config).map((s) => s.name);
 }

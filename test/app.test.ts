@@ -83,6 +83,27 @@ describe("App (a contract of its own, a namespace it shares, no Service of its o
 		assert.ok(!container.env.some((e: { name: string }) => e.name === "METRICS_PORT"));
 	});
 
+	it("sets its own plain settings after the contract's variables, and refuses bad env or egress before declaring anything", async () => {
+		const mocks = up();
+		appNamed("api", { env: { LOG_LEVEL: "debug", FEATURE_CHECKOUT: "on" } });
+		await allRegistered();
+		const env = mocks.one(T.deployment).plain.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+		assert.deepEqual(env.slice(-2), [
+			{ name: "LOG_LEVEL", value: "debug" },
+			{ name: "FEATURE_CHECKOUT", value: "on" },
+		]);
+		const before = up();
+		assert.throws(
+			() => appNamed("bad", { env: { PORT: "80", DB_PASSWORD: "hunter2" }, egress: [{ ports: [{ port: 5432 }] }] }),
+			(e: Error) =>
+				/^App bad: env PORT: the stack sets it from the contract/.test(e.message) &&
+				/env DB_PASSWORD: its name says it is a credential/.test(e.message) &&
+				/egress\[0\]: names no destination \(to\)/.test(e.message),
+		);
+		await allRegistered();
+		assert.equal(before.resources.filter((r) => r.type === T.deployment).length, 0);
+	});
+
 	it("refuses an image that is not pinned by digest", async () => {
 		up();
 		const app = appNamed("tagged", { image: "myreg.azurecr.io/api:latest" });

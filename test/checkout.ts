@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { APP_DIRECTORY } from "../config";
 import { ROOT } from "../simulator";
 import { tempDir } from "./credentialPlugins";
-import { afterFirstRelease } from "./programEdits";
+import { withService } from "./programEdits";
 
 const git = (cwd: string, ...args: string[]) =>
 	execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
@@ -99,23 +99,23 @@ export function inFreshProcess<T>(dir: string, body: string): Promise<T> {
 	});
 }
 
-/** The release() line that adds the README's second service: a worker with a contract of its own (another port). */
-export const WORKER_RELEASE =
-	'\trelease("worker", "worker", { ...config.app, name: "worker", version: "0.3.0", serviceType: "ClusterIP" }, { port: 9090 });\n';
+/** The services.ts entry that adds the README's second service: a worker with a contract of its own (another port). */
+export const WORKER_SERVICE =
+	'{ name: "worker", directory: "worker", settings: { ...config.app, name: "worker", version: "0.3.0", serviceType: "ClusterIP" }, contract: { port: 9090 } }';
 
 /**
  * Adds a second service to the checkout at `dir` as the README says a team does: a directory of its
- * own and one more release() line in index.ts, after the first service's however that is written. A
- * checkout that already has it is left as it is.
+ * own and one more entry in services.ts, however that is written. A checkout that already has it is
+ * left as it is.
  */
 export function addSecondService(dir: string): void {
-	const index = path.join(dir, "index.ts");
-	const text = fs.readFileSync(index, "utf8");
-	if (text.includes(WORKER_RELEASE)) return;
+	const file = path.join(dir, "services.ts");
+	const text = fs.readFileSync(file, "utf8");
+	if (text.includes(WORKER_SERVICE)) return;
 	fs.mkdirSync(path.join(dir, "worker"), { recursive: true });
 	fs.writeFileSync(path.join(dir, "worker", "package.json"), JSON.stringify({ name: "worker", version: "0.3.0" }));
 	// Its Dockerfile: the first service's, exposing what the worker's contract declares (its port, the default metrics port).
 	const dockerfile = fs.readFileSync(path.join(dir, APP_DIRECTORY, "Dockerfile"), "utf8");
 	fs.writeFileSync(path.join(dir, "worker", "Dockerfile"), dockerfile.replace(/^EXPOSE .*$/m, "EXPOSE 9090 9464"));
-	fs.writeFileSync(index, afterFirstRelease(text, WORKER_RELEASE));
+	fs.writeFileSync(file, withService(text, WORKER_SERVICE));
 }

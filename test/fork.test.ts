@@ -4,7 +4,7 @@ import * as path from "node:path";
 import Mocha from "mocha";
 import { parse, parseDocument } from "yaml";
 import { PROJECT, projectKeys, stackConfigFile, stackFileNames } from "../simulator";
-import { addSecondService, sameCheckoutElsewhere, WORKER_RELEASE } from "./checkout";
+import { addSecondService, sameCheckoutElsewhere, WORKER_SERVICE } from "./checkout";
 import { drawFork } from "./forkDraw";
 import { withContractFields } from "./programEdits";
 
@@ -67,7 +67,7 @@ function passes(fork: ReturnType<typeof forkWith>, replay = "") {
  */
 const FORK_SEEDS = [22, 19];
 
-/** The Python app's contract where it differs from the sample's: what its release() call passes (docs/your-app.md). */
+/** The Python app's contract where it differs from the sample's: what its entry in services.ts passes (docs/your-app.md). */
 const PYTHON_CONTRACT = 'port: 5000, metricsPort: undefined, livenessPath: "/health", readinessPath: "/health"';
 
 /**
@@ -102,15 +102,15 @@ function drawnFork(seed: number) {
 							fs.rmSync(path.join(dir, "app"), { recursive: true, force: true });
 							fs.cpSync(path.join(__dirname, "fixtures", "python-app"), path.join(dir, "app"), { recursive: true });
 						},
-						edit("index.ts", (t) => withContractFields(t, PYTHON_CONTRACT)),
+						edit("services.ts", (t) => withContractFields(t, PYTHON_CONTRACT)),
 						edit(".github/dependabot.yml", (t) => t.replace(/"\/app", /, "")),
 					];
 		// The README's second service, with its own contract (another port) and exposure.
 		const secondService: Edit[] = draw.secondService ? [addSecondService] : [];
-		// The app's contract changed the documented way (docs/your-app.md): its release() call and its image.
+		// The app's contract changed the documented way (docs/your-app.md): its entry in services.ts and its image.
 		const contract: Edit[] = draw.appPort
 			? [
-					edit("index.ts", (t) => withContractFields(t, `port: ${draw.appPort}`)),
+					edit("services.ts", (t) => withContractFields(t, `port: ${draw.appPort}`)),
 					edit("app/Dockerfile", (t) => t.replace(/^EXPOSE \d+/m, `EXPOSE ${draw.appPort}`)),
 				]
 			: [];
@@ -137,17 +137,17 @@ function drawnFork(seed: number) {
 			for (const [k, v] of Object.entries(draw.settings)) assert.equal(file[`${draw.project}:${k}`], v, k);
 			assert.ok(!JSON.stringify(file).includes(`${PROJECT}:`));
 			const inCopy = (...p: string[]) => fs.readFileSync(path.join(fork.copy.dir, ...p), "utf8");
-			const index = inCopy("index.ts");
+			const listed = inCopy("services.ts");
 			if (draw.app.kind === "version") assert.equal(inCopy("app", "VERSION").trim(), draw.app.version);
 			else {
 				assert.equal(
 					inCopy("app", "Dockerfile"),
 					fs.readFileSync(path.join(__dirname, "fixtures", "python-app", "Dockerfile"), "utf8"),
 				);
-				for (const field of PYTHON_CONTRACT.split(", ")) assert.ok(index.includes(field), field);
+				for (const field of PYTHON_CONTRACT.split(", ")) assert.ok(listed.includes(field), field);
 			}
-			if (draw.secondService) assert.ok(index.includes(WORKER_RELEASE));
-			if (draw.appPort) assert.ok(index.includes(`port: ${draw.appPort}`));
+			if (draw.secondService) assert.ok(listed.includes(WORKER_SERVICE));
+			if (draw.appPort) assert.ok(listed.includes(`port: ${draw.appPort}`));
 		});
 		passes(fork, `replay with FORK_SEED=${seed}: ${JSON.stringify(draw)}`);
 	});

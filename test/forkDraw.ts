@@ -87,9 +87,9 @@ export interface ForkDraw {
 	settings: Record<string, string>;
 	/** The app: the checkout's own at a new version (in app/VERSION), or a Python one (its version is its pyproject.toml's). */
 	app: { kind: "version"; version: string } | { kind: "python" };
-	/** Whether it adds a second service, as the README says: a directory and one release() line in index.ts. */
+	/** Whether it adds a second service, as the README says: a directory and one more entry in services.ts. */
 	secondService: boolean;
-	/** The checkout's app's own port where its contract changes (its release() call and its Dockerfile's EXPOSE); undefined: the sample's. */
+	/** The checkout's app's own port where its contract changes (its entry in services.ts and its Dockerfile's EXPOSE); undefined: the sample's. */
 	appPort?: number;
 }
 

@@ -23,10 +23,10 @@ interface SecondServiceRun {
 
 /**
  * The change a team makes to add a service, made for real in a copy of this checkout: a directory
- * of its own and one more `release()` line in index.ts. The copy then passes the whole-stack
+ * of its own and one more entry in services.ts. The copy then passes the whole-stack
  * expectations, the policy pack and the offline plan's schema checks.
  */
-describe("a second service: a new directory and one line in index.ts", function () {
+describe("a second service: a new directory and one entry in services.ts", function () {
 	this.timeout(120_000);
 	let run: SecondServiceRun;
 	let copy: { dir: string; remove: () => void };

@@ -1,6 +1,6 @@
 /**
  * The services a run releases. The whole-stack tests are about the first, `app`, and the stack
- * around it; a fork adds others (another release() in index.ts), whose components and resources
+ * around it; a fork adds others (another entry in services.ts), whose components and resources
  * are named after them, and those tests leave them aside.
  */
 import { PROJECT } from "../simulator";

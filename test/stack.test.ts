@@ -72,7 +72,7 @@ for (const stack of ["dev", "prod"] as const) {
 		// What the test stack says, with every default applied: expectations come from here, not from literals.
 		const config = stackSettings(stack);
 		let httpCalls = 0;
-		// A fork adds services (another release() in index.ts); these tests are about the first, the
+		// A fork adds services (another entry in services.ts); these tests are about the first, the
 		// app, and the stack around it: another service's resources (named after it) are not counted.
 		const all = (type: string): Recorded[] => {
 			const others = addedServices(run.mocks.resources, config.app.name);
