@@ -721,8 +721,10 @@ function sourceStack(
 ): string | undefined {
 	const org = opts.organization ?? "organization";
 	const self = `${org}/${opts.project}/${opts.stack}`;
-	const accepted = `expected the stack whose images to promote as <organization>/<project>/<stack>, e.g. ${org}/${opts.project}/dev`;
-	const stack = value ?? (environment === "prod" ? `${org}/${opts.project}/dev` : undefined);
+	const accepted = `expected the stack whose images to promote as <organization>/<project>/<stack>, e.g. ${org}/${opts.project}/dev, or a stack of this project by its name, e.g. dev`;
+	// A bare name is a stage of this project (the stage before this one: docs/delivery-and-trust.md).
+	const named = value !== undefined && /^[\w.-]+$/.test(value) ? `${org}/${opts.project}/${value}` : value;
+	const stack = named ?? (environment === "prod" ? `${org}/${opts.project}/dev` : undefined);
 	if (stack === undefined) {
 		problems.push(`${key("imageSource")} is "promote" but ${key("promoteFrom")} is not set: ${accepted}`);
 	} else if (!STACK_NAME.test(stack)) {

@@ -277,7 +277,8 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		prod: { note: "(imports the digest dev deployed; [image paths](docs/image-promotion.md))" },
 	},
 	promoteFrom: {
-		accepted: "`<organization>/<project>/<stack>`, not this stack (with `promote` only)",
+		accepted:
+			"`<organization>/<project>/<stack>`, or a stack of this project by name (the stage before this one), not this stack (with `promote` only)",
 		dev: { text: "unset" },
 		prod: { text: "`<this organization>/<this project>/dev`" },
 	},

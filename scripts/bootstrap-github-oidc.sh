@@ -11,8 +11,9 @@
 #                                                               Network Contributor and Key Vault Secrets User
 #                                                               to service principals only (an ABAC condition);
 #                                                               every stack after the first also imports the
-#                                                               first stack's images (ACR's importer role on its
-#                                                               group): the first builds, the others promote
+#                                                               images of the stack before it in --stacks (ACR's
+#                                                               importer role on that group): the first builds,
+#                                                               each later one promotes what the one before ran
 #
 # <repo> in a subject is owner@<owner id>/name@<repository id>: GitHub's immutable subject, which a
 # renamed, transferred or re-created repository of the same name cannot present (--name-subjects for
@@ -296,14 +297,17 @@ done
 
 # What pulumi preview of the first stack reads (pull requests preview that one alone): the resources,
 # the cluster's user kubeconfig, the Kubernetes objects.
-source_scope="$(group_scope "$(stack_group "${stack_list[0]}")")"
+previewed_scope="$(group_scope "$(stack_group "${stack_list[0]}")")"
 for role in "$READER" "$AKS_CLUSTER_USER" "$AKS_RBAC_READER"; do
-	assign "$preview_principal" "$role" "$source_scope"
+	assign "$preview_principal" "$role" "$previewed_scope"
 done
-# The first stack builds the images; each later one imports the digests it deployed (imageSource
-# promote), which needs ACR's importer role on the first stack's registry, granted on its group.
+# The first stack builds the images; each later one imports the digests the stack before it
+# deployed (imageSource promote, promoteFrom that stack), which needs ACR's importer role on that
+# stack's registry, granted on its group: a chain dev → qa → prod, one stage at a time.
 for i in "${!stack_list[@]}"; do
-	if [ "$i" -gt 0 ]; then assign "${stack_principal[$i]}" "$ACR_IMPORTER" "$source_scope"; fi
+	if [ "$i" -gt 0 ]; then
+		assign "${stack_principal[$i]}" "$ACR_IMPORTER" "$(group_scope "$(stack_group "${stack_list[$((i - 1))]}")")"
+	fi
 done
 
 # GitHub. Required reviewers: each login or team resolved to its id, as the environments API takes them.

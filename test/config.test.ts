@@ -387,11 +387,21 @@ describe("config: where images come from", () => {
 			),
 		);
 	});
-	it("rejects a source that is not <organization>/<project>/<stack>", () => {
-		rejects({ promoteFrom: "dev" }, "promoteFrom", '"dev"', /<organization>\/<project>\/<stack>/, prod);
+	it("takes a stage of this project by its name: the stage before this one in a chain", () => {
+		assert.equal(parseStackConfig({ promoteFrom: "qa" }, prod).images.promoteFrom, `acme/${PROJECT}/qa`);
+	});
+	it("rejects a source that is not <organization>/<project>/<stack> or a stack's name", () => {
+		rejects(
+			{ promoteFrom: "acme/dev" },
+			"promoteFrom",
+			'"acme/dev"',
+			/<organization>\/<project>\/<stack>.*or a stack of this project by its name/,
+			prod,
+		);
 	});
 	it("rejects promoting from the stack itself", () => {
 		rejects({ promoteFrom: `acme/${PROJECT}/prod` }, "promoteFrom", `acme/${PROJECT}/prod`, /it is this stack/, prod);
+		rejects({ promoteFrom: "prod" }, "promoteFrom", `acme/${PROJECT}/prod`, /it is this stack/, prod);
 	});
 	it("rejects promoteFrom where nothing is promoted", () => {
 		rejects(

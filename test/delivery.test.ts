@@ -3,10 +3,12 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PROJECT, ROOT, stackFileNames } from "../simulator";
+import { parse } from "yaml";
+import { PROJECT, ROOT, stackConfigFile, stackFileNames } from "../simulator";
 import { type Finding, lintWorkflows } from "./actionlint";
 import { httpsOverrides } from "./httpsFixtures";
 import { runStack } from "./stackFixtures";
+import { chainProblems, deployJobs, withStageAfter } from "./stages";
 import {
 	assignableRoles,
 	BOOTSTRAP_ARGS,
@@ -78,11 +80,16 @@ describe("delivery: GitHub Actions workflows", () => {
 	// One lint of the workflows and a broken one: a second start of the linter costs a second of CPU.
 	// biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
 	const broken = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.evnt.name }}\n";
+	// And deploy.yml with a stage put after its first, as README step 5 says: linted in the same start.
+	const deployText = fs.readFileSync(path.join(WORKFLOWS, "deploy.yml"), "utf8");
+	const [firstStage, secondStage] = deployJobs(load("deploy.yml")).map(([name]) => name);
+	const withQa = secondStage ? withStageAfter(deployText, "qa", firstStage) : undefined;
 	let linted: Promise<Finding[][]> | undefined;
 	const lint = () => {
 		linted ??= lintWorkflows([
 			...workflowFiles.map((f): [string, string] => [fs.readFileSync(path.join(WORKFLOWS, f), "utf8"), `.github/workflows/${f}`]),
 			[broken, "broken.yml"],
+			...(withQa ? [[withQa, "deploy-with-qa.yml"] as [string, string]] : []),
 		]);
 		return linted;
 	};
@@ -105,6 +112,35 @@ describe("delivery: GitHub Actions workflows", () => {
 		assert.deepEqual(
 			["fs", "path", "Go"].filter((name) => Object.hasOwn(globalThis, name)),
 			[],
+		);
+	});
+
+	it("take a stage between two others as README step 5 adds it: the chain holds, and actionlint finds nothing", async function () {
+		if (!withQa) this.skip(); // one deploy stage: nothing to put a stage between
+		const findings = (await lint())[workflowFiles.length + 1];
+		assert.deepEqual(
+			findings.map((x) => `deploy-with-qa.yml:${x.line}:${x.column} ${x.message}`),
+			[],
+		);
+		// Its stack file a copy of the next stage's, promoting from the stage before it; the next promotes from it.
+		const next = deployJobs(load("deploy.yml"))[1][1].with.stack;
+		const before = deployJobs(load("deploy.yml"))[0][1].with.stack;
+		const configOf = (stack: string) =>
+			stack === "qa"
+				? { ...stackConfigFile(next), [`${PROJECT}:promoteFrom`]: before }
+				: stack === next
+					? { ...stackConfigFile(next), [`${PROJECT}:promoteFrom`]: "qa" }
+					: stackConfigFile(stack);
+		const chain = parse(withQa as string);
+		assert.deepEqual(
+			deployJobs(chain).map(([, j]) => j.with.stack),
+			[STACKS[0], "qa", ...STACKS.slice(1)],
+		);
+		assert.deepEqual(chainProblems(chain, configOf), []);
+		// The chain rules can fail: the next stage still importing from the one before qa.
+		assert.match(
+			chainProblems(chain, (s) => (s === "qa" ? configOf(s) : stackConfigFile(s))).join("\n"),
+			/promotes from .*, not .*\/qa, the stage before it/,
 		);
 	});
 
@@ -200,6 +236,8 @@ describe("delivery: GitHub Actions workflows", () => {
 			assert.equal(j.needs, i === 0 ? "test" : deployJobs[i - 1][0], "each waits for the one before");
 			assert.deepEqual(j.permissions, { contents: "read", "id-token": "write" });
 		});
+		// A chain of stages (test/stages.ts): each promoting stack imports what the job before it deployed.
+		assert.deepEqual(chainProblems(d, stackConfigFile), []);
 		const reusable = load("deploy-stack.yml");
 		assert.deepEqual(Object.keys(reusable.on), ["workflow_call"]);
 		const up = reusable.jobs.up;
@@ -564,6 +602,39 @@ describe("delivery: shell scripts", () => {
 					[ROLE.Owner, "/subscriptions/s/resourceGroups/rg-shop-prod"],
 					[ROLE.AcrImporter, "/subscriptions/s/resourceGroups/rg-shop-dev"],
 				],
+			);
+		});
+
+		it("chains any number of stages: each stack after the first imports from the one before it, and from nowhere else", () => {
+			const args = BOOTSTRAP_ARGS.map((a) => (a === BOOTSTRAP_STACKS.join(",") ? "dev,qa,prod" : a));
+			const run = bootstrap(...args, "--dry-run");
+			assert.equal(run.status, 0, run.stderr);
+			const chain = identityMatrix(dryRunCommands(run.stdout));
+			assert.deepEqual(trustViolations(chain, { ...expected, stacks: ["dev", "qa", "prod"] }), []);
+			const imports = (stack: string) =>
+				chain
+					.get(`shop-${stack}`)
+					?.grants.filter((g) => g.role === ROLE.AcrImporter)
+					.map((g) => g.scope);
+			assert.deepEqual(["dev", "qa", "prod"].map(imports), [
+				[],
+				["/subscriptions/sub-1/resourceGroups/rg-shop-dev"],
+				["/subscriptions/sub-1/resourceGroups/rg-shop-qa"],
+			]);
+			// The model refuses a chain that skips a stage.
+			const skipping = withGrant(
+				new Map(
+					[...chain].map(([k, v]) => [
+						k,
+						k === "shop-prod" ? { ...v, grants: v.grants.filter((g) => g.role !== ROLE.AcrImporter) } : v,
+					]),
+				),
+				"shop-prod",
+				{ role: ROLE.AcrImporter, scope: "/subscriptions/sub-1/resourceGroups/rg-shop-dev" },
+			);
+			assert.match(
+				trustViolations(skipping, { ...expected, stacks: ["dev", "qa", "prod"] }).join("\n"),
+				/prod identity holds 577a9874-.* on .*rg-shop-dev, outside its resource group/,
 			);
 		});
 

@@ -223,7 +223,7 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 				problems.push(`the preview identity lacks ${role} on ${previewed}'s group: pulumi preview of ${previewed} would fail`);
 	}
 
-	for (const stack of e.stacks) {
+	for (const [index, stack] of e.stacks.entries()) {
 		const id = matrix.get(`${e.prefix}-${stack}`);
 		if (!id) {
 			problems.push(`no identity for stack ${stack}`);
@@ -232,9 +232,9 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 		if (JSON.stringify(id.subjects) !== JSON.stringify([`repo:${e.subjectRepo}:environment:${stack}`])) {
 			problems.push(`the ${stack} identity trusts ${JSON.stringify(id.subjects)}, not only its environment`);
 		}
-		// Every stack after the first promotes the first one's images: ACR's importer role there, nothing more.
-		const source = e.stacks[0];
-		const promotes = stack !== source;
+		// Every stack after the first promotes the images of the one before it: ACR's importer role there, nothing more.
+		const promotes = index > 0;
+		const source = e.stacks[Math.max(0, index - 1)];
 		const readsSource = (g: Grant) => promotes && g.scope === groupScope(source) && g.role === ROLE.AcrImporter;
 		for (const g of id.grants) {
 			if (readsSource(g)) continue;
