@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Mocha from "mocha";
@@ -71,8 +72,8 @@ const FORK_SEEDS = [22, 19];
 const PYTHON_CONTRACT = 'port: 5000, metricsPort: undefined, livenessPath: "/health", readinessPath: "/health"';
 
 /**
- * What a team does first with the template, done for real in a copy: rename the project (one edit
- * in Pulumi.yaml and the stack files, as the README says), change a stack's settings, and bump the
+ * What a team does first with the template, done for real in a copy: rename the project (one
+ * command, `npm run rename`, as the README says), change a stack's settings, and bump the
  * app's version or replace the app with one in Python (its own port and probes, no metrics, one
  * stage). The tests that read those must still pass, because they derive their expectations from
  * the parsed configuration, the project name and what the program declares.
@@ -116,8 +117,14 @@ function drawnFork(seed: number) {
 			: [];
 		const fork = forkWith(
 			[
-				edit("Pulumi.yaml", (t) => t.replace(`name: ${PROJECT}\n`, `name: ${draw.project}\n`)),
-				...stackFileNames().map((s) => edit(`Pulumi.${s}.yaml`, (t) => t.replaceAll(`${PROJECT}:`, `${draw.project}:`))),
+				// README step 2: one command renames the project everywhere.
+				(dir) => {
+					const run = spawnSync(process.execPath, [path.join(dir, "scripts", "rename.mjs"), draw.project], {
+						cwd: dir,
+						encoding: "utf8",
+					});
+					if (run.status !== 0) throw new Error(`npm run rename -- ${draw.project}: ${run.stderr}`);
+				},
 				edit(`Pulumi.${draw.stack}.yaml`, (t) => {
 					const doc = parseDocument(t);
 					for (const [k, v] of Object.entries(draw.settings)) doc.setIn(["config", `${draw.project}:${k}`], v);
