@@ -80,3 +80,12 @@ export function request(url, { method = "GET", headers = {}, agent } = {}) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves once `check()` holds, polling every 5 ms; rejects naming `what` after `timeoutMs`. */
+export async function waitFor(check, timeoutMs, what) {
+	const until = Date.now() + timeoutMs;
+	while (!check()) {
+		if (Date.now() > until) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+		await sleep(5);
+	}
+}

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as http from "node:http";
 import * as net from "node:net";
 import { after, describe, it } from "node:test";
-import { request, sleep, startServer } from "./helpers.mjs";
+import { request, sleep, startServer, waitFor } from "./helpers.mjs";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -130,56 +130,55 @@ describe("configuration errors", () => {
 });
 
 describe("graceful shutdown", () => {
+	// Judged by the server's own log (its clock, in order), never by this process's timers: on a
+	// machine whose cores are busy the test's timers run late, and its clients may still be sending
+	// when the delay is over, which in a cluster never reaches the pod (its endpoints are gone).
 	it("serves every request during the shutdown delay under load, reports not-ready, then exits 0", async (t) => {
 		const delayMs = 1000;
 		const srv = await startServer({ SHUTDOWN_DELAY_SECONDS: String(delayMs / 1000), DRAIN_TIMEOUT_SECONDS: "5" });
 		const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-		const counts = { sent: 0, ok: 0, failed: 0, duringWindow: 0 };
-		const errors = [];
+		const counts = { sent: 0, ok: 0, notOk: [], failed: [] };
 		let stop = false;
-		let sigtermAt = 0;
 		const client = async () => {
 			while (!stop) {
 				counts.sent++;
-				const inWindow = sigtermAt > 0;
 				try {
 					const res = await request(`${srv.url}/`, { agent });
-					if (res.status === 200) {
-						counts.ok++;
-						if (inWindow) counts.duringWindow++;
-					} else {
-						counts.failed++;
-						errors.push(`status ${res.status}`);
-					}
+					if (res.status === 200) counts.ok++;
+					else counts.notOk.push(res.status);
 				} catch (err) {
-					counts.failed++;
-					errors.push(err.code ?? err.message);
+					counts.failed.push({ at: Date.now(), code: err.code ?? err.message });
 				}
 			}
 		};
 		const clients = Array.from({ length: 32 }, client);
-		await sleep(300);
+		await waitFor(() => srv.logs.filter((l) => l.event === "request").length >= 32, 10_000, "requests before SIGTERM");
 		srv.child.kill("SIGTERM");
-		sigtermAt = Date.now();
-		await sleep(100);
+		await waitFor(() => srv.logs.some((l) => l.event === "shutdown"), 10_000, "the shutdown log");
 		const readiness = await request(`${srv.url}/readyz`);
-		// Kubernetes has stopped routing here by the end of the delay; the clients stop just before.
-		await sleep(delayMs - 250);
+		// The clients stop once the server stops accepting (or, at the latest, a while after).
+		await waitFor(() => srv.logs.some((l) => l.event === "draining"), 10_000, "the draining log");
 		stop = true;
 		await Promise.all(clients);
 		agent.destroy();
-		const { code, at } = await srv.exited;
+		const { code } = await srv.exited;
 
-		const summary = `shutdown under load: ${counts.sent} requests from 32 keep-alive clients, ${counts.ok} ok, ${counts.failed} failed, ${counts.duringWindow} served after SIGTERM`;
+		const time = (event) => Date.parse(srv.logs.find((l) => l.event === event).time);
+		const [shutdownAt, drainingAt] = [time("shutdown"), time("draining")];
+		const served = srv.logs.filter((l) => l.event === "request" && l.path === "/");
+		const inWindow = served.filter((l) => Date.parse(l.time) >= shutdownAt && Date.parse(l.time) <= drainingAt).length;
+		const early = counts.failed.filter((f) => f.at < drainingAt);
+		const summary = `shutdown under load: ${counts.sent} requests from 32 keep-alive clients, ${counts.ok} ok, ${counts.failed.length} refused or reset once the server stopped accepting, ${early.length} before; ${inWindow} served in the delay window`;
 		t.diagnostic(summary);
 		console.log(summary);
-		assert.equal(counts.failed, 0, `failures: ${errors.slice(0, 5).join(", ")}`);
-		assert.ok(counts.duringWindow > 100, "kept serving during the delay window");
+		assert.deepEqual(counts.notOk, [], "every response it gave was 200, during the delay and while draining");
+		assert.deepEqual(early, [], "no request failed before the server stopped accepting");
+		assert.ok(inWindow > 0, "kept serving during the delay window");
 		assert.equal(readiness.status, 503);
 		assert.deepEqual(JSON.parse(readiness.body), { status: "draining" });
 		assert.equal(code, 0);
-		assert.ok(at - sigtermAt >= delayMs, "did not stop before the delay elapsed");
-		assert.ok(at - sigtermAt < delayMs + 5000, "exited within the drain deadline");
+		assert.ok(drainingAt - shutdownAt >= delayMs, "did not stop accepting before the delay elapsed");
+		assert.ok(time("stopped") - shutdownAt < delayMs + 5000, "stopped within the drain deadline");
 		const events = srv.logs.filter((l) => l.event !== "request").map((l) => l.event);
 		assert.deepEqual(events, ["start", "shutdown", "draining", "stopped"]);
 	});
@@ -194,13 +193,11 @@ describe("graceful shutdown", () => {
 		});
 		socket.write("GET / HTTP/1.1\r\nHost: app\r\n");
 		srv.child.kill("SIGTERM");
-		await sleep(500);
-		assert.ok(
-			srv.logs.some((l) => l.event === "draining"),
-			"the server has stopped accepting",
-		);
+		await waitFor(() => srv.logs.some((l) => l.event === "draining"), 10_000, "the server has stopped accepting");
+		// Refused, or reset when it reached the listen queue in the instant between the log line and
+		// the close (a busy machine can deschedule the server there): either way, never served.
 		const refused = await request(`${srv.url}/`).catch((err) => err.code);
-		assert.equal(refused, "ECONNREFUSED", "new connections are refused once draining");
+		assert.ok(["ECONNREFUSED", "ECONNRESET"].includes(refused), `new connections are not served once draining: ${refused}`);
 		socket.write("\r\n");
 		const ended = new Promise((r) => socket.once("end", r));
 		const { code } = await srv.exited;
@@ -220,8 +217,11 @@ describe("graceful shutdown", () => {
 		const { code, at } = await srv.exited;
 		socket.destroy();
 		assert.equal(code, 1);
-		assert.ok(at - sent < 2000, `exited after ${at - sent} ms`);
-		assert.ok(srv.logs.some((l) => l.event === "drain-timeout"));
+		// On the server's clock: the deadline, from when it stopped accepting (a busy machine adds to both).
+		const time = (event) => Date.parse(srv.logs.find((l) => l.event === event).time);
+		const waited = time("drain-timeout") - time("draining");
+		assert.ok(waited >= 500 && waited < 5000, `gave up after ${waited} ms of draining`);
+		assert.ok(at - sent < 10_000, `exited after ${at - sent} ms`);
 	});
 
 	it("handles SIGINT the same way", async () => {
