@@ -161,7 +161,7 @@ export const AKS_MINORS = ["1.34", "1.35", "1.36", "1.37"];
 /** Azure's rule for resource group names: 1-90 letters, digits, '_', '-', '.', '(' and ')', not ending in '.'. */
 const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
 /** An image tag, as Docker takes it. */
-const APP_VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+export const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** Options of {@link parseStackConfig}: where the configuration is read, and the app's own version. */
 export interface ParseOptions {
@@ -650,13 +650,13 @@ function parseAppVersion(p: Parse): string {
 		return "";
 	}
 	const fromManifest = p.opts.defaultAppVersion ?? "";
-	if (p.raw.appVersion === undefined && !APP_VERSION.test(fromManifest)) {
+	if (p.raw.appVersion === undefined && !IMAGE_TAG.test(fromManifest)) {
 		p.problems.push(
 			`${APP_DIRECTORY}/ declares version ${JSON.stringify(fromManifest)}, not an image tag: ${accepted}; or set ${p.key("appVersion")}`,
 		);
 		return "";
 	}
-	return p.matching("appVersion", APP_VERSION, fromManifest, accepted);
+	return p.matching("appVersion", IMAGE_TAG, fromManifest, accepted);
 }
 
 /**

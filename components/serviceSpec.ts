@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { IMAGE_TAG } from "../config";
 import type { AppSettings } from "./app";
 import {
 	type AppContract,
@@ -50,6 +51,12 @@ export function serviceProblems(services: readonly ServiceSpec[], root: string):
 			problems.push(of(`settings.name ${JSON.stringify(s.settings.name)} is another service's: each Deployment needs its own`));
 		seen.name.add(s.name);
 		seen.k8s.add(s.settings.name);
+		if (!IMAGE_TAG.test(s.settings.version))
+			problems.push(
+				of(
+					`settings.version ${JSON.stringify(s.settings.version)}: expected an image tag: letters, digits, '_', '.', '-', at most 128 characters`,
+				),
+			);
 		if (!fs.existsSync(path.join(root, s.directory, "Dockerfile")))
 			problems.push(
 				of(

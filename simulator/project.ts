@@ -47,16 +47,19 @@ export function stackConfigFile(stack: string): Record<string, string> {
 }
 
 /**
- * The services the program in `dir` releases, by name: what its services.ts lists (evaluated, with
- * the dev defaults: a list that differs by stack still names its services), and what that
- * checkout's building stack exports an image for.
+ * The services the program in `dir` releases, as its services.ts lists them (evaluated with the
+ * dev defaults: a list that differs by stack still names its services): each one's name and
+ * directory.
  */
-export function releasedServices(dir: string = ROOT): string[] {
+export function declaredServices(dir: string = ROOT): { name: string; directory: string }[] {
 	const { services } = require(path.join(dir, "services")) as typeof import("../services");
 	const { parseStackConfig } = require(path.join(dir, "config")) as typeof import("../config");
 	const config = parseStackConfig(
 		{ appVersion: "0" },
 		{ project: PROJECT, stack: "dev", location: "westeurope", defaultAppVersion: "0" },
 	);
-	return services(config).map((s) => s.name);
+	return services(config).map(({ name, directory }) => ({ name, directory }));
 }
+
+/** The services' names: what that checkout's building stack exports an image for. */
+export const releasedServices = (dir: string = ROOT): string[] => declaredServices(dir).map((s) => s.name);

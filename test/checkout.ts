@@ -118,4 +118,7 @@ export function addSecondService(dir: string): void {
 	const dockerfile = fs.readFileSync(path.join(dir, APP_DIRECTORY, "Dockerfile"), "utf8");
 	fs.writeFileSync(path.join(dir, "worker", "Dockerfile"), dockerfile.replace(/^EXPOSE .*$/m, "EXPOSE 9090 9464"));
 	fs.writeFileSync(file, withService(text, WORKER_SERVICE));
+	// Dependabot keeps its base images current, as for every service (docs/your-app.md).
+	const dependabot = path.join(dir, ".github", "dependabot.yml");
+	fs.writeFileSync(dependabot, fs.readFileSync(dependabot, "utf8").replace(/^(\s+directories: \[)("\/app")/m, '$1$2, "/worker"'));
 }

@@ -151,7 +151,13 @@ describe("the services a stack lists (services.ts)", () => {
 			[
 				api,
 				{ name: "api", directory: "worker", settings },
-				{ name: "Web_1", directory: "web", settings: { ...settings, name: "web" }, env: { PORT: "1" }, contract: { uid: 0 } },
+				{
+					name: "Web_1",
+					directory: "web",
+					settings: { ...settings, name: "web", version: "1.0 beta" },
+					env: { PORT: "1" },
+					contract: { uid: 0 },
+				},
 			],
 			root.dir,
 		);
@@ -160,6 +166,7 @@ describe("the services a stack lists (services.ts)", () => {
 			/^service "api": settings\.name "api" is another service's/,
 			/^service "Web_1": name: expected a DNS label/,
 			/^service "Web_1": directory "web" has no Dockerfile/,
+			/^service "Web_1": settings\.version "1\.0 beta": expected an image tag/,
 			/^service "Web_1": env PORT: the stack sets it/,
 			/^service "Web_1": contract\.uid = 0/,
 		])

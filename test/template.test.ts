@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { CONFIG_KEYS, parseStackConfig } from "../config";
 import { DEFAULT_LOCATION, LOCATION_KEY } from "../configTable";
-import { PROJECT, ROOT } from "../simulator";
+import { declaredServices, PROJECT, ROOT } from "../simulator";
 
 /** The questions `pulumi new` asks, from Pulumi.yaml's `template.config`. */
 const templatePrompts = (): Record<string, { description: string; default: string | number }> =>
@@ -43,17 +43,24 @@ describe("the fork-ready template", () => {
 		});
 	}
 
-	it("Dependabot updates npm (stack, app, policy), the Dockerfile base images and the actions, with Pulumi grouped", () => {
+	it("Dependabot updates npm (the stack, the policy pack, each Node service), each service's Dockerfile and the actions, with Pulumi grouped", () => {
 		const config = parse(fs.readFileSync(path.join(ROOT, ".github", "dependabot.yml"), "utf8"));
 		const by = (eco: string) => config.updates.find((u: any) => u["package-ecosystem"] === eco);
-		// /app only while the app is a Node package: a fork with another kind of app drops that entry.
-		const nodeApp = fs.existsSync(path.join(ROOT, "app", "package.json"));
-		assert.deepEqual(by("npm").directories, nodeApp ? ["/", "/app", "/policy"] : ["/", "/policy"]);
-		assert.deepEqual(by("npm").groups.pulumi.patterns, ["@pulumi/*"]);
-		assert.equal(by("docker").directory, "/app");
-		assert.equal(by("github-actions").directory, "/");
-		for (const dir of by("npm").directories)
+		const covered = (entry: any): string[] => (entry?.directories ?? [entry?.directory]).filter(Boolean);
+		// Each service the program releases, from its directory: its lock file if it is a Node package, and its Dockerfile.
+		const services = declaredServices().map((s) => `/${s.directory}`);
+		const nodeServices = services.filter((d) => fs.existsSync(path.join(ROOT, d, "package-lock.json")));
+		assert.deepEqual(
+			[...covered(by("npm"))].sort(),
+			["/", "/policy", ...nodeServices].sort(),
+			"npm: a directory with a lock file each",
+		);
+		for (const dir of covered(by("npm")))
 			assert.ok(fs.existsSync(path.join(ROOT, dir, "package-lock.json")), `${dir} has a lock file`);
+		assert.deepEqual(by("npm").groups.pulumi.patterns, ["@pulumi/*"]);
+		for (const dir of services)
+			assert.ok(covered(by("docker")).includes(dir), `docker: ${dir}'s base images (add it to the docker entry's directories)`);
+		assert.equal(by("github-actions").directory, "/");
 	});
 
 	it("the dev container brings Node 22, the Pulumi CLI, the Azure CLI and Docker-in-Docker", () => {
