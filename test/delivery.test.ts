@@ -83,13 +83,17 @@ describe("delivery: GitHub Actions workflows", () => {
 	// And deploy.yml with a stage put after its first, as README step 5 says: linted in the same start.
 	const deployText = fs.readFileSync(path.join(WORKFLOWS, "deploy.yml"), "utf8");
 	const [firstStage, secondStage] = deployJobs(load("deploy.yml")).map(([name]) => name);
-	const withQa = secondStage ? withStageAfter(deployText, "qa", firstStage) : undefined;
+	// A name no stage has yet (a fork may have a qa stage already).
+	const added =
+		["qa", "staging", "uat", "preprod"].find((s) => !stackFileNames().includes(s) && !(s in load("deploy.yml").jobs)) ??
+		"extra-stage";
+	const withStage = secondStage ? withStageAfter(deployText, added, firstStage) : undefined;
 	let linted: Promise<Finding[][]> | undefined;
 	const lint = () => {
 		linted ??= lintWorkflows([
 			...workflowFiles.map((f): [string, string] => [fs.readFileSync(path.join(WORKFLOWS, f), "utf8"), `.github/workflows/${f}`]),
 			[broken, "broken.yml"],
-			...(withQa ? [[withQa, "deploy-with-qa.yml"] as [string, string]] : []),
+			...(withStage ? [[withStage, "deploy-with-stage.yml"] as [string, string]] : []),
 		]);
 		return linted;
 	};
@@ -115,32 +119,32 @@ describe("delivery: GitHub Actions workflows", () => {
 		);
 	});
 
-	it("take a stage between two others as README step 5 adds it: the chain holds, and actionlint finds nothing", async function () {
-		if (!withQa) this.skip(); // one deploy stage: nothing to put a stage between
+	it("take another stage after the first as README step 5 adds it: the chain holds, and actionlint finds nothing", async function () {
+		if (!withStage) this.skip(); // one deploy stage: nothing to put a stage between
 		const findings = (await lint())[workflowFiles.length + 1];
 		assert.deepEqual(
-			findings.map((x) => `deploy-with-qa.yml:${x.line}:${x.column} ${x.message}`),
+			findings.map((x) => `deploy-with-stage.yml:${x.line}:${x.column} ${x.message}`),
 			[],
 		);
 		// Its stack file a copy of the next stage's, promoting from the stage before it; the next promotes from it.
 		const next = deployJobs(load("deploy.yml"))[1][1].with.stack;
 		const before = deployJobs(load("deploy.yml"))[0][1].with.stack;
 		const configOf = (stack: string) =>
-			stack === "qa"
+			stack === added
 				? { ...stackConfigFile(next), [`${PROJECT}:promoteFrom`]: before }
 				: stack === next
-					? { ...stackConfigFile(next), [`${PROJECT}:promoteFrom`]: "qa" }
+					? { ...stackConfigFile(next), [`${PROJECT}:promoteFrom`]: added }
 					: stackConfigFile(stack);
-		const chain = parse(withQa as string);
+		const chain = parse(withStage as string);
 		assert.deepEqual(
 			deployJobs(chain).map(([, j]) => j.with.stack),
-			[STACKS[0], "qa", ...STACKS.slice(1)],
+			[STACKS[0], added, ...STACKS.slice(1)],
 		);
 		assert.deepEqual(chainProblems(chain, configOf), []);
-		// The chain rules can fail: the next stage still importing from the one before qa.
+		// The chain rules can fail: the next stage still importing from the one before the added one.
 		assert.match(
-			chainProblems(chain, (s) => (s === "qa" ? configOf(s) : stackConfigFile(s))).join("\n"),
-			/promotes from .*, not .*\/qa, the stage before it/,
+			chainProblems(chain, (s) => (s === added ? configOf(s) : stackConfigFile(s))).join("\n"),
+			new RegExp(`promotes from .*, not .*/${added}, the stage before it`),
 		);
 	});
 

@@ -97,9 +97,10 @@ function table(x: Inputs): Record<string, string[]> {
 			...azureCapabilities(x.matrix.get("shop-prod"), [PERSON]),
 			...jobCapabilities(up),
 			...env("prod"),
-			prodJob.with?.["promote-images"] === `\${{ needs.dev.outputs.images }}`
-				? "ships the digests this run's dev job deployed"
-				: "ships whatever dev holds when it runs",
+			// Whatever stages a fork puts before it (a chain: test/stages.ts), what the one before it ran.
+			prodJob.with?.["promote-images"] === `\${{ needs.${prodJob.needs}.outputs.images }}`
+				? "ships the digests the job before it deployed in this run"
+				: "ships whatever the stage before it holds when it runs",
 		].sort(),
 		"e2e job": [
 			...azureCapabilities(x.matrix.get("shop-dev"), [PERSON]),
@@ -150,7 +151,7 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-prod",
 		"github: runs from main only, after a reviewer other than its author approves",
 		"pulumi: an organization token unless narrowed: every stack's state and secrets",
-		"ships the digests this run's dev job deployed",
+		"ships the digests the job before it deployed in this run",
 		"trusted by repo:acme@<owner id>/shop@<repository id>:environment:prod",
 	],
 	"e2e job": [
@@ -246,7 +247,7 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 				}),
 				"prod deploy job",
 			),
-			["ships whatever dev holds when it runs", "lost: ships the digests this run's dev job deployed"],
+			["ships whatever the stage before it holds when it runs", "lost: ships the digests the job before it deployed in this run"],
 		);
 		// 4. The RBAC administrator's condition forgets whom.
 		const anyone = new Map(
