@@ -64,9 +64,11 @@ function passes(fork: ReturnType<typeof forkWith>, replay = "") {
 /**
  * The drawn forks every run makes: a fixed set, so the same commit gives the same results (a
  * different draw each run once gave 13 failures on one run and 15 on the next, identical code).
- * `FORK_SEED=<n>` replays one of them, or tries another, alone.
+ * `FORK_SEED=<n>` replays one of them, or tries another, alone. Seed 22 is a renamed project whose
+ * prod serves HTTPS on a hostname with system pool bounds of its own, a Python app on a port of its
+ * own, and a second service: most of what a team changes first, in one copy (each costs seconds).
  */
-const FORK_SEEDS = [22, 19];
+const FORK_SEEDS = [22];
 
 /** The Python app's contract where it differs from the sample's: what its entry in services.ts passes (docs/your-app.md). */
 const PYTHON_CONTRACT = 'port: 5000, metricsPort: undefined, livenessPath: "/health", readinessPath: "/health"';
@@ -90,8 +92,8 @@ function drawnFork(seed: number) {
 		.map(([k, v]) => `${k}: ${v}`)
 		.join(", ");
 	const app =
-		(draw.app.kind === "version" ? `the app at ${draw.app.version}` : "a Python app on port 5000 without metrics") +
-		(draw.appPort ? ` on port ${draw.appPort}` : "") +
+		(draw.app.kind === "version" ? `the app at ${draw.app.version}` : "a Python app without metrics") +
+		(draw.appPort ? ` on port ${draw.appPort}` : draw.app.kind === "python" ? " on port 5000" : "") +
 		(draw.secondService ? ", and a second service" : "");
 	describe(`FORK_SEED=${seed}: renamed ${draw.project}, Pulumi.${draw.stack}.yaml with ${settings}, ${app}`, () => {
 		const appEdits: Edit[] =
@@ -148,10 +150,11 @@ function drawnFork(seed: number) {
 			if (draw.app.kind === "version") assert.equal(inCopy("app", "VERSION").trim(), draw.app.version);
 			else {
 				assert.equal(
-					inCopy("app", "Dockerfile"),
-					fs.readFileSync(path.join(__dirname, "fixtures", "python-app", "Dockerfile"), "utf8"),
+					inCopy("app", "server.py"),
+					fs.readFileSync(path.join(__dirname, "fixtures", "python-app", "server.py"), "utf8"),
 				);
-				for (const field of PYTHON_CONTRACT.split(", ")) assert.ok(listed.includes(field), field);
+				for (const field of PYTHON_CONTRACT.split(", ").filter((f) => !(draw.appPort && f.startsWith("port:"))))
+					assert.ok(listed.includes(field), field);
 			}
 			if (draw.secondService) assert.ok(listed.includes(WORKER_SERVICE));
 			if (draw.appPort) assert.ok(listed.includes(`port: ${draw.appPort}`));

@@ -89,7 +89,7 @@ export interface ForkDraw {
 	app: { kind: "version"; version: string } | { kind: "python" };
 	/** Whether it adds a second service, as the README says: a directory and one more entry in services.ts. */
 	secondService: boolean;
-	/** The checkout's app's own port where its contract changes (its entry in services.ts and its Dockerfile's EXPOSE); undefined: the sample's. */
+	/** The app's own port where its contract changes (its entry in services.ts and its Dockerfile's EXPOSE); undefined: the app's as it is. */
 	appPort?: number;
 }
 
@@ -111,8 +111,7 @@ export function drawFork(
 	const version = `${int(rng, 1, 9)}.${int(rng, 0, 20)}.${int(rng, 0, 20)}`;
 	const app: ForkDraw["app"] = rng() < 0.5 ? { kind: "version", version } : { kind: "python" };
 	const secondService = rng() < 0.5;
-	// The Python app has a port of its own already.
-	const appPort = rng() < 0.5 && app.kind === "version" ? pick(rng, [3000, 8000, 9000, 8081]) : undefined;
+	const appPort = rng() < 0.5 ? pick(rng, [3000, 8000, 9000, 8081]) : undefined;
 	for (let attempt = 0; attempt < 200; attempt++) {
 		const stack = pick(rng, stacks);
 		const settings: Record<string, string> = {};
