@@ -180,15 +180,18 @@ describe("the services a stack lists (services.ts)", () => {
 
 describe("a stack's services.ts, changed as a team does (in a copy of this checkout)", function () {
 	this.timeout(60_000);
-	const copies: { dir: string; remove: () => void }[] = [];
-	after(() => {
-		for (const c of copies) c.remove();
+	// One copy for both (a copy costs a clone and a program of its own): each test writes its
+	// services.ts from the original and drops the copy's modules, so the program reads it anew.
+	let copy: { dir: string; remove: () => void };
+	let original: string;
+	before(() => {
+		copy = sameCheckoutElsewhere();
+		original = fs.readFileSync(path.join(copy.dir, "services.ts"), "utf8");
 	});
+	after(() => copy.remove());
 	const changed = (fields: string) => {
-		const copy = sameCheckoutElsewhere();
-		copies.push(copy);
-		const file = path.join(copy.dir, "services.ts");
-		fs.writeFileSync(file, withServiceFields(fs.readFileSync(file, "utf8"), fields));
+		fs.writeFileSync(path.join(copy.dir, "services.ts"), withServiceFields(original, fields));
+		for (const k of Object.keys(require.cache)) if (k.startsWith(copy.dir + path.sep)) delete require.cache[k];
 		return copy.dir;
 	};
 
