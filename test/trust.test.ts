@@ -26,6 +26,7 @@ import {
 	PERSON,
 	ROLE,
 	ROLE_NAME,
+	STACK_ASSIGNED_ROLES,
 	stateCredentials,
 	WORKFLOWS,
 	withGrant,
@@ -204,6 +205,14 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 
 	it("is exactly the allowed table", () => {
 		assert.deepEqual(table(inputs), ALLOWED);
+	});
+
+	it("lets a stack identity assign exactly the roles dev's and prod's programs assign (prod with a hostname, which adds its own)", () => {
+		const assigned = new Set<string>();
+		for (const run of [inputs.runs.dev, inputs.runs.prod, inputs.runs.https])
+			for (const r of run.mocks.all("azure-native:authorization:RoleAssignment"))
+				assigned.add(String(r.plain.roleDefinitionId).split("/").pop() ?? "");
+		assert.deepEqual([...assigned].sort(), [...STACK_ASSIGNED_ROLES].sort());
 	});
 
 	it("shows every path the trust issue names when one is opened in a variant (the check can fail)", () => {
