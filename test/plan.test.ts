@@ -41,11 +41,18 @@ const firstService = (plan: Plan) => plan.resources.filter((r) => !ofServices(ad
 /** The plan's manifests but those of services a fork adds. */
 const firstServiceManifests = (plan: Plan) => plan.manifests.filter((m) => !ofServices(addedServices(plan.resources), m.file));
 
+/** The test dev stack's plan, made once for this file (an evaluation costs most of a second). */
+let devPlan: Promise<Plan> | undefined;
+const planOfDev = () => {
+	devPlan ??= buildPlan("dev", {}, { config: fixtureConfig("dev") });
+	return devPlan;
+};
+
 describe("offline plan", () => {
 	let dev: Plan;
 	let prod: Plan;
 	before(async () => {
-		dev = await buildPlan("dev", {}, { config: fixtureConfig("dev") });
+		dev = await planOfDev();
 		prod = await buildPlan("prod", {}, { config: fixtureConfig("prod") });
 	});
 
@@ -344,7 +351,7 @@ describe("simulated deployment (virtual time)", () => {
 	it("gives the same figures on every run, equal to the graph's critical path: nothing waits that need not", async () => {
 		// The test's own configuration for both, never the stack file a fork changes.
 		const config = fixtureConfig("dev");
-		const plan = await buildPlan("dev", {}, { config });
+		const plan = await planOfDev();
 		const first = await simulate("dev", plan.graph, config);
 		const second = await simulate("dev", plan.graph, config);
 		assert.deepEqual(second.timeline, first.timeline, "virtual time: no wall-clock noise");
