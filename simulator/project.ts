@@ -48,17 +48,19 @@ export function stackConfigFile(stack: string): Record<string, string> {
 
 /**
  * The services the program in `dir` releases, as its services.ts lists them (evaluated with the
- * dev defaults: a list that differs by stack still names its services): each one's name and
- * directory.
+ * dev defaults: a list that differs by stack still names its services): each one's name,
+ * directory, plain settings and egress.
  */
-export function declaredServices(dir: string = ROOT): { name: string; directory: string }[] {
+export function declaredServices(
+	dir: string = ROOT,
+): Pick<import("../components/serviceSpec").ServiceSpec, "name" | "directory" | "env" | "egress">[] {
 	const { services } = require(path.join(dir, "services")) as typeof import("../services");
 	const { parseStackConfig } = require(path.join(dir, "config")) as typeof import("../config");
 	const config = parseStackConfig(
 		{ appVersion: "0" },
 		{ project: PROJECT, stack: "dev", location: "westeurope", defaultAppVersion: "0" },
 	);
-	return services(config).map(({ name, directory }) => ({ name, directory }));
+	return services(config).map(({ name, directory, env, egress }) => ({ name, directory, env, egress }));
 }
 
 /** The services' names: what that checkout's building stack exports an image for. */

@@ -7,7 +7,7 @@ import { parse, parseDocument } from "yaml";
 import { PROJECT, projectKeys, stackConfigFile, stackFileNames } from "../simulator";
 import { addSecondService, sameCheckoutElsewhere, WORKER_SERVICE } from "./checkout";
 import { drawFork } from "./forkDraw";
-import { withContractFields } from "./programEdits";
+import { withContractFields, withServiceFields } from "./programEdits";
 
 type Edit = (dir: string) => void;
 const edit =
@@ -70,6 +70,10 @@ function passes(fork: ReturnType<typeof forkWith>, replay = "") {
  */
 const FORK_SEEDS = [130];
 
+/** Two plain settings and a database the first service calls, as a team writes them in its services.ts entry. */
+const FORK_ENV_AND_EGRESS =
+	'env: { LOG_LEVEL: "info", CATALOG_URL: "http://catalog.shop.svc.cluster.local" }, egress: [{ to: [{ ipBlock: { cidr: "10.30.0.0/24" } }], ports: [{ port: 5432, protocol: "TCP" }] }]';
+
 /** The Python app's contract where it differs from the sample's: what its entry in services.ts passes (docs/your-app.md). */
 const PYTHON_CONTRACT = 'port: 5000, metricsPort: undefined, livenessPath: "/health", readinessPath: "/health"';
 
@@ -94,7 +98,8 @@ function drawnFork(seed: number) {
 	const app =
 		(draw.app.kind === "version" ? `the app at ${draw.app.version}` : "a Python app without metrics") +
 		(draw.appPort ? ` on port ${draw.appPort}` : draw.app.kind === "python" ? " on port 5000" : "") +
-		(draw.secondService ? ", and a second service" : "");
+		(draw.secondService ? ", and a second service" : "") +
+		", two settings and a database to call";
 	describe(`FORK_SEED=${seed}: renamed ${draw.project}, Pulumi.${draw.stack}.yaml with ${settings}, ${app}`, () => {
 		const appEdits: Edit[] =
 			draw.app.kind === "version"
@@ -108,6 +113,9 @@ function drawnFork(seed: number) {
 						edit("services.ts", (t) => withContractFields(t, PYTHON_CONTRACT)),
 						edit(".github/dependabot.yml", (t) => t.replace(/"\/app", /, "")),
 					];
+		// The first service's own plain settings and a place it calls (docs/your-app.md): the stack suite
+		// holds its Deployment and NetworkPolicy to them, the stack files' policy pack passes them.
+		const settingsAndEgress: Edit = edit("services.ts", (t) => withServiceFields(t, FORK_ENV_AND_EGRESS));
 		// The README's second service, with its own contract (another port) and exposure.
 		const secondService: Edit[] = draw.secondService ? [addSecondService] : [];
 		// The app's contract changed the documented way (docs/your-app.md): its entry in services.ts and its image.
@@ -133,6 +141,7 @@ function drawnFork(seed: number) {
 					return doc.toString();
 				}),
 				...appEdits,
+				settingsAndEgress,
 				...contract,
 				...secondService,
 			],
@@ -156,6 +165,7 @@ function drawnFork(seed: number) {
 				for (const field of PYTHON_CONTRACT.split(", ").filter((f) => !(draw.appPort && f.startsWith("port:"))))
 					assert.ok(listed.includes(field), field);
 			}
+			assert.ok(listed.includes(FORK_ENV_AND_EGRESS));
 			if (draw.secondService) assert.ok(listed.includes(WORKER_SERVICE));
 			if (draw.appPort) assert.ok(listed.includes(`port: ${draw.appPort}`));
 		});

@@ -6,6 +6,7 @@ import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
 import {
 	CONTROL_PLANE_PRINCIPAL_ID,
 	DEPLOYER_OBJECT_ID,
+	declaredServices,
 	KUBELET_CLIENT_ID,
 	KUBELET_OBJECT_ID,
 	LB_IP,
@@ -517,6 +518,26 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.deepEqual(c.env.find((e: { name: string }) => e.name === "POD_NAME").valueFrom, {
 				fieldRef: { fieldPath: "metadata.name" },
 			});
+		});
+
+		it("gives the first service the plain settings and egress its entry in services.ts declares, after the contract's", () => {
+			const [first] = declaredServices();
+			const declared = Object.entries(first.env ?? {}).map(([name, value]) => ({ name, value }));
+			const env = container().env as { name: string }[];
+			assert.deepEqual(env.slice(env.length - declared.length), declared);
+			assert.deepEqual(
+				env.slice(0, env.length - declared.length).map((e) => e.name),
+				[
+					"PORT",
+					...(metricsPort() === undefined ? [] : ["METRICS_PORT"]),
+					"APP_NAME",
+					"APP_VERSION",
+					"SHUTDOWN_DELAY_SECONDS",
+					"DRAIN_TIMEOUT_SECONDS",
+					"POD_NAME",
+				],
+			);
+			assert.deepEqual(one(T.netpol, `${first.name}-netpol`).plain.spec.egress, first.egress ?? []);
 		});
 
 		it("rolls out without ever dropping below the desired replicas", () => {
