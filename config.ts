@@ -722,7 +722,7 @@ function sourceStack(
 	const org = opts.organization ?? "organization";
 	const self = `${org}/${opts.project}/${opts.stack}`;
 	const accepted = `expected the stack whose images to promote as <organization>/<project>/<stack>, e.g. ${org}/${opts.project}/dev, or a stack of this project by its name, e.g. dev`;
-	// A bare name is a stage of this project (the stage before this one: docs/delivery-and-trust.md).
+	// A bare name is a stage of this project (the stage before this one: docs/image-promotion.md, a chain).
 	const named = value !== undefined && /^[\w.-]+$/.test(value) ? `${org}/${opts.project}/${value}` : value;
 	const stack = named ?? (environment === "prod" ? `${org}/${opts.project}/dev` : undefined);
 	if (stack === undefined) {
@@ -869,7 +869,7 @@ export const APP_DIRECTORY = "app";
 
 /** The app's version as its directory declares it (lib/appVersion.ts), the image tag unless `appVersion` overrides it. */
 export function appManifestVersion(appDir = path.join(__dirname, APP_DIRECTORY)): string | undefined {
-	return manifestVersion(appDir)?.version;
+	return manifestVersion(appDir);
 }
 
 /** Reads this stack's configuration once. The only place in the program that touches `pulumi.Config`. */

@@ -34,15 +34,15 @@ const readers: Record<(typeof VERSION_SOURCES)[number], (text: string) => string
 
 /**
  * The version a service's directory declares, from the first of {@link VERSION_SOURCES} it has that
- * names one, with the file it came from; undefined when none does (never a made-up one: an image tag
- * is what people and rollbacks go by).
+ * names one; undefined when none does (never a made-up one: an image tag is what people and
+ * rollbacks go by).
  */
-export function manifestVersion(dir: string): { version: string; file: string } | undefined {
+export function manifestVersion(dir: string): string | undefined {
 	for (const file of VERSION_SOURCES) {
 		const full = path.join(dir, file);
 		if (!fs.existsSync(full)) continue;
 		const version = readers[file](fs.readFileSync(full, "utf8"));
-		if (version) return { version, file };
+		if (version) return version;
 	}
 	return undefined;
 }
