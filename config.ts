@@ -154,7 +154,7 @@ export class ConfigError extends pulumi.RunError {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const K8S_MINOR = /^[1-9]\d*\.\d+$/;
 /** The Kubernetes minors AKS supports (GA and preview) as of its release notes of 2026-09-04; raise as AKS moves. */
 export const AKS_MINORS = ["1.34", "1.35", "1.36", "1.37"];

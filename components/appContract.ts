@@ -57,8 +57,9 @@ export const CONTRACT_ENV = [
 
 /** POSIX's portable names, as Kubernetes takes them in a container's env. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Names that say a value is a credential. */
-const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CONNECTION_?STRING|CREDENTIAL|(^|_)TOKEN$)/i;
+/** Names that say a value is a credential (an app's env, a Dockerfile's ENV or ARG). */
+export const SECRET_NAME =
+	/(PASSWORD|PASSWD|SECRET|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CONNECTION_?STRING|CREDENTIAL|(^|_)TOKEN$)/i;
 /** Values that are credentials whatever their name: a key or password in a connection string, a signed URL, a JWT, a PEM block, a password in a URL. */
 const SECRET_VALUE: [RegExp, string][] = [
 	[/(^|;)\s*(password|pwd|accountkey|sharedaccesskey)\s*=/i, "a connection string with a key or password"],

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { IMAGE_TAG } from "../config";
+import { DNS_1035_LABEL, IMAGE_TAG } from "../config";
 import type { AppSettings } from "./app";
 import {
 	type AppContract,
@@ -12,8 +12,6 @@ import {
 	envProblems,
 } from "./appContract";
 import type { ServiceType } from "./serviceExposure";
-
-const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** One service the stack runs, as services.ts lists it (docs/your-app.md). */
 export interface ServiceSpec {
@@ -45,7 +43,8 @@ export function serviceProblems(services: readonly ServiceSpec[], root: string):
 	const seen = { name: new Set<string>(), k8s: new Set<string>() };
 	for (const s of services) {
 		const of = (p: string) => `service ${JSON.stringify(s.name)}: ${p}`;
-		if (!DNS_LABEL.test(s.name)) problems.push(of("name: expected a DNS label (lower-case letters, digits and '-', at most 63)"));
+		if (!DNS_1035_LABEL.test(s.name))
+			problems.push(of("name: expected a DNS label (lower-case letters, digits and '-', at most 63)"));
 		if (seen.name.has(s.name)) problems.push(of("listed twice: each service's name must be its own"));
 		if (seen.k8s.has(s.settings.name))
 			problems.push(of(`settings.name ${JSON.stringify(s.settings.name)} is another service's: each Deployment needs its own`));

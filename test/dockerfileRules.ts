@@ -8,6 +8,8 @@
  */
 import type { Arg, Copy, Env, Instruction, Property } from "dockerfile-ast";
 import { DockerfileParser } from "dockerfile-ast";
+// ENV or ARG names that hold a credential: a value given in the Dockerfile is in every layer and every pull.
+import { SECRET_NAME } from "../components/appContract";
 
 export interface Violation {
 	rule: string;
@@ -20,8 +22,6 @@ export interface Violation {
 /** One violation as a person reads it: `file:line: message (rule). Fix: …`. */
 export const describeViolation = (file: string, v: Violation) => `${file}:${v.line}: ${v.message} (${v.rule}). Fix: ${v.fix}`;
 
-/** ENV or ARG names that hold a credential: a value given in the Dockerfile is in every layer and every pull. */
-const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CONNECTION_?STRING|CLIENT_SECRET)/i;
 /** Files that are credentials by their name. */
 const SECRET_FILE =
 	/(^|\/)(\.env(\.[\w-]+)?|id_(rsa|ecdsa|ed25519)|[^/\s]+\.(pem|key|pfx|p12)|\.npmrc|\.pypirc|\.netrc|credentials(\.json)?)$/;
