@@ -3,9 +3,8 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { APP_DIRECTORY } from "../config";
 import { normalizeBuildContextModes } from "../lib/buildContext";
-import { ROOT } from "../simulator";
+import { declaredServices, ROOT } from "../simulator";
 import { tempDir } from "./credentialPlugins";
 import { runStack } from "./stackFixtures";
 
@@ -90,9 +89,10 @@ describe("the build context a checkout gives the docker provider", () => {
 
 	it("the program puts the app's files on git's modes before it declares the image", async () => {
 		// A file of the first service's context, whatever its language: the first git tracks there.
-		const tracked = execFileSync("git", ["ls-files", "-z", "--", APP_DIRECTORY], { cwd: ROOT, encoding: "utf8" }).split("\0");
+		const { directory } = declaredServices()[0];
+		const tracked = execFileSync("git", ["ls-files", "-z", "--", directory], { cwd: ROOT, encoding: "utf8" }).split("\0");
 		const file = path.join(ROOT, tracked.find((f) => f && !fs.lstatSync(path.join(ROOT, f)).isSymbolicLink()) ?? "");
-		assert.ok(fs.statSync(file).isFile(), `a tracked file in ${APP_DIRECTORY}/`);
+		assert.ok(fs.statSync(file).isFile(), `a tracked file in ${directory}/`);
 		const before = fs.statSync(file).mode & 0o777;
 		fs.chmodSync(file, 0o664);
 		try {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { agentPoolName } from "../components/nodePool";
-import { APP_DIRECTORY, appManifestVersion, parseStackConfig } from "../config";
+import { appManifestVersion, parseStackConfig } from "../config";
 import { AKS_SERVER_APP_ID, aksExecCredential } from "../lib/execCredential";
 import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
 import {
@@ -385,8 +385,10 @@ for (const stack of ["dev", "prod"] as const) {
 			it("builds the first service's image from its directory for linux/amd64 and pushes it with an Entra-derived secret", () => {
 				const image = one(T.image);
 				assert.equal(image.plain.build.platform, "linux/amd64");
-				assert.equal(image.plain.build.context, APP_DIRECTORY, "relative, so every checkout builds the same inputs");
-				assert.equal(image.plain.build.dockerfile, `${APP_DIRECTORY}/Dockerfile`);
+				// The directory services.ts gives the first service.
+				const { directory } = declaredServices()[0];
+				assert.equal(image.plain.build.context, directory, "relative, so every checkout builds the same inputs");
+				assert.equal(image.plain.build.dockerfile, `${directory}/Dockerfile`);
 				assert.equal(image.plain.build.args.APP_VERSION, config.app.version);
 				assert.match(image.plain.build.args.VCS_REF, /^([0-9a-f]{40}(-dirty)?|unknown)$/, "the app/ tree id");
 				assert.ok(image.plain.build.args.SOURCE_URL === "unknown" || image.plain.build.args.SOURCE_URL.startsWith("https://"));
