@@ -80,7 +80,8 @@ describe("delivery: GitHub Actions workflows", () => {
 	const broken = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.evnt.name }}\n";
 	// And deploy.yml with a stage put after its first, as README step 5 says: linted in the same start.
 	const deployText = fs.readFileSync(path.join(WORKFLOWS, "deploy.yml"), "utf8");
-	const [firstStage, secondStage] = deployJobs(load("deploy.yml")).map(([name]) => name);
+	const stages = deployJobs(load("deploy.yml"));
+	const [firstStage, secondStage] = stages.map(([name]) => name);
 	// A name no stage has yet (a fork may have a qa stage already).
 	const added =
 		["qa", "staging", "uat", "preprod"].find((s) => !stackFileNames().includes(s) && !(s in load("deploy.yml").jobs)) ??
@@ -125,8 +126,7 @@ describe("delivery: GitHub Actions workflows", () => {
 			[],
 		);
 		// Its stack file a copy of the next stage's, promoting from the stage before it; the next promotes from it.
-		const next = deployJobs(load("deploy.yml"))[1][1].with.stack;
-		const before = deployJobs(load("deploy.yml"))[0][1].with.stack;
+		const [before, next] = stages.slice(0, 2).map(([, j]) => j.with.stack);
 		const configOf = (stack: string) =>
 			stack === added
 				? { ...stackConfigFile(next), [`${PROJECT}:promoteFrom`]: before }
@@ -228,14 +228,14 @@ describe("delivery: GitHub Actions workflows", () => {
 	it("deploy each stack on main, in order, through one reusable workflow in the environment named after it", () => {
 		const d = load("deploy.yml");
 		assert.deepEqual(d.on.push.branches, ["main"]);
-		const deployJobs = Object.entries<any>(d.jobs).filter(([, j]) => j.uses === "./.github/workflows/deploy-stack.yml");
+		const jobs = deployJobs(d);
 		assert.deepEqual(
-			deployJobs.map(([, j]) => j.with.stack),
+			jobs.map(([, j]) => j.with.stack),
 			STACKS,
 			"one job per stack file, in order",
 		);
-		deployJobs.forEach(([, j], i) => {
-			assert.equal(j.needs, i === 0 ? "test" : deployJobs[i - 1][0], "each waits for the one before");
+		jobs.forEach(([, j], i) => {
+			assert.equal(j.needs, i === 0 ? "test" : jobs[i - 1][0], "each waits for the one before");
 			assert.deepEqual(j.permissions, { contents: "read", "id-token": "write" });
 		});
 		// A chain of stages (test/stages.ts): each promoting stack imports what the job before it deployed.
