@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { evaluate, type Finding } from "../policy/evaluate";
-import { isSecret, PROJECT, policyInputs, type Recorded, ROOT, runStack, stackConfigFile } from "../simulator";
+import { isSecret, PROJECT, policyInputs, type Recorded, ROOT, type RunResult, runStack, stackConfigFile } from "../simulator";
 import { criticalPath, type GraphNode, kindOf, toMermaid } from "./graph";
 import { validateManifest } from "./kubernetesSchema";
 
@@ -37,6 +37,11 @@ export interface Plan {
 	graph: GraphNode[];
 	mermaid: string;
 	findings: Finding[];
+	/**
+	 * The evaluation the findings were read from, with the simulated Azure values: a caller that
+	 * also checks the stack's resources reads them here instead of evaluating the stack again.
+	 */
+	realistic: RunResult;
 }
 
 /**
@@ -141,7 +146,7 @@ export async function buildPlan(stack: string, overrides: Record<string, string>
 	const realistic = await runStack({ stack, config, projectDir: source.projectDir });
 	const findings = await evaluate(policyInputs(realistic.mocks));
 	const region = config["azure-native:location"] ?? "(no azure-native:location)";
-	return { stack, region, resources, manifests, graph, mermaid: toMermaid(graph), findings };
+	return { stack, region, resources, manifests, graph, mermaid: toMermaid(graph), findings, realistic };
 }
 
 export function policyReport(plan: Plan): string {

@@ -274,16 +274,19 @@ describe("offline plan", () => {
 
 		it("writes plan/<stack>/ and prints progress and the summary", async () => {
 			const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
-			const res = await runHere(["--stack", "dev", "--out", out]);
-			assert.equal(res.status, 0, res.stderr);
-			assert.match(res.stdout, /\[1\/4\] evaluating the program for stack dev/);
-			assert.match(res.stdout, /critical path .*cluster-aks \(ManagedCluster\).*app-deployment \(Deployment\)/);
-			for (const f of ["resources.json", "graph.mmd", "policy.txt", "manifests/app-deployment.yaml"])
-				assert.ok(fs.existsSync(path.join(out, f)), f);
-			assert.match(fs.readFileSync(path.join(out, "policy.txt"), "utf8"), /mandatory violations: 0/);
-			assert.match(res.stdout, /^stack dev in westeurope: \d+ resources$/m, "names the region");
-			assert.doesNotMatch(res.stdout, /since the previous plan/, "the first plan there has none to compare with");
-			fs.rmSync(out, { recursive: true, force: true });
+			try {
+				const res = await runHere(["--stack", "dev", "--out", out]);
+				assert.equal(res.status, 0, res.stderr);
+				assert.match(res.stdout, /\[1\/4\] evaluating the program for stack dev/);
+				assert.match(res.stdout, /critical path .*cluster-aks \(ManagedCluster\).*app-deployment \(Deployment\)/);
+				for (const f of ["resources.json", "graph.mmd", "policy.txt", "manifests/app-deployment.yaml"])
+					assert.ok(fs.existsSync(path.join(out, f)), f);
+				assert.match(fs.readFileSync(path.join(out, "policy.txt"), "utf8"), /mandatory violations: 0/);
+				assert.match(res.stdout, /^stack dev in westeurope: \d+ resources$/m, "names the region");
+				assert.doesNotMatch(res.stdout, /since the previous plan/, "the first plan there has none to compare with");
+			} finally {
+				fs.rmSync(out, { recursive: true, force: true });
+			}
 		});
 
 		it("says what changed since the previous plan there: a reviewer sees what a settings change does", async () => {
@@ -321,11 +324,16 @@ describe("offline plan", () => {
 		});
 
 		it("exits non-zero on bad config and writes nothing", async () => {
-			const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "dev");
-			const res = await runHere(["--stack", "dev", "--config", "kubernetesVersion=latest", "--out", out]);
-			assert.equal(res.status, 1);
-			assert.ok(res.stderr.includes(`${PROJECT}:kubernetesVersion = "latest" is not accepted`), res.stderr);
-			assert.ok(!fs.existsSync(out), "nothing written");
+			const parent = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+			try {
+				const out = path.join(parent, "dev");
+				const res = await runHere(["--stack", "dev", "--config", "kubernetesVersion=latest", "--out", out]);
+				assert.equal(res.status, 1);
+				assert.ok(res.stderr.includes(`${PROJECT}:kubernetesVersion = "latest" is not accepted`), res.stderr);
+				assert.ok(!fs.existsSync(out), "nothing written");
+			} finally {
+				fs.rmSync(parent, { recursive: true, force: true });
+			}
 		});
 
 		it("refuses --docs for a stack other than the one the docs show, as a process, before loading the program", () => {

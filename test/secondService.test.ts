@@ -3,8 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { appManifestVersion } from "../config";
 import { buildPlan, checkManifests } from "../offline/plan";
-import { evaluate } from "../policy/evaluate";
-import { ORGANIZATION, PROJECT, policyInputs, type RunResult, releasedServices, sourceStackOutputs } from "../simulator";
+import { ORGANIZATION, PROJECT, type RunResult, releasedServices, sourceStackOutputs } from "../simulator";
 import { addSecondService, sameCheckoutElsewhere } from "./checkout";
 import { finalStageValue } from "./dockerfileRules";
 import { ofServices } from "./services";
@@ -17,7 +16,6 @@ interface SecondServiceRun {
 	built: { type: string; name: string; plain: any }[];
 	outputs: Record<string, unknown>;
 	mandatory: string[];
-	planFindings: string[];
 	manifestProblems: string[];
 }
 
@@ -37,14 +35,15 @@ describe("a second service: a new directory and one entry in services.ts", funct
 		// Evaluated here: the copy's own program and modules, on this process's SDK and mocks (the
 		// copy links this checkout's node_modules), as test/lifecycle.test.ts shows a run here equals one
 		// in a process of its own.
-		const prod = { stack: "prod", projectDir: copy.dir };
-		const result = await runStack(prod);
+		// The plan's own evaluation with simulated Azure values is the prod stack's run: the policy
+		// pack's findings are read from it.
+		const plan = await buildPlan("prod", {}, { config: fixtureConfig("prod"), projectDir: copy.dir });
+		const result = plan.realistic;
 		const built = await runStack({
-			...prod,
+			stack: "prod",
+			projectDir: copy.dir,
 			overrides: { [`${PROJECT}:imageSource`]: "build", [`${PROJECT}:registryPrivateLink`]: "false" },
 		});
-		const findings = await evaluate(policyInputs(result.mocks));
-		const plan = await buildPlan("prod", {}, { config: fixtureConfig("prod"), projectDir: copy.dir });
 		// The app and the worker this test adds; a fork's own further services are not what it checks.
 		const theirs = releasedServices(copy.dir).filter((s) => s !== "app" && s !== "worker");
 		const resources = (r: RunResult) =>
@@ -53,8 +52,7 @@ describe("a second service: a new directory and one entry in services.ts", funct
 			resources: resources(result),
 			built: resources(built),
 			outputs: result.outputs,
-			mandatory: findings.filter((f) => f.level === "mandatory").map((f) => `${f.policy}: ${f.message}`),
-			planFindings: plan.findings.filter((f) => f.level === "mandatory").map((f) => f.policy),
+			mandatory: plan.findings.filter((f) => f.level === "mandatory").map((f) => `${f.policy}: ${f.message}`),
 			manifestProblems: await checkManifests(plan.manifests),
 		};
 	});
@@ -130,7 +128,6 @@ describe("a second service: a new directory and one entry in services.ts", funct
 
 	it("passes the policy pack and the offline plan's schema checks", () => {
 		assert.deepEqual(run.mandatory, []);
-		assert.deepEqual(run.planFindings, []);
 		assert.deepEqual(run.manifestProblems, []);
 	});
 });

@@ -36,7 +36,11 @@ describe("npm test's runner (scripts/run-side-by-side.mjs)", () => {
 		assert.equal(runner, "scripts/run-side-by-side.mjs");
 		assert.deepEqual([...names].sort(), ["lint", "test:app", "test:unit", "typecheck"]);
 		assert.match(scripts.lint, /^biome check \.$/);
-		assert.match(scripts.typecheck, /^tsc --noEmit /);
+		// Build mode checks the whole program once and then only when one of its files (the packages'
+		// declarations included) has changed; the project's tsconfig.json emits nothing.
+		assert.equal(scripts.typecheck, "tsc --build");
+		const { compilerOptions } = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8"));
+		assert.equal(compilerOptions.noEmit, true);
 	});
 
 	it("runs every script, in the project, with its node_modules/.bin on PATH, and passes when all pass", () => {
