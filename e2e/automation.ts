@@ -85,19 +85,17 @@ export async function automationStack(
 
 /**
  * The backend the run's stack lives in, for the sweep of what lost runs left (e2e/sweep.ts): the
- * configured backend only, since a temporary file backend dies with its job.
+ * configured backend only, since a temporary file backend dies with its job. It lists stacks and
+ * forgets them (`pulumi stack rm --force`, as the Automation API's removeStack runs it with
+ * `force`), which reads no resource and runs no provider: a lost stack's state is never executed.
  */
-export function backendWorkspace(root: string, log: (line: string) => void): SweepWorkspace {
-	const onOutput = (out: string) => log(out.replace(/\n$/, ""));
+export function backendWorkspace(root: string): SweepWorkspace {
 	return {
 		async list() {
 			return (await LocalWorkspace.create({ workDir: root })).listStacks();
 		},
-		async destroyAndRemove(name) {
-			// Destroy reads the state, not the program's config: the lost run's config file went with its job.
-			const stack = await LocalWorkspace.selectStack({ stackName: name, workDir: root });
-			await stack.destroy({ onOutput });
-			await stack.workspace.removeStack(name);
+		async forget(name) {
+			await (await LocalWorkspace.create({ workDir: root })).removeStack(name, { force: true });
 		},
 	};
 }

@@ -37,9 +37,10 @@ export interface ArmActionRequest {
 	what: string;
 	/** The action's URL, `api-version` included. */
 	url: string;
-	/** POST for an action; PUT to write a resource. Default: POST. */
-	method?: "POST" | "PUT";
-	body: unknown;
+	/** POST for an action; PUT to write a resource; DELETE to delete one. Default: POST. */
+	method?: "POST" | "PUT" | "DELETE";
+	/** The request's JSON body; none for a DELETE. */
+	body?: unknown;
 	/** Extra request headers, e.g. `If-Match` for a write that must not overwrite what it did not read. */
 	headers?: Record<string, string>;
 	/** Gives an ARM access token; asked before every request, so a long wait never outlives one. */
@@ -152,7 +153,7 @@ export function classifyPoll(handle: NonNullable<OperationHandle>, status: numbe
  */
 export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = ARM_ACTION_RETRY): Promise<number> {
 	let requests = 0;
-	const call = async (method: "GET" | "POST" | "PUT", url: string, body?: string) => {
+	const call = async (method: "GET" | "POST" | "PUT" | "DELETE", url: string, body?: string) => {
 		requests++;
 		return httpRequest({
 			url,
@@ -166,7 +167,7 @@ export async function runArmAction(req: ArmActionRequest, retry: RetryOptions = 
 			timeoutMs: retry.requestTimeoutMs,
 		});
 	};
-	const payload = JSON.stringify(req.body);
+	const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
 	const left = sharedBudget(retry);
 	try {
 		return await follow();

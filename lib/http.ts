@@ -11,7 +11,7 @@ export interface HttpResponse {
 
 export interface HttpRequest {
 	url: string;
-	method?: "GET" | "HEAD" | "POST" | "PUT";
+	method?: "GET" | "HEAD" | "POST" | "PUT" | "DELETE";
 	headers?: Record<string, string>;
 	body?: string;
 	/** PEM CA bundle to trust instead of the system roots (the AKS API server's own CA). */

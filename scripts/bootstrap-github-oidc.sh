@@ -19,6 +19,10 @@
 # renamed, transferred or re-created repository of the same name cannot present (--name-subjects for
 # a repository whose tokens still carry names only).
 #
+# The end-to-end run (e2e.yml) runs as the first stack's identity in a resource group of the runs'
+# own, rg-<prefix>-e2e-runs (tagged purpose=e2e-runs: each run empties it whole before it starts),
+# with the first stack's grants there.
+#
 # It also creates each stack's resource group (so every scope exists before the first run),
 # registers the resource providers the stacks use (subscription rights the identities do not
 # get), and sets up GitHub with its CLI: an environment per stack that only main may deploy to,
@@ -109,8 +113,8 @@ if [ ${#stack_list[@]} -eq 0 ]; then
 	exit 2
 fi
 for stack in "${stack_list[@]}"; do
-	if ! [[ "$stack" =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]] || [ "$stack" = preview ]; then
-		echo "--stacks: each stack must be 1-31 lower-case letters, digits or '-' (and not 'preview'), got: $stack" >&2
+	if ! [[ "$stack" =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]] || [ "$stack" = preview ] || [ "$stack" = e2e-runs ]; then
+		echo "--stacks: each stack must be 1-31 lower-case letters, digits or '-' (and not 'preview' or 'e2e-runs', the names of the preview identity and the end-to-end runs' group), got: $stack" >&2
 		exit 2
 	fi
 	if [ "$group" = "rg-$prefix-$stack" ]; then
@@ -295,6 +299,19 @@ for stack in "${stack_list[@]}"; do
 	fi
 done
 
+# The end-to-end run (e2e.yml, in the first stack's environment, as its identity) deploys into a
+# group of the runs' own, tagged as such: each run starts by emptying it whole through ARM (what a
+# cancelled run left), so it must hold nothing else, and a lost run's stack is never destroyed
+# through its state (e2e/sweep.ts). Its grants are the first stack's, on that group alone.
+e2e_group="$(stack_group e2e-runs)"
+run az group create --name "$e2e_group" --location "$location" --tags purpose=e2e-runs --output none
+if $owner; then
+	assign "${stack_principal[0]}" "$OWNER" "$(group_scope "$e2e_group")"
+else
+	assign "${stack_principal[0]}" "$CONTRIBUTOR" "$(group_scope "$e2e_group")"
+	assign "${stack_principal[0]}" "$RBAC_ADMIN" "$(group_scope "$e2e_group")" "$(condition_for "${stack_principal[0]}")"
+fi
+
 # What pulumi preview of the first stack reads (pull requests preview that one alone): the resources,
 # the cluster's user kubeconfig, the Kubernetes objects.
 previewed_scope="$(group_scope "$(stack_group "${stack_list[0]}")")"
@@ -343,9 +360,9 @@ for i in "${!stack_list[@]}"; do
 		github gh api --method POST "repos/$repo/environments/$stack/deployment-branch-policies" -f name=main -f type=branch --silent
 	fi
 	github gh variable set AZURE_CLIENT_ID --repo "$repo" --env "$stack" --body "${stack_client[$i]}"
-	# The group the identity may write: where the end-to-end run (e2e.yml, in dev) deploys its stack.
-	github gh variable set AZURE_RESOURCE_GROUP --repo "$repo" --env "$stack" --body "$(stack_group "$stack")"
 done
+# Where the end-to-end run (e2e.yml, in the first stack's environment) deploys: the runs' own group.
+github gh variable set E2E_RESOURCE_GROUP --repo "$repo" --env "${stack_list[0]}" --body "$e2e_group"
 github gh variable set AZURE_PREVIEW_CLIENT_ID --repo "$repo" --body "$preview_client"
 github gh variable set AZURE_TENANT_ID --repo "$repo" --body "$tenant_id"
 github gh variable set AZURE_SUBSCRIPTION_ID --repo "$repo" --body "$subscription"

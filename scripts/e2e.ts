@@ -23,21 +23,24 @@ async function main(): Promise<number> {
 	// What runs it loads the SDK (some 0.7 s of CPU): only once there is something to run. A require,
 	// not import(): under tsx's CommonJS hook alone, import() goes to Node's ESM loader, which finds no .ts.
 	const { automationStack, backendWorkspace } = require("../e2e/automation") as typeof import("../e2e/automation");
-	const { armFootprint } = require("../e2e/azure") as typeof import("../e2e/azure");
+	const { armFootprint, armSweep } = require("../e2e/azure") as typeof import("../e2e/azure");
 	const { reportJson, summaryTable } = require("../e2e/report") as typeof import("../e2e/report");
 	const { runE2e } = require("../e2e/run") as typeof import("../e2e/run");
-	const { sweepLostStacks } = require("../e2e/sweep") as typeof import("../e2e/sweep");
+	const { sweepLostRuns } = require("../e2e/sweep") as typeof import("../e2e/sweep");
 	const { ARM_ENDPOINT, armTokens } = require("../lib/armAction") as typeof import("../lib/armAction");
 	const { aksExecCredential } = require("../lib/execCredential") as typeof import("../lib/execCredential");
 	const { httpRequest } = require("../lib/http") as typeof import("../lib/http");
 	const settings = e2eSettings(process.env);
 	for (const line of budgetLines(settings)) log(line);
-	// State in a backend that outlives the job: what a cancelled or timed-out run left goes first.
-	if (settings.backend === "configured") {
-		await sweepLostStacks(backendWorkspace(ROOT, log), settings.stack, log).catch((err: Error) =>
-			log(`e2e: could not list the backend's stacks for a sweep (${err.message.split("\n")[0]}); going on`),
-		);
-	}
+	const token = armTokens(aksExecCredential(ARM_ENDPOINT));
+	// What a cancelled or timed-out run left goes first, deleted by ARM; lost stacks then leave a
+	// backend that outlives the job without their state's code running (e2e/sweep.ts).
+	await sweepLostRuns(
+		settings.backend === "configured" ? backendWorkspace(ROOT) : undefined,
+		armSweep({ subscriptionId: settings.subscriptionId, runGroup: settings.resourceGroup, stack: settings.stack, token }),
+		settings.stack,
+		log,
+	);
 	const stack = await automationStack(ROOT, settings, e2eConfig(PROJECT, settings), log);
 	const started = new Date().toISOString();
 	const report = await runE2e(
@@ -50,7 +53,7 @@ async function main(): Promise<number> {
 			subscriptionId: settings.subscriptionId,
 			existingGroup: settings.resourceGroup,
 			stack: settings.stack,
-			token: armTokens(aksExecCredential(ARM_ENDPOINT)),
+			token,
 		}),
 		{ keep: settings.keep, newVersion: settings.versions[1], log },
 	);

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { RUN_GROUP_TAG } from "../e2e/azure";
 import { ROOT } from "../simulator";
 import { cliStandIns, runBootstrap, standInId, standInPrincipalId } from "./githubStandIn";
 import { BOOTSTRAP_ARGS, identityMatrix, PERSON, trustViolations } from "./trustModel";
@@ -41,6 +42,11 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 					assert.deepEqual(trustViolations(matrix, expected), []);
 					assert.deepEqual(matrix.get("shop-prod")?.subjects, ["repo:acme@1001/shop@2002:environment:prod"]);
 					assert.ok(cli.calls().some((c) => c.join(" ") === 'gh api repos/acme/shop --jq "\\(.owner.id)/\\(.id)"'));
+					// The e2e runs' own group carries the tag the e2e run requires before it empties a group.
+					const e2eGroup = cli
+						.calls()
+						.find((c) => c.slice(0, 3).join(" ") === "az group create" && c.includes("rg-shop-e2e-runs"));
+					assert.equal(e2eGroup?.[e2eGroup.indexOf("--tags") + 1], `${RUN_GROUP_TAG.name}=${RUN_GROUP_TAG.value}`);
 				}
 			}
 			const gh = cli.state();
@@ -89,10 +95,14 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 				"AZURE_SUBSCRIPTION_ID",
 				"AZURE_TENANT_ID",
 				"dev/AZURE_CLIENT_ID",
-				"dev/AZURE_RESOURCE_GROUP",
+				"dev/E2E_RESOURCE_GROUP",
 				"prod/AZURE_CLIENT_ID",
-				"prod/AZURE_RESOURCE_GROUP",
 			]);
+			assert.equal(
+				gh.variables["dev/E2E_RESOURCE_GROUP"],
+				"rg-shop-e2e-runs",
+				"the e2e runs' own group, in the first stack's environment",
+			);
 		} finally {
 			cli.remove();
 		}

@@ -313,8 +313,8 @@ describe("delivery: GitHub Actions workflows", () => {
 		);
 		assert.equal(
 			job.env.E2E_RESOURCE_GROUP,
-			`\${{ vars.AZURE_RESOURCE_GROUP }}`,
-			"into dev's group, the one its identity may write",
+			`\${{ vars.E2E_RESOURCE_GROUP }}`,
+			"into the runs' own group (the bootstrap's rg-<prefix>-e2e-runs), never dev's: each run empties it whole",
 		);
 	});
 
@@ -491,6 +491,21 @@ describe("delivery: shell scripts", () => {
 					/dev identity holds b24988ac-.* outside its resource group/,
 				],
 				[withGrant(matrix, "shop-dev", { role: ROLE.RbacAdmin, scope: dev }), /dev identity may assign any role/],
+				// The e2e runs' group is the first stack's alone, and there it grants people nothing.
+				[
+					withGrant(matrix, "shop-prod", {
+						role: ROLE.Contributor,
+						scope: "/subscriptions/sub-1/resourceGroups/rg-shop-e2e-runs",
+					}),
+					/prod identity holds b24988ac-.* on \/subscriptions\/sub-1\/resourceGroups\/rg-shop-e2e-runs, outside its resource group/,
+				],
+				[
+					withGrant(matrix, "shop-dev", {
+						...(rbac as { role: string; scope: string; condition: string }),
+						scope: "/subscriptions/sub-1/resourceGroups/rg-shop-e2e-runs",
+					}),
+					/dev \(e2e runs' group\) identity may grant .* not only its deployers/,
+				],
 				[
 					withGrant(matrix, "shop-prod", { role: ROLE.AcrPush, scope: dev }),
 					/prod identity holds 8311e382-.* on .*rg-shop-dev, outside its resource group/,
@@ -604,7 +619,10 @@ describe("delivery: shell scripts", () => {
 					.get(`shop-${stack}`)
 					?.grants.filter((g) => g.role !== ROLE.Reader)
 					.map((g) => [g.role, g.scope]);
-			assert.deepEqual(grants("dev"), [[ROLE.Owner, group("dev")]]);
+			assert.deepEqual(grants("dev"), [
+				[ROLE.Owner, group("dev")],
+				[ROLE.Owner, group("e2e-runs")],
+			]);
 			assert.deepEqual(grants("qa"), [
 				[ROLE.Owner, group("qa")],
 				[ROLE.AcrImporter, group("dev")],
@@ -647,9 +665,10 @@ describe("delivery: shell scripts", () => {
 			[["--repo", "not a repo"], /--repo must be OWNER\/NAME, got: not a repo/],
 			[
 				["--repo", "o/r", "--stacks", "dev,Prod"],
-				/--stacks: each stack must be 1-31 lower-case letters, digits or '-' \(and not 'preview'\), got: Prod/,
+				/--stacks: each stack must be 1-31 lower-case letters, digits or '-' \(and not 'preview' or 'e2e-runs', the names of the preview identity and the end-to-end runs' group\), got: Prod/,
 			],
-			[["--repo", "o/r", "--stacks", "preview"], /and not 'preview'\), got: preview/],
+			[["--repo", "o/r", "--stacks", "preview"], /and not 'preview' or 'e2e-runs'.*, got: preview/],
+			[["--repo", "o/r", "--stacks", "dev,e2e-runs"], /and not 'preview' or 'e2e-runs'.*, got: e2e-runs/],
 			[
 				["--repo", "o/r", "--prefix", "-x"],
 				/--prefix must be 1-41 letters, digits, '_' or '-', starting with a letter or digit, got: -x/,

@@ -6,16 +6,17 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { parseStackConfig } from "../config";
-import { changesIn, previewChanges } from "../e2e/automation";
-import { armFootprint } from "../e2e/azure";
+import { backendWorkspace, changesIn, previewChanges } from "../e2e/automation";
+import { armFootprint, armSweep, RUN_GROUP_TAG } from "../e2e/azure";
 import { reportJson, summaryTable } from "../e2e/report";
 import { type E2eAzure, type E2eStack, type HttpGet, runE2e, STEPS, type StepName } from "../e2e/run";
 import { credentialSource, e2eConfig, e2eSettings } from "../e2e/settings";
-import { type ListedStack, LOST_AFTER_MS, lostStacks, sweepLostStacks } from "../e2e/sweep";
+import { type ListedStack, LOST_AFTER_MS, lostStacks, NotTheRunsGroup, type SweepAzure, sweepLostRuns } from "../e2e/sweep";
 import { httpRequest } from "../lib/http";
 import { PROJECT, projectKeys, ROOT } from "../simulator";
 import { aksClusterAsAksReportsIt } from "./aksFixtures";
 import { armStandIn } from "./armStandIn";
+import { fastRetry } from "./loopback";
 
 const APP_URL = "http://20.61.0.10/";
 
@@ -350,29 +351,203 @@ describe("e2e: what a cancelled or timed-out run left, swept by the next", () =>
 		assert.ok(LOST_AFTER_MS > 90 * 60_000, "longer than the workflow's timeout");
 	});
 
-	it("destroys and removes each, goes on past one that fails (left for the next run), and says so", async () => {
-		const destroyed: string[] = [];
-		const lines: string[] = [];
-		const result = await sweepLostStacks(
-			{
-				list: async () => stacks,
-				destroyAndRemove: async (name) => {
-					if (name === lost) throw new Error("deleting the cluster failed: 409 Conflict\nmore");
-					destroyed.push(name);
-				},
+	/** Azure as the sweep sees it, recording what it was asked; `failing` stacks cannot be cleared. */
+	const fakeAzure = (failing: string[] = [], group: "cleared" | "unreachable" | "not the runs'" = "cleared") => {
+		const asked: string[] = [];
+		const az: SweepAzure = {
+			async clearRunGroup() {
+				asked.push("run group");
+				if (group === "unreachable") throw new Error("ARM answered 503");
+				if (group === "not the runs'") throw new NotTheRunsGroup("rg-shop-dev is not tagged purpose=e2e-runs");
+				return "emptied";
 			},
-			current,
-			(l) => lines.push(l),
-			now,
+			async clearStack(name) {
+				asked.push(`clear ${name}`);
+				if (failing.includes(name)) throw new Error("deleting the cluster failed: 409 Conflict\nmore");
+				return `cleared ${name}`;
+			},
+		};
+		return { az, asked };
+	};
+	const backend = () => {
+		const forgotten: string[] = [];
+		return { ws: { list: async () => stacks, forget: async (name: string) => void forgotten.push(name) }, forgotten };
+	};
+
+	it("clears each lost run through Azure, then forgets its stack (stack rm --force); goes on past one that fails, left for the next run", async () => {
+		const { az, asked } = fakeAzure([lost]);
+		const { ws, forgotten } = backend();
+		const lines: string[] = [];
+		const result = await sweepLostRuns(ws, az, current, (l) => lines.push(l), now);
+		assert.deepEqual(result, { forgotten: [stacks[1].name], failed: [lost] });
+		assert.deepEqual(forgotten, [stacks[1].name], "a stack leaves the backend only once Azure holds nothing of it");
+		assert.deepEqual(asked, ["run group", `clear ${lost}`, `clear ${stacks[1].name}`], "the runs' group first");
+		assert.ok(lines.some((l) => l.includes(`could not clear ${lost} (deleting the cluster failed: 409 Conflict)`)));
+	});
+
+	it("never runs a lost stack's state: the backend it is handed can list and forget stacks, nothing else", () => {
+		// pulumi destroy, refresh or up on a stack this run did not create would load that stack's
+		// dynamic providers and exec commands with this job's credentials (the trust issue's path 1).
+		assert.deepEqual(Object.keys(backendWorkspace(ROOT)).sort(), ["forget", "list"]);
+		const source = fs.readFileSync(path.join(ROOT, "e2e", "automation.ts"), "utf8");
+		const backendPart = source.slice(source.indexOf("export function backendWorkspace"));
+		assert.match(backendPart, /removeStack\(name, \{ force: true \}\)/);
+		assert.doesNotMatch(backendPart, /\.(destroy|refresh|up|preview)\(/);
+	});
+
+	it("forgets no stack when the runs' group could not be emptied, and stops the run when the group is not the runs'", async () => {
+		const unreachable = fakeAzure([], "unreachable");
+		const first = backend();
+		assert.deepEqual(await sweepLostRuns(first.ws, unreachable.az, current, () => {}, now), {
+			forgotten: [],
+			failed: [lost, stacks[1].name],
+		});
+		assert.deepEqual(first.forgotten, []);
+		const notTheRuns = fakeAzure([], "not the runs'");
+		const second = backend();
+		await assert.rejects(
+			sweepLostRuns(second.ws, notTheRuns.az, current, () => {}, now),
+			NotTheRunsGroup,
 		);
-		assert.deepEqual(result, { removed: [stacks[1].name], failed: [lost] });
-		assert.deepEqual(destroyed, [stacks[1].name]);
-		assert.ok(lines.some((l) => l.includes(`could not destroy ${lost} (deleting the cluster failed: 409 Conflict)`)));
+		assert.deepEqual([second.forgotten, notTheRuns.asked], [[], ["run group"]]);
+	});
+
+	it("clears Azure even where state died with the job (a temporary file backend)", async () => {
+		const { az, asked } = fakeAzure();
+		assert.deepEqual(await sweepLostRuns(undefined, az, current, () => {}, now), { forgotten: [], failed: [] });
+		assert.deepEqual(asked, ["run group"]);
 	});
 
 	it("runs where state outlives the job: the workflow signs in to Pulumi Cloud for it", () => {
 		assert.equal(e2eSettings({ PULUMI_ACCESS_TOKEN: "t" }).backend, "configured");
 		assert.equal(e2eSettings({}).backend, "temporary-file");
+	});
+});
+
+describe("e2e: what lost runs left, deleted whole by a loopback ARM (held to resources 2021-04-01, test/contracts/)", () => {
+	const SUB = "11111111-2222-3333-4444-555555555555";
+	const GROUP = "rg-shop-e2e-runs";
+	const stack = e2eSettings({}, new Date("2026-11-30T12:00:00Z"), "beef").stack;
+	const lost = e2eSettings({}, new Date("2026-11-29T04:17:00Z"), "0a1b").stack;
+	const group = (tags: Record<string, string>) => ({
+		status: 200,
+		body: JSON.stringify({ id: `/subscriptions/${SUB}/resourceGroups/${GROUP}`, name: GROUP, location: "westeurope", tags }),
+	});
+	const resources = (...names: string[]) => ({
+		status: 200,
+		body: JSON.stringify({ value: names.map((n) => ({ id: `/x/${n}`, type: n.split(" ")[0], name: n.split(" ")[1] })) }),
+	});
+	const sweep = (url: string, runGroup?: string) =>
+		armSweep({ subscriptionId: SUB, runGroup, stack, token: async () => "t", armEndpoint: url, retry: fastRetry() });
+
+	it("empties the runs' own group by deploying an empty template in Complete mode, and checks nothing is left", async () => {
+		const srv = await armStandIn((req) => {
+			const n = srv.seen.length;
+			if (req.method === "GET" && req.url.includes("/resources?"))
+				return n <= 2
+					? resources("Microsoft.ContainerService/managedClusters aks-e2e", "Microsoft.Network/virtualNetworks vnet-e2e")
+					: resources();
+			if (req.method === "GET" && req.url.startsWith("/operations/"))
+				return { status: 200, body: JSON.stringify({ status: "Succeeded" }) };
+			if (req.method === "PUT")
+				return { status: 201, body: "{}", headers: { "Azure-AsyncOperation": "{self}/operations/sweep-1" } };
+			return group({ [RUN_GROUP_TAG.name]: RUN_GROUP_TAG.value });
+		});
+		try {
+			const line = await sweep(srv.url, GROUP).clearRunGroup();
+			assert.match(
+				line,
+				/^emptied resource group rg-shop-e2e-runs of what lost runs left: Microsoft\.ContainerService\/managedClusters aks-e2e, Microsoft\.Network\/virtualNetworks vnet-e2e$/,
+			);
+			const put = srv.seen.find((r) => r.method === "PUT");
+			assert.ok(put);
+			assert.equal(
+				put.url.split("?")[0],
+				`/subscriptions/${SUB}/resourcegroups/${GROUP}/providers/Microsoft.Resources/deployments/${stack}-sweep`,
+			);
+			const body = JSON.parse(put.body);
+			assert.equal(body.properties.mode, "Complete");
+			assert.deepEqual(body.properties.template.resources, [], "nothing declared: ARM deletes every resource the group holds");
+			assert.deepEqual(
+				srv.seen.map((r) => r.method),
+				["GET", "GET", "PUT", "GET", "GET"],
+				"the group's tag, what it holds, the deployment, its operation, what is left",
+			);
+		} finally {
+			await srv.close();
+		}
+	});
+
+	it("touches nothing in a group that holds nothing, and refuses a group not tagged as the runs' (dev's, say)", async () => {
+		const empty = await armStandIn((req) =>
+			req.url.includes("/resources?") ? resources() : group({ [RUN_GROUP_TAG.name]: RUN_GROUP_TAG.value }),
+		);
+		const devs = await armStandIn([group({ environment: "dev" })]);
+		try {
+			assert.match(await sweep(empty.url, GROUP).clearRunGroup(), /holds nothing a lost run left/);
+			assert.deepEqual(
+				empty.seen.map((r) => r.method),
+				["GET", "GET"],
+			);
+			await assert.rejects(
+				sweep(devs.url, GROUP).clearRunGroup(),
+				(e: unknown) => e instanceof NotTheRunsGroup && /is not tagged purpose=e2e-runs/.test(e.message),
+			);
+			assert.equal(devs.seen.length, 1, "refused on reading the group: nothing listed, nothing deployed");
+		} finally {
+			await empty.close();
+			await devs.close();
+		}
+	});
+
+	it("fails when the group still holds something after the deployment, naming it", async () => {
+		const srv = await armStandIn((req) => {
+			if (req.url.includes("/resources?")) return resources("Microsoft.Network/privateDnsZones privatelink.azurecr.io");
+			if (req.method === "PUT") return { status: 200, body: "{}" };
+			return group({ [RUN_GROUP_TAG.name]: RUN_GROUP_TAG.value });
+		});
+		try {
+			await assert.rejects(
+				sweep(srv.url, GROUP).clearRunGroup(),
+				/still holds Microsoft\.Network\/privateDnsZones privatelink\.azurecr\.io/,
+			);
+		} finally {
+			await srv.close();
+		}
+	});
+
+	it("where each run made its own group, deletes the groups tagged with a lost stack's name, whole, and waits until ARM says they are gone", async () => {
+		const srv = await armStandIn((req) => {
+			if (req.method === "GET" && req.url.startsWith(`/subscriptions/${SUB}/resourcegroups?`))
+				return {
+					status: 200,
+					body: JSON.stringify({
+						value: [{ id: `/subscriptions/${SUB}/resourceGroups/rg9f2`, name: "rg9f2", location: "westeurope" }],
+					}),
+				};
+			if (req.method === "DELETE") return { status: 202, body: "", headers: { Location: "{self}/operationresults/del-1" } };
+			const polls = srv.seen.filter((r) => r.url.startsWith("/operationresults/")).length;
+			return polls < 2 ? { status: 202, body: "" } : { status: 200, body: "" };
+		});
+		try {
+			const az = sweep(srv.url);
+			assert.match(await az.clearRunGroup(), /each run makes its own/);
+			assert.equal(await az.clearStack(`acme/shop/${lost}`), `deleted ${lost}'s resource group rg9f2`);
+			assert.match(decodeURIComponent(srv.seen[0].url), new RegExp(`\\$filter=tagName eq 'stack' and tagValue eq '${lost}'`));
+			assert.deepEqual(
+				srv.seen.map((r) => `${r.method} ${r.url.split("?")[0]}`),
+				[
+					`GET /subscriptions/${SUB}/resourcegroups`,
+					`DELETE /subscriptions/${SUB}/resourcegroups/rg9f2`,
+					"GET /operationresults/del-1",
+					"GET /operationresults/del-1",
+				],
+			);
+			await assert.rejects(az.clearStack(stack), /is not a lost e2e stack/, "never this run's own");
+			await assert.rejects(az.clearStack("dev"), /is not a lost e2e stack/);
+		} finally {
+			await srv.close();
+		}
 	});
 });
 

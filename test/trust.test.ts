@@ -140,6 +140,11 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"azure: federated credentials of the identities in rg-shop-dev",
 		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-dev",
 		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
+		// The e2e runs' own group, where e2e.yml deploys as dev's identity.
+		"azure: Contributor on rg-shop-e2e-runs",
+		"azure: federated credentials of the identities in rg-shop-e2e-runs",
+		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-e2e-runs",
+		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to itself on rg-shop-e2e-runs",
 		"github: runs from main only",
 		"pulumi: an organization token unless narrowed: every stack's state and secrets",
 		"trusted by repo:acme@<owner id>/shop@<repository id>:environment:dev",
@@ -160,6 +165,10 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"azure: federated credentials of the identities in rg-shop-dev",
 		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-dev",
 		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
+		"azure: Contributor on rg-shop-e2e-runs",
+		"azure: federated credentials of the identities in rg-shop-e2e-runs",
+		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-e2e-runs",
+		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to itself on rg-shop-e2e-runs",
 		"pulumi: an organization token unless narrowed: every stack's state and secrets",
 	],
 	"a person on the deployers list": [
@@ -280,7 +289,9 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 		);
 		assert.deepEqual(changed({ ...inputs, matrix: anyone }, "dev deploy job"), [
 			"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to anyone on rg-shop-dev",
+			"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to anyone on rg-shop-e2e-runs",
 			"lost: azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
+			"lost: azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to itself on rg-shop-e2e-runs",
 		]);
 		// 4b. The pipeline's identities kept in a group a stack identity writes.
 		const shared = withGrant(inputs.matrix, "shop-dev", {

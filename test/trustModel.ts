@@ -236,8 +236,20 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 		const promotes = index > 0;
 		const source = e.stacks[Math.max(0, index - 1)];
 		const readsSource = (g: Grant) => promotes && g.scope === groupScope(source) && g.role === ROLE.AcrImporter;
+		// The end-to-end run deploys as the first stack's identity into the runs' own group, with the
+		// first stack's grants there; its own stack lists no person, so only itself gets the deployer roles.
+		const runsE2e = (g: Grant) => index === 0 && g.scope === groupScope("e2e-runs");
 		for (const g of id.grants) {
 			if (readsSource(g)) continue;
+			if (runsE2e(g)) {
+				if (g.role === ROLE.RbacAdmin) {
+					const roles = assignableRoles(g.condition);
+					if (JSON.stringify(roles) !== JSON.stringify([...STACK_ASSIGNED_ROLES].sort()))
+						problems.push(`the ${stack} identity may assign ${roles ? roles.join(", ") : "any role"} in the e2e runs' group`);
+					problems.push(...conditionViolations(`${stack} (e2e runs' group)`, id, g.condition, []));
+				} else if (g.role !== ROLE.Contributor) problems.push(`the ${stack} identity holds ${g.role} in the e2e runs' group`);
+				continue;
+			}
 			if (g.scope !== groupScope(stack))
 				problems.push(`the ${stack} identity holds ${g.role} on ${g.scope}, outside its resource group`);
 			if (g.scope.startsWith(`/subscriptions/${e.subscription}/resourceGroups/${e.identitiesGroup}`))
@@ -254,8 +266,10 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 				problems.push(`the ${stack} identity holds ${g.role}`);
 			}
 		}
-		if (!id.grants.some((g) => g.role === ROLE.Contributor))
+		if (!id.grants.some((g) => g.role === ROLE.Contributor && g.scope === groupScope(stack)))
 			problems.push(`the ${stack} identity cannot write its resource group`);
+		if (index === 0 && !id.grants.some((g) => g.role === ROLE.Contributor && runsE2e(g)))
+			problems.push(`the ${stack} identity cannot write the e2e runs' group: npm run e2e in e2e.yml would fail`);
 		if (promotes && !id.grants.some(readsSource))
 			problems.push(`the ${stack} identity cannot import ${source}'s images: pulumi up of ${stack} would fail at the import`);
 	}
@@ -395,7 +409,9 @@ export function azureCapabilities(id: Identity | undefined, deployers: string[])
 			const whom = ids
 				? JSON.stringify(ids) === JSON.stringify([id.principalId, ...deployers].sort())
 					? "its deployers"
-					: `principals ${ids.join(", ")}`
+					: JSON.stringify(ids) === JSON.stringify([id.principalId])
+						? "itself"
+						: `principals ${ids.join(", ")}`
 				: r.principalTypes
 					? `${r.principalTypes.join(", ")}s`
 					: "anyone";
