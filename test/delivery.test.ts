@@ -22,6 +22,7 @@ import {
 	PERSON,
 	ROLE,
 	STACK_ASSIGNED_ROLES,
+	STATE_VERIFICATION_STEP,
 	trustViolations,
 	WORKFLOWS,
 	withGrant,
@@ -187,7 +188,9 @@ describe("delivery: GitHub Actions workflows", () => {
 				assert.equal(auth?.with["export-environment-variables"], false, `${f} ${name}: Pulumi Cloud sign-in by OIDC`);
 				assert.equal(runsPulumi?.env?.PULUMI_ACCESS_TOKEN, `\${{ steps.${auth.id}.outputs.pulumi-access-token }}`);
 				const holders = job.steps.filter((s: any) => JSON.stringify(s.env ?? {}).includes("PULUMI_ACCESS_TOKEN"));
-				assert.deepEqual(holders, [runsPulumi], `${f} ${name}: that step alone`);
+				// and the step before it that reads the stack's state to verify it (test/stateCode.test.ts).
+				const verify = job.steps.find((s: any) => s.name === STATE_VERIFICATION_STEP);
+				assert.deepEqual(holders, [...(verify ? [verify] : []), runsPulumi], `${f} ${name}: that step alone`);
 				assert.ok(!JSON.stringify(job.env ?? {}).includes("PULUMI_ACCESS_TOKEN"), `${f} ${name}: not job-wide`);
 			}
 		}

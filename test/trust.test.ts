@@ -27,6 +27,7 @@ import {
 	ROLE,
 	ROLE_NAME,
 	STACK_ASSIGNED_ROLES,
+	STATE_VERIFICATION_STEP,
 	stateCredentials,
 	WORKFLOWS,
 	withGrant,
@@ -147,6 +148,7 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to itself on rg-shop-e2e-runs",
 		"github: runs from main only",
 		"pulumi: an organization token unless narrowed: every stack's state and secrets",
+		"runs code from the stack's state (up) only once verify-state found it this repository's",
 		"trusted by repo:acme@<owner id>/shop@<repository id>:environment:dev",
 	],
 	"prod deploy job": [
@@ -157,6 +159,7 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-prod",
 		"github: runs from main only, after a reviewer other than its author approves",
 		"pulumi: an organization token unless narrowed: every stack's state and secrets",
+		"runs code from the stack's state (up) only once verify-state found it this repository's",
 		"ships the digests the job before it deployed in this run",
 		"trusted by repo:acme@<owner id>/shop@<repository id>:environment:prod",
 	],
@@ -293,6 +296,35 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 			"lost: azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
 			"lost: azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to itself on rg-shop-e2e-runs",
 		]);
+		// 4c. A deploy job that runs the engine on a state it has not verified (the trust issue's path 2),
+		// or verifies it after the engine ran, or keeps the export's plain-text secrets on the runner.
+		const STATE_CHECKED = "runs code from the stack's state (up) only once verify-state found it this repository's";
+		const UNCHECKED = "runs whatever code the stack's state holds (up) with its credentials";
+		for (const edit of [
+			(steps: any[]) =>
+				steps.splice(
+					steps.findIndex((s) => s.name === STATE_VERIFICATION_STEP),
+					1,
+				),
+			(steps: any[]) =>
+				steps.push(
+					...steps.splice(
+						steps.findIndex((s) => s.name === STATE_VERIFICATION_STEP),
+						1,
+					),
+				),
+			(steps: any[]) => {
+				const verify = steps.find((s) => s.name === STATE_VERIFICATION_STEP);
+				verify.run = verify.run.replace(/ *trap .*\n/, "");
+			},
+		])
+			assert.deepEqual(
+				changed(
+					withWorkflow("deploy-stack.yml", (wf) => edit(wf.jobs.up.steps)),
+					"dev deploy job",
+				),
+				[UNCHECKED, `lost: ${STATE_CHECKED}`],
+			);
 		// 4b. The pipeline's identities kept in a group a stack identity writes.
 		const shared = withGrant(inputs.matrix, "shop-dev", {
 			role: ROLE.Contributor,

@@ -421,7 +421,34 @@ export function azureCapabilities(id: Identity | undefined, deployers: string[])
 	return lines.sort();
 }
 
-/** What a workflow job's Pulumi Cloud sign-in and its steps hand whoever runs code in it. */
+/** The name of the step that verifies a stack's state before the engine runs its code (deploy-stack.yml). */
+export const STATE_VERIFICATION_STEP = "Verify the stack's state";
+
+/** The pulumi/actions command a step runs, if it is one. */
+const pulumiActionCommand = (s: any): string | undefined =>
+	String(s.uses).startsWith("pulumi/actions@") ? (s.with?.command as string | undefined) : undefined;
+
+/**
+ * Whether, where a job runs an engine operation that loads code from the stack's state (up,
+ * refresh, destroy), a step before it verifies that state with this project's check: it exports
+ * the stack with its secrets into the runner's temporary directory, removes it, and runs
+ * `npm run verify-state` on it, holding the same token.
+ */
+function verifiesStateFirst(steps: any[], engine: any): boolean {
+	const verify = steps.find((s) => s.name === STATE_VERIFICATION_STEP);
+	if (!verify || steps.indexOf(verify) > steps.indexOf(engine)) return false;
+	const run = String(verify.run ?? "");
+	return (
+		/pulumi stack export --stack "\$STACK" --show-secrets --file "\$state"/.test(run) &&
+		/^\s*npm run --silent verify-state -- "\$state"\s*$/m.test(run) &&
+		/state="\$RUNNER_TEMP\//.test(run) &&
+		/trap 'rm -f "\$state"' EXIT/.test(run) &&
+		verify.env?.PULUMI_ACCESS_TOKEN === engine.env?.PULUMI_ACCESS_TOKEN &&
+		verify.env?.STACK === engine.with?.["stack-name"]
+	);
+}
+
+/** What a workflow job's Pulumi Cloud sign-in and its steps hand whoever runs code in it, and what code it runs. */
 export function jobCapabilities(job: any): string[] {
 	const lines: string[] = [];
 	const steps: any[] = job.steps ?? [];
@@ -443,6 +470,15 @@ export function jobCapabilities(job: any): string[] {
 	for (const s of steps)
 		if (String(s.uses).startsWith("actions/checkout@") && s.with?.["persist-credentials"] !== false)
 			lines.push("leaves the job's GitHub token in .git/config");
+	for (const s of steps) {
+		const command = pulumiActionCommand(s);
+		if (command && ["up", "refresh", "destroy"].includes(command))
+			lines.push(
+				verifiesStateFirst(steps, s)
+					? `runs code from the stack's state (${command}) only once verify-state found it this repository's`
+					: `runs whatever code the stack's state holds (${command}) with its credentials`,
+			);
+	}
 	return [...new Set(lines)].sort();
 }
 
