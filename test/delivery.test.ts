@@ -23,6 +23,7 @@ import {
 	ROLE,
 	STACK_ASSIGNED_ROLES,
 	STATE_VERIFICATION_STEP,
+	stepsSeeingPulumiToken,
 	trustViolations,
 	WORKFLOWS,
 	withGrant,
@@ -187,10 +188,12 @@ describe("delivery: GitHub Actions workflows", () => {
 				const auth = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/auth-actions@"));
 				assert.equal(auth?.with["export-environment-variables"], false, `${f} ${name}: Pulumi Cloud sign-in by OIDC`);
 				assert.equal(runsPulumi?.env?.PULUMI_ACCESS_TOKEN, `\${{ steps.${auth.id}.outputs.pulumi-access-token }}`);
-				const holders = job.steps.filter((s: any) => JSON.stringify(s.env ?? {}).includes("PULUMI_ACCESS_TOKEN"));
+				const holders = job.steps.filter((s: any) => s.env?.PULUMI_ACCESS_TOKEN === runsPulumi?.env?.PULUMI_ACCESS_TOKEN);
 				// and the step before it that reads the stack's state to verify it (test/stateCode.test.ts).
 				const verify = job.steps.find((s: any) => s.name === STATE_VERIFICATION_STEP);
 				assert.deepEqual(holders, [...(verify ? [verify] : []), runsPulumi], `${f} ${name}: that step alone`);
+				// No other step sees it, though the sign-in action exports it to all that follow (test/trustModel.ts).
+				assert.deepEqual(stepsSeeingPulumiToken(job), [], `${f} ${name}: the token reaches no other step`);
 				assert.ok(!JSON.stringify(job.env ?? {}).includes("PULUMI_ACCESS_TOKEN"), `${f} ${name}: not job-wide`);
 			}
 		}
@@ -321,7 +324,7 @@ describe("delivery: GitHub Actions workflows", () => {
 		);
 	});
 
-	it("run no dependency's install script where a token is reachable, install provider plugins by version, pin the CLI, keep no git credential", () => {
+	it("run no dependency's install script anywhere, restore no cache where a token is reachable, install provider plugins by version, pin the CLI, keep no git credential", () => {
 		const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8"));
 		const cliVersion = lock.packages["node_modules/@pulumi/pulumi"].version;
 		for (const f of workflowFiles) {
@@ -331,11 +334,19 @@ describe("delivery: GitHub Actions workflows", () => {
 					assert.equal(s.with?.["persist-credentials"], false, `${f} ${name}: checkout keeps no GitHub token in .git/config`);
 				for (const s of steps.filter((x) => String(x.uses).startsWith("pulumi/actions@")))
 					assert.equal(s.with?.["pulumi-version"], cliVersion, `${f} ${name}: the CLI the lockfile's SDK belongs to`);
-				if (job.permissions?.["id-token"] !== "write" || job.uses) continue;
+				// No job runs a dependency's install script: not where a token is reachable, and not in the
+				// test jobs either, whose npm cache is the one thing they leave behind.
 				const installs = steps.filter((x) => /\bnpm (ci|install)\b/.test(String(x.run ?? "")));
-				assert.ok(installs.length > 0, `${f} ${name}`);
 				for (const line of installs.flatMap((x) => String(x.run).split("\n")).filter((l) => /\bnpm (ci|install)\b/.test(l)))
 					assert.match(line, /--ignore-scripts/, `${f} ${name}: ${line}`);
+				if (job.permissions?.["id-token"] !== "write" || job.uses) continue;
+				assert.ok(installs.length > 0, `${f} ${name}`);
+				// And where a token is reachable, no cache is restored: jobs without one write them.
+				for (const x of steps)
+					assert.ok(
+						!(String(x.uses).startsWith("actions/setup-node@") && x.with?.cache) && !String(x.uses).startsWith("actions/cache@"),
+						`${f} ${name}: ${x.uses} restores a cache`,
+					);
 				const plugins = steps.findIndex((x) => x.run === "scripts/install-provider-plugins.sh");
 				const cli = steps.findIndex((x) => String(x.uses).startsWith("pulumi/actions@") && !x.with?.command);
 				const pulumiRuns = steps.findIndex((x) => x.with?.command || x.run === "npm run e2e");

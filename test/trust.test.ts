@@ -325,6 +325,35 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 				),
 				[UNCHECKED, `lost: ${STATE_CHECKED}`],
 			);
+		// 4d. A deploy job that restores the npm cache the test job writes, and one where the Pulumi
+		// token stays in the environment of every step after the sign-in (the action exports it).
+		assert.deepEqual(
+			changed(
+				withWorkflow("deploy-stack.yml", (wf) => {
+					wf.jobs.up.steps.find((s: any) => String(s.uses).startsWith("actions/setup-node@")).with.cache = "npm";
+				}),
+				"dev deploy job",
+			),
+			["restores a cache that jobs without its tokens write, beside its tokens"],
+		);
+		const leaked = changed(
+			withWorkflow("e2e.yml", (wf) => {
+				const steps: any[] = wf.jobs.e2e.steps;
+				steps.splice(
+					steps.findIndex((s) => /GITHUB_ENV/.test(String(s.run ?? ""))),
+					1,
+				);
+			}),
+			"e2e job",
+		);
+		assert.ok(
+			leaked.includes('pulumi: its token reaches step "scripts/install-provider-plugins.sh", which does not use it'),
+			leaked.join("\n"),
+		);
+		assert.ok(
+			leaked.every((l) => /^pulumi: its token reaches step ".+", which does not use it$/.test(l)),
+			leaked.join("\n"),
+		);
 		// 4b. The pipeline's identities kept in a group a stack identity writes.
 		const shared = withGrant(inputs.matrix, "shop-dev", {
 			role: ROLE.Contributor,

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { ROOT } from "../simulator";
@@ -448,6 +449,57 @@ function verifiesStateFirst(steps: any[], engine: any): boolean {
 	);
 }
 
+/** A step's name as the run log shows it. */
+const stepName = (s: any) => String(s.name ?? s.uses ?? String(s.run ?? "").split("\n")[0]);
+
+/** What a step writes to `$GITHUB_ENV`, found by running its script (only scripts that name the file run). */
+function githubEnvWrites(step: any): Record<string, string> {
+	const run = String(step.run ?? "");
+	if (!run.includes("GITHUB_ENV")) return {};
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), "github-env-"));
+	try {
+		const file = path.join(dir, "env");
+		fs.writeFileSync(file, "");
+		const res = spawnSync("bash", ["-e", "-c", run], { env: { PATH: "/usr/bin:/bin", GITHUB_ENV: file }, encoding: "utf8" });
+		if (res.status !== 0) throw new Error(`step "${stepName(step)}" failed when run for its GITHUB_ENV writes: ${res.stderr}`);
+		// The file command's two forms (GitHub's "Setting an environment variable"): NAME=value, and NAME<<DELIMITER … DELIMITER.
+		const writes: Record<string, string> = {};
+		const lines = fs.readFileSync(file, "utf8").split("\n");
+		for (let i = 0; i < lines.length; i++) {
+			const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]);
+			const plain = /^([^=]+)=(.*)$/.exec(lines[i]);
+			if (heredoc) {
+				const end = lines.indexOf(heredoc[2], i + 1);
+				writes[heredoc[1]] = lines.slice(i + 1, end).join("\n");
+				i = end;
+			} else if (plain) writes[plain[1]] = plain[2];
+		}
+		return writes;
+	} finally {
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+}
+
+/**
+ * The steps that see the Pulumi token without asking for it, as the runner builds each step's
+ * environment (actions/runner src/Runner.Worker/StepsRunner.cs: the job's env and what earlier
+ * steps wrote to `$GITHUB_ENV`, then the step's own `env` on top). pulumi/auth-actions writes the
+ * token there whatever `export-environment-variables` says (its src/config.ts reads the input
+ * `|| true`; src/main.ts exports PULUMI_ACCESS_TOKEN).
+ */
+export function stepsSeeingPulumiToken(job: any): string[] {
+	const exported: Record<string, string> = {};
+	const seeing: string[] = [];
+	for (const s of job.steps ?? []) {
+		const env = { ...(job.env ?? {}), ...exported, ...(s.env ?? {}) };
+		const asks = /^\$\{\{ steps\.[\w-]+\.outputs\.pulumi-access-token \}\}$/.test(String(s.env?.PULUMI_ACCESS_TOKEN ?? ""));
+		if (env.PULUMI_ACCESS_TOKEN && !asks) seeing.push(stepName(s));
+		if (String(s.uses).startsWith("pulumi/auth-actions@")) exported.PULUMI_ACCESS_TOKEN = "<the job's Pulumi token>";
+		Object.assign(exported, githubEnvWrites(s));
+	}
+	return seeing;
+}
+
 /** What a workflow job's Pulumi Cloud sign-in and its steps hand whoever runs code in it, and what code it runs. */
 export function jobCapabilities(job: any): string[] {
 	const lines: string[] = [];
@@ -463,13 +515,18 @@ export function jobCapabilities(job: any): string[] {
 		else lines.push(`pulumi: a ${type || "default"} token`);
 	}
 	if (job.permissions?.["id-token"] === "write") {
-		for (const s of steps)
+		for (const s of steps) {
 			if (/\bnpm (ci|install)\b/.test(String(s.run ?? "")) && !/--ignore-scripts/.test(String(s.run)))
 				lines.push("runs dependencies' install scripts beside its tokens");
+			// A cache's contents are whatever the job that saved it ran (on main: the test job).
+			if ((String(s.uses).startsWith("actions/setup-node@") && s.with?.cache) || String(s.uses).startsWith("actions/cache@"))
+				lines.push("restores a cache that jobs without its tokens write, beside its tokens");
+		}
 	}
 	for (const s of steps)
 		if (String(s.uses).startsWith("actions/checkout@") && s.with?.["persist-credentials"] !== false)
 			lines.push("leaves the job's GitHub token in .git/config");
+	for (const name of stepsSeeingPulumiToken(job)) lines.push(`pulumi: its token reaches step "${name}", which does not use it`);
 	for (const s of steps) {
 		const command = pulumiActionCommand(s);
 		if (command && ["up", "refresh", "destroy"].includes(command))
