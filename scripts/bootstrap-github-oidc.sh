@@ -27,7 +27,8 @@
 # registers the resource providers the stacks use (subscription rights the identities do not
 # get), and sets up GitHub with its CLI: an environment per stack that only main may deploy to,
 # each holding its identity's client id (every stack after the first with required reviewers who
-# may not approve their own runs), no administrator bypass, a ruleset that protects main, and the
+# may not approve their own runs), no administrator bypass, a ruleset that protects main (with the
+# review of .github/CODEOWNERS' owners, which it checks GitHub can find), and the
 # preview identity's client id for pull requests; it then reads every GitHub setting back and fails
 # naming each one that did not take (a plan without the feature, a token without the right).
 #
@@ -369,7 +370,7 @@ github gh variable set AZURE_SUBSCRIPTION_ID --repo "$repo" --body "$subscriptio
 
 # main changes only through a reviewed pull request, for everyone: no bypass actors.
 RULESET="main: reviewed changes only"
-ruleset_json="{\"name\":\"$RULESET\",\"target\":\"branch\",\"enforcement\":\"active\",\"bypass_actors\":[],\"conditions\":{\"ref_name\":{\"include\":[\"refs/heads/main\"],\"exclude\":[]}},\"rules\":[{\"type\":\"deletion\"},{\"type\":\"non_fast_forward\"},{\"type\":\"pull_request\",\"parameters\":{\"required_approving_review_count\":1,\"dismiss_stale_reviews_on_push\":true,\"require_code_owner_review\":false,\"require_last_push_approval\":true,\"required_review_thread_resolution\":false}}]}"
+ruleset_json="{\"name\":\"$RULESET\",\"target\":\"branch\",\"enforcement\":\"active\",\"bypass_actors\":[],\"conditions\":{\"ref_name\":{\"include\":[\"refs/heads/main\"],\"exclude\":[]}},\"rules\":[{\"type\":\"deletion\"},{\"type\":\"non_fast_forward\"},{\"type\":\"pull_request\",\"parameters\":{\"required_approving_review_count\":1,\"dismiss_stale_reviews_on_push\":true,\"require_code_owner_review\":true,\"require_last_push_approval\":true,\"required_review_thread_resolution\":false}}]}"
 ask "" gh api "repos/$repo/rulesets" --jq ".[] | select(.name == \"$RULESET\") | .id"
 if [ -n "$answer" ]; then
 	ruleset_id="$answer"
@@ -403,9 +404,19 @@ ask "" gh api "repos/$repo/rulesets/$ruleset_id" --jq '[
 	(if .enforcement != "active" then "it is not enforced" else empty end),
 	(if (.bypass_actors // []) | length > 0 then "someone may bypass it" else empty end),
 	(if (.conditions.ref_name.include // []) | index("refs/heads/main") == null then "it does not cover main" else empty end),
-	(([.rules[].type]) as $types | ("deletion", "non_fast_forward", "pull_request") | select(($types | index(.)) == null) | "it lacks the \(.) rule")
+	(([.rules[].type]) as $types | ("deletion", "non_fast_forward", "pull_request") | select(($types | index(.)) == null) | "it lacks the \(.) rule"),
+	(if ([.rules[] | select(.type == "pull_request") | .parameters.require_code_owner_review] | index(true)) == null then "it does not require review by the code owners" else empty end)
 ] | .[]'
 while IFS= read -r problem; do [ -n "$problem" ] && missing+=("ruleset \"$RULESET\": $problem"); done <<<"$answer"
+# The code owners whose review the ruleset requires (.github/CODEOWNERS, as main holds it): GitHub
+# lists each line it cannot use ("List CODEOWNERS errors"), an owner that does not exist or cannot
+# write the repository among them, and answers 404 when main has no such file.
+if $dry_run || $skip_github; then
+	ask "" gh api "repos/$repo/codeowners/errors" --jq '.errors[] | "line \(.line): \(.message | split("\n")[0])"'
+elif ! answer="$(gh api "repos/$repo/codeowners/errors" --jq '.errors[] | "line \(.line): \(.message | split("\n")[0])"' 2>&1)"; then
+	answer="GitHub read none on main ($answer); push it, naming your team, before running this again"
+fi
+while IFS= read -r problem; do [ -n "$problem" ] && missing+=(".github/CODEOWNERS: $problem"); done <<<"$answer"
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "GitHub did not keep these settings (read back after setting them):" >&2
 	for m in "${missing[@]}"; do echo "  - $m" >&2; done

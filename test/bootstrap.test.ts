@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { RUN_GROUP_TAG } from "../e2e/azure";
 import { ROOT } from "../simulator";
 import { cliStandIns, runBootstrap, standInId, standInPrincipalId } from "./githubStandIn";
@@ -8,8 +10,18 @@ import { BOOTSTRAP_ARGS, identityMatrix, PERSON, trustViolations } from "./trust
 /** With a team among prod's reviewers too (the later --reviewers wins). */
 const ARGS = [...BOOTSTRAP_ARGS, "--reviewers", "user:alice,team:acme/platform"];
 
+/** This repository's CODEOWNERS as it is shipped, and as a team fills it in (its paths, this test's team). */
+const SHIPPED_CODEOWNERS = fs.readFileSync(path.join(ROOT, ".github", "CODEOWNERS"), "utf8");
+const FILLED_CODEOWNERS = SHIPPED_CODEOWNERS.replace(/^(\/\S*\s+)@\S+/gm, "$1@acme/platform");
+
 const standIns = (over: Parameters<typeof cliStandIns>[0] extends infer T ? Partial<T> : never = {}) =>
-	cliStandIns({ repo: "acme/shop", users: { alice: 501 }, teams: { "acme/platform": 601 }, ...over });
+	cliStandIns({
+		repo: "acme/shop",
+		users: { alice: 501 },
+		teams: { "acme/platform": 601 },
+		codeowners: FILLED_CODEOWNERS,
+		...over,
+	});
 
 describe("the bootstrap script, run for real against GitHub and Azure CLI stand-ins", () => {
 	before(function () {
@@ -75,6 +87,11 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 				"one policy each, though the script ran twice",
 			);
 			assert.equal(gh.rulesets.length, 1);
+			assert.equal(
+				gh.rulesets[0].rules.find((r: any) => r.type === "pull_request").parameters.require_code_owner_review,
+				true,
+				"a change to what the pipeline trusts waits for its code owners",
+			);
 			assert.deepEqual(
 				[gh.rulesets[0].enforcement, gh.rulesets[0].bypass_actors, gh.rulesets[0].conditions.ref_name.include],
 				["active", [], ["refs/heads/main"]],
@@ -108,9 +125,9 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 		}
 	});
 
-	it("stops, naming each setting GitHub did not keep: reviewers dropped and administrator bypass kept by the plan, a branch someone else admitted", () => {
+	it("stops, naming each setting GitHub did not keep: reviewers, code owners' review and administrator bypass as the plan keeps them, a branch someone else admitted", () => {
 		const cli = standIns({
-			plan: { reviewers: false, adminBypassSetting: false },
+			plan: { reviewers: false, adminBypassSetting: false, codeOwnerReview: false },
 			environments: { prod: { id: 9, can_admins_bypass: true } },
 			branchPolicies: { prod: [{ id: 8, name: "release/*", type: "branch" }] },
 		});
@@ -123,11 +140,48 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 				"- environment prod: administrators can bypass its rules",
 				"- environment prod: it has no required reviewers",
 				"- environment prod: branches other than main may deploy (branch:main,branch:release/*)",
+				'- ruleset "main: reviewed changes only": it does not require review by the code owners',
 			])
 				assert.ok(run.stderr.includes(problem), problem);
 			assert.ok(!run.stderr.includes("environment dev: it has no required reviewers"), "dev has none, on purpose");
 		} finally {
 			cli.remove();
+		}
+	});
+
+	it("has code owners for what the pipeline trusts: the workflows, the scripts, lib/, the policy pack and the list of code state may hold", () => {
+		const patterns = SHIPPED_CODEOWNERS.split("\n")
+			.map((l) => l.replace(/#.*$/, "").trim())
+			.filter(Boolean)
+			.map((l) => l.split(/\s+/));
+		for (const dir of ["/.github/", "/scripts/", "/lib/", "/policy/", "/state/"])
+			assert.ok(
+				patterns.some(([p, ...owners]) => p === dir && owners.length > 0),
+				`${dir} has an owner`,
+			);
+		// GitHub takes the last matching line: no later pattern may take a trusted path back to no owner.
+		assert.ok(patterns.every(([, ...owners]) => owners.length > 0));
+	});
+
+	it("stops while .github/CODEOWNERS names no one GitHub knows (the shipped placeholder), or main has none", () => {
+		for (const [codeowners, problem] of [
+			[
+				SHIPPED_CODEOWNERS,
+				/- \.github\/CODEOWNERS: line \d+: Unknown owner on line \d+: make sure @OWNER\/platform exists and has write access to the repository/,
+			],
+			[
+				undefined,
+				/- \.github\/CODEOWNERS: GitHub read none on main \(gh: Not Found \(HTTP 404\)\s*\); push it, naming your team, before running this again/,
+			],
+		] as const) {
+			const cli = standIns({ codeowners });
+			try {
+				const run = runBootstrap(ROOT, cli.env, ...ARGS);
+				assert.equal(run.status, 1);
+				assert.match(run.stderr, problem);
+			} finally {
+				cli.remove();
+			}
 		}
 	});
 

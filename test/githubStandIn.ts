@@ -8,7 +8,8 @@
  * `deployment_branch_policy`; the response lists `protection_rules` of types `required_reviewers`
  * (with `reviewers[{type, reviewer}]`) and `branch_policy`, plus `can_admins_bypass`, which the API
  * takes though the reference omits it: google/go-github#2725), deployment branch policies (`POST`
- * of an existing name answers 422), and repository rulesets (list, create, get, update). `--jq`
+ * of an existing name answers 422), repository rulesets (list, create, get, update), and the
+ * default branch's CODEOWNERS errors ("List CODEOWNERS errors": an unknown owner). `--jq`
  * runs the real jq, as gh runs gojq; errors exit 1 with `gh: <message> (HTTP <status>)`, as gh does.
  * A `plan` removes what a repository's plan would not keep. The `gh` on PATH is a bash client of a
  * loopback server (test/fixtures/gh-standin.js) started once per set of stand-ins.
@@ -26,6 +27,8 @@ export interface GitHubPlan {
 	adminBypassSetting?: boolean;
 	/** Whether rulesets may be created; false answers 403 as GitHub does without the plan. Default: true. */
 	rulesets?: boolean;
+	/** Whether a ruleset keeps `require_code_owner_review` (a private repository needs a paid plan). Default: true. */
+	codeOwnerReview?: boolean;
 }
 
 export interface StandInState {
@@ -38,6 +41,8 @@ export interface StandInState {
 	environments: Record<string, any>;
 	branchPolicies: Record<string, { id: number; name: string; type: string }[]>;
 	rulesets: any[];
+	/** `.github/CODEOWNERS` as the default branch holds it; absent: the repository has none (404). */
+	codeowners?: string;
 	variables: Record<string, string>;
 	nextId: number;
 }
