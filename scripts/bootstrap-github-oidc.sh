@@ -52,9 +52,11 @@ usage: $0 --repo OWNER/NAME --subscription ID --resource-group NAME [--location 
   --prefix          prefix of identity and resource group names (default: the repository name)
   --stacks          comma-separated stacks the pipeline deploys, each with its own identity,
                     resource group and GitHub environment (default: dev,prod)
-  --deployers       comma-separated Entra object ids of the people who run pulumi up by hand (the
-                    stacks' deployers lists): with each stack's identity, the only principals a stack
-                    identity may grant AcrPush, ACR's importer role or cluster admin (default: none)
+  --deployers       comma-separated <stack>:<Entra object id> of the people who run pulumi up by hand
+                    on that stack (its deployers list): with the stack's identity, the only
+                    principals its identity may grant AcrPush, ACR's importer role or cluster admin.
+                    Per stack, none by default: prod needs no standing human admin (break-glass:
+                    docs/who-may-deploy.md)
   --reviewers       comma-separated required reviewers of every stack after the first, as user:<login>
                     or team:<org>/<slug> (needed with more than one stack)
   --repo-ids        the repository's owner and repository ids for its subjects (default: read with
@@ -125,12 +127,26 @@ for stack in "${stack_list[@]}"; do
 done
 GUID='[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
 IFS=, read -r -a deployer_list <<<"$deployers"
-for id in ${deployer_list[@]+"${deployer_list[@]}"}; do
-	if ! [[ "$id" =~ ^$GUID$ ]]; then
-		echo "--deployers: each must be an Entra object id (a GUID; az ad signed-in-user show --query id -o tsv), got: $id" >&2
+for entry in ${deployer_list[@]+"${deployer_list[@]}"}; do
+	if ! [[ "$entry" =~ ^([a-z0-9-]+):($GUID)$ ]]; then
+		echo "--deployers: each must be <stack>:<Entra object id> (the stack that person deploys; a GUID: az ad signed-in-user show --query id -o tsv), got: $entry" >&2
 		exit 2
 	fi
+	case ",$stacks," in
+	*",${entry%%:*},"*) ;;
+	*)
+		echo "--deployers: $entry names stack ${entry%%:*}, which is not among --stacks ($stacks)" >&2
+		exit 2
+		;;
+	esac
 done
+# The people on stack $1's deployers list, one object id per line.
+people_of() {
+	local entry
+	for entry in ${deployer_list[@]+"${deployer_list[@]}"}; do
+		if [ "${entry%%:*}" = "$1" ]; then printf '%s\n' "${entry#*:}"; fi
+	done
+}
 IFS=, read -r -a reviewer_list <<<"$reviewers"
 for r in ${reviewer_list[@]+"${reviewer_list[@]}"}; do
 	if ! [[ "$r" =~ ^user:[A-Za-z0-9-]+$ || "$r" =~ ^team:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
@@ -294,7 +310,7 @@ for stack in "${stack_list[@]}"; do
 		assign "$principal_id" "$OWNER" "$scope"
 	else
 		ids="$principal_id"
-		for id in ${deployer_list[@]+"${deployer_list[@]}"}; do ids="$ids, $id"; done
+		while IFS= read -r id; do [ -n "$id" ] && ids="$ids, $id"; done <<<"$(people_of "$stack")"
 		assign "$principal_id" "$CONTRIBUTOR" "$scope"
 		assign "$principal_id" "$RBAC_ADMIN" "$scope" "$(condition_for "$ids")"
 	fi
@@ -428,7 +444,7 @@ cat <<NEXT
 
 Next:
 1. Each stack deploys into the resource group made for it, and lists its identity as a deployer
-   beside each person who runs pulumi up by hand (the object ids given with --deployers):
+   beside each person given for it with --deployers (none for a stack without):
 NEXT
 for i in "${!stack_list[@]}"; do
 	stack="${stack_list[$i]}"
@@ -439,14 +455,16 @@ for i in "${!stack_list[@]}"; do
        - objectId: ${stack_principal[$i]}
          type: ServicePrincipal
 STACK
-	for id in ${deployer_list[@]+"${deployer_list[@]}"}; do
-		printf '       - objectId: %s\n         type: User\n' "$id"
-	done
+	while IFS= read -r id; do
+		[ -n "$id" ] && printf '       - objectId: %s\n         type: User\n' "$id"
+	done <<<"$(people_of "$stack")"
 done
 cat <<NEXT
    Without a deployers list a stack grants only whoever ran it first, and the pipeline's first run
-   stops and says so instead of revoking that person. Someone not given with --deployers cannot be
-   granted by the pipeline: run this again with them added.
+   stops and says so instead of revoking that person. Someone not given with --deployers for a
+   stack cannot be granted there by the pipeline: run this again with them added. A stack with no
+   person on its list has no standing human admin: reach it in an emergency through an eligible,
+   time-bound assignment (docs/who-may-deploy.md: Break-glass).
 2. Pulumi Cloud, with no stored token: register the OIDC issuer https://token.actions.githubusercontent.com
    in your organization (Settings > Access Management > OIDC Issuers) and add one policy per subject:
      repo:$subject_repo:pull_request -> a team token of a team that may only read stack ${stack_list[0]}

@@ -48,7 +48,7 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 						subscription: "sub-1",
 						prefix: "shop",
 						stacks: ["dev", "prod"],
-						deployers: [PERSON],
+						deployers: { dev: [PERSON] },
 						identitiesGroup: "rg-ci",
 					};
 					assert.deepEqual(trustViolations(matrix, expected), []);

@@ -454,7 +454,7 @@ describe("delivery: shell scripts", () => {
 			subscription: "sub-1",
 			prefix: "shop",
 			stacks: BOOTSTRAP_STACKS,
-			deployers: [PERSON],
+			deployers: { dev: [PERSON] },
 			identitiesGroup: "rg-ci",
 		};
 		let out: string;
@@ -615,9 +615,16 @@ describe("delivery: shell scripts", () => {
 			assert.match(
 				out,
 				new RegExp(
-					`${PROJECT}:resourceGroup: rg-shop-prod\\n\\s+${PROJECT}:deployers:\\n\\s+- objectId: <principal id of shop-prod>\\n\\s+type: ServicePrincipal\\n\\s+- objectId: ${PERSON}\\n\\s+type: User\\n`,
+					`${PROJECT}:resourceGroup: rg-shop-dev\\n\\s+${PROJECT}:deployers:\\n\\s+- objectId: <principal id of shop-dev>\\n\\s+type: ServicePrincipal\\n\\s+- objectId: ${PERSON}\\n\\s+type: User\\n`,
 				),
-				"each stack's identity goes on that stack's deployers list, as a service principal, beside the people",
+				"each stack's identity goes on that stack's deployers list, as a service principal, beside its people",
+			);
+			assert.match(
+				out,
+				new RegExp(
+					`${PROJECT}:resourceGroup: rg-shop-prod\\n\\s+${PROJECT}:deployers:\\n\\s+- objectId: <principal id of shop-prod>\\n\\s+type: ServicePrincipal\\n\\s+Without`,
+				),
+				"prod lists no person: none was given for it",
 			);
 			assert.match(out, /repo:acme@<owner id>\/shop@<repository id>:environment:prod -> a token that can update stack prod/);
 		});
@@ -667,8 +674,17 @@ describe("delivery: shell scripts", () => {
 				/--resource-group rg-r-prod is stack prod's own group: its identity may write there/,
 			],
 			[
-				["--repo", "o/r", "--reviewers", "user:a", "--deployers", "alice"],
-				/--deployers: each must be an Entra object id \(a GUID/,
+				["--repo", "o/r", "--reviewers", "user:a", "--deployers", "dev:alice"],
+				/--deployers: each must be <stack>:<Entra object id> \(the stack that person deploys; a GUID/,
+			],
+			[
+				// An id without its stack: granted nowhere rather than everywhere.
+				["--repo", "o/r", "--reviewers", "user:a", "--deployers", "0e0e0e0e-1111-4222-8333-444444444444"],
+				/--deployers: each must be <stack>:<Entra object id>/,
+			],
+			[
+				["--repo", "o/r", "--reviewers", "user:a", "--deployers", "qa:0e0e0e0e-1111-4222-8333-444444444444"],
+				/--deployers: qa:0e0e0e0e-1111-4222-8333-444444444444 names stack qa, which is not among --stacks \(dev,prod\)/,
 			],
 			[
 				["--repo", "o/r"],

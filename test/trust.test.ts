@@ -96,7 +96,7 @@ function table(x: Inputs): Record<string, string[]> {
 		].sort(),
 		"prod deploy job": [
 			...subject("shop-prod"),
-			...azureCapabilities(x.matrix.get("shop-prod"), [PERSON]),
+			...azureCapabilities(x.matrix.get("shop-prod"), []),
 			...jobCapabilities(up),
 			...env("prod"),
 			// Whatever stages a fork puts before it (a chain: test/stages.ts), what the one before it ran.
@@ -156,7 +156,8 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"azure: Contributor on rg-shop-prod",
 		"azure: federated credentials of the identities in rg-shop-prod",
 		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-prod",
-		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-prod",
+		// No person: prod's people reach it through an eligible, time-bound assignment (docs/who-may-deploy.md).
+		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to itself on rg-shop-prod",
 		"github: runs from main only, after a reviewer other than its author approves",
 		"pulumi: an organization token unless narrowed: every stack's state and secrets",
 		"runs code from the stack's state (up) only once verify-state found it this repository's",

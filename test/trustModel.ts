@@ -183,20 +183,20 @@ export interface Expected {
 	subscription: string;
 	prefix: string;
 	stacks: string[];
-	/** Object ids of the people on every stack's deployers list. */
-	deployers: string[];
+	/** Object ids of the people on each stack's deployers list, by stack (none where absent). */
+	deployers: Record<string, string[]>;
 	/** The group that holds the pipeline's identities. */
 	identitiesGroup: string;
 }
 
-/** A person the bootstrap puts on every stack's deployers list, in the tests. */
+/** A person the bootstrap puts on the first stack's deployers list, in the tests; the last stack lists no person. */
 export const PERSON = "0e0e0e0e-1111-4222-8333-444444444444";
 /** The bootstrap's arguments the tests run it with (repository acme/shop, identities in rg-ci). */
 /** The stacks the tests bootstrap: the test stacks (test/stackFixtures.ts), named, not read from a fork's files. */
 export const BOOTSTRAP_STACKS = ["dev", "prod"];
 export const BOOTSTRAP_ARGS = [
 	...["--repo", "acme/shop", "--subscription", "sub-1", "--resource-group", "rg-ci"],
-	...["--stacks", BOOTSTRAP_STACKS.join(","), "--reviewers", "user:alice", "--deployers", PERSON],
+	...["--stacks", BOOTSTRAP_STACKS.join(","), "--reviewers", "user:alice", "--deployers", `${BOOTSTRAP_STACKS[0]}:${PERSON}`],
 ];
 
 /** Everything in the matrix that breaks the trust model; empty when it holds. */
@@ -262,7 +262,7 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 				if (JSON.stringify(roles) !== JSON.stringify([...STACK_ASSIGNED_ROLES].sort())) {
 					problems.push(`the ${stack} identity may assign ${roles ? roles.join(", ") : "any role"}, not only the stack's own`);
 				}
-				problems.push(...conditionViolations(stack, id, g.condition, e.deployers));
+				problems.push(...conditionViolations(stack, id, g.condition, e.deployers[stack] ?? []));
 			} else if (g.role !== ROLE.Contributor) {
 				problems.push(`the ${stack} identity holds ${g.role}`);
 			}
@@ -408,10 +408,10 @@ export function azureCapabilities(id: Identity | undefined, deployers: string[])
 		for (const r of rules.write) {
 			const ids = r.principalIds ? [...r.principalIds].sort() : undefined;
 			const whom = ids
-				? JSON.stringify(ids) === JSON.stringify([id.principalId, ...deployers].sort())
-					? "its deployers"
-					: JSON.stringify(ids) === JSON.stringify([id.principalId])
-						? "itself"
+				? JSON.stringify(ids) === JSON.stringify([id.principalId])
+					? "itself"
+					: JSON.stringify(ids) === JSON.stringify([id.principalId, ...deployers].sort())
+						? "its deployers"
 						: `principals ${ids.join(", ")}`
 				: r.principalTypes
 					? `${r.principalTypes.join(", ")}s`
