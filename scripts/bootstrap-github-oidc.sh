@@ -252,6 +252,26 @@ identity() {
 	fi
 }
 
+# Azure Policy built-in definitions (Azure/azure-policy built-in-policies/policyDefinitions), each
+# assigned with effect Deny on every group a stack identity writes: Contributor could otherwise turn
+# on a credential Entra does not control (the registry's admin user, its anonymous pull, its
+# repository-scoped tokens with passwords, the cluster's local accounts). Contributor cannot
+# remove a policy assignment (Microsoft.Authorization/*/Write and Delete are not among its actions).
+DENY_POLICIES=(
+	"dc921057-6b28-4fbe-9b83-f7bec05db6c2:deny-acr-admin-user"         # Container Registry/ACR_AdminAccountDisabled_AuditDeny.json
+	"9f2dea28-e834-476c-99c5-3507b4728395:deny-acr-anonymous-pull"     # Container Registry/ACR_AnonymousPullDisabled_AuditDeny.json
+	"ff05e24e-195c-447e-b322-5e90c9f9f366:deny-acr-scoped-tokens"      # Container Registry/ACR_TokenDisabled_AuditDeny.json
+	"993c2fcd-2b29-49d2-9eb0-df2c3a730c32:deny-aks-local-accounts"     # Kubernetes/AKS_DisableLocalAccounts_Deny.json
+)
+# Assigns every DENY_POLICIES definition to scope $1 with effect Deny.
+deny_local_credentials() {
+	local p
+	for p in "${DENY_POLICIES[@]}"; do
+		run az policy assignment create --name "${p#*:}" --scope "$1" --policy "${p%%:*}" \
+			--params '{"effect":{"value":"Deny"}}' --output none
+	done
+}
+
 # Gives principal $1 role $2 on scope $3, with ABAC condition $4 when given.
 assign() {
 	if [ -n "${4:-}" ]; then
@@ -304,6 +324,7 @@ stack_principal=() stack_client=()
 for stack in "${stack_list[@]}"; do
 	scope="$(group_scope "$(stack_group "$stack")")"
 	run az group create --name "$(stack_group "$stack")" --location "$location" --output none
+	deny_local_credentials "$scope"
 	identity "$prefix-$stack" "repo:$subject_repo:environment:$stack"
 	stack_principal+=("$principal_id") stack_client+=("$client_id")
 	if $owner; then
@@ -322,6 +343,7 @@ done
 # through its state (e2e/sweep.ts). Its grants are the first stack's, on that group alone.
 e2e_group="$(stack_group e2e-runs)"
 run az group create --name "$e2e_group" --location "$location" --tags purpose=e2e-runs --output none
+deny_local_credentials "$(group_scope "$e2e_group")"
 if $owner; then
 	assign "${stack_principal[0]}" "$OWNER" "$(group_scope "$e2e_group")"
 else

@@ -18,10 +18,12 @@ import { runStack } from "./stackFixtures";
 import {
 	azureCapabilities,
 	BOOTSTRAP_ARGS,
+	deniedAt,
 	dryRunCommands,
 	identityMatrix,
 	jobCapabilities,
 	loadWorkflow,
+	localCredentialCapabilities,
 	type Matrix,
 	PERSON,
 	ROLE,
@@ -35,6 +37,8 @@ import {
 
 interface Inputs {
 	matrix: Matrix;
+	/** The Azure Policy definitions each scope denies with (the bootstrap's assignments). */
+	denied: Map<string, Set<string>>;
 	/** The GitHub environments' bodies the bootstrap sends, by stack. */
 	environments: Record<string, any>;
 	workflows: Record<string, any>;
@@ -91,12 +95,14 @@ function table(x: Inputs): Record<string, string[]> {
 		"dev deploy job": [
 			...subject("shop-dev"),
 			...azureCapabilities(x.matrix.get("shop-dev"), [PERSON]),
+			...localCredentialCapabilities(x.matrix.get("shop-dev"), x.denied),
 			...jobCapabilities(up),
 			...env("dev"),
 		].sort(),
 		"prod deploy job": [
 			...subject("shop-prod"),
 			...azureCapabilities(x.matrix.get("shop-prod"), []),
+			...localCredentialCapabilities(x.matrix.get("shop-prod"), x.denied),
 			...jobCapabilities(up),
 			...env("prod"),
 			// Whatever stages a fork puts before it (a chain: test/stages.ts), what the one before it ran.
@@ -106,6 +112,7 @@ function table(x: Inputs): Record<string, string[]> {
 		].sort(),
 		"e2e job": [
 			...azureCapabilities(x.matrix.get("shop-dev"), [PERSON]),
+			...localCredentialCapabilities(x.matrix.get("shop-dev"), x.denied),
 			...jobCapabilities(x.workflows["e2e.yml"].jobs.e2e),
 		].sort(),
 		"a person on the deployers list": [...deployerGrants(x.runs.dev, "dev"), ...deployerGrants(x.runs.prod, "prod")].sort(),
@@ -209,6 +216,7 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 		const https = await runStack({ stack: "prod", overrides: httpsOverrides(true) });
 		inputs = {
 			matrix: identityMatrix(dryRunCommands(dry.stdout)),
+			denied: deniedAt(dryRunCommands(dry.stdout)),
 			environments,
 			workflows,
 			devStateCredentials: stateCredentials((await imageUp()).resources),
@@ -355,6 +363,13 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 			leaked.every((l) => /^pulumi: its token reaches step ".+", which does not use it$/.test(l)),
 			leaked.join("\n"),
 		);
+		// 4e. A stack's group without the Azure Policy that denies the registry's admin user (the
+		// trust issue's path 7): its deploy job could turn it on and read a password.
+		const denied = new Map([...inputs.denied].map(([k, v]) => [k, new Set(v)]));
+		denied.get("/subscriptions/sub-1/resourceGroups/rg-shop-prod")?.delete("dc921057-6b28-4fbe-9b83-f7bec05db6c2");
+		assert.deepEqual(changed({ ...inputs, denied }, "prod deploy job"), [
+			"azure: may turn on the registry's admin user in rg-shop-prod",
+		]);
 		// 4b. The pipeline's identities kept in a group a stack identity writes.
 		const shared = withGrant(inputs.matrix, "shop-dev", {
 			role: ROLE.Contributor,
@@ -363,6 +378,7 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 		assert.deepEqual(changed({ ...inputs, matrix: shared }, "dev deploy job"), [
 			"azure: Contributor on rg-ci",
 			"azure: federated credentials of the identities in rg-ci",
+			"azure: may turn on the registry's admin user, the registry's anonymous pull, the registry's repository-scoped tokens, the cluster's local accounts in rg-ci",
 		]);
 		// 5. A subject by name alone.
 		const byName = new Map(

@@ -111,6 +111,43 @@ export function identityMatrix(commands: string[][], principalIdOf = (name: stri
 	return matrix;
 }
 
+/**
+ * The credentials Entra does not control that a Contributor could turn on, by the Azure Policy
+ * built-in definition that denies each (Azure/azure-policy built-in-policies/policyDefinitions:
+ * Container Registry/ACR_AdminAccountDisabled_AuditDeny.json, ACR_AnonymousPullDisabled_AuditDeny.json,
+ * ACR_TokenDisabled_AuditDeny.json, Kubernetes/AKS_DisableLocalAccounts_Deny.json).
+ */
+export const LOCAL_CREDENTIALS: Record<string, string> = {
+	"dc921057-6b28-4fbe-9b83-f7bec05db6c2": "the registry's admin user",
+	"9f2dea28-e834-476c-99c5-3507b4728395": "the registry's anonymous pull",
+	"ff05e24e-195c-447e-b322-5e90c9f9f366": "the registry's repository-scoped tokens",
+	"993c2fcd-2b29-49d2-9eb0-df2c3a730c32": "the cluster's local accounts",
+};
+
+/** The policy definitions each scope is assigned with effect Deny, from `az policy assignment create` commands. */
+export function deniedAt(commands: string[][]): Map<string, Set<string>> {
+	const denied = new Map<string, Set<string>>();
+	for (const cmd of commands) {
+		if (cmd.slice(0, 4).join(" ") !== "az policy assignment create") continue;
+		const effect = JSON.parse(flag(cmd, "--params") ?? "{}").effect?.value;
+		if (effect !== "Deny") continue;
+		const scope = flag(cmd, "--scope") as string;
+		denied.set(scope, new Set([...(denied.get(scope) ?? []), flag(cmd, "--policy") as string]));
+	}
+	return denied;
+}
+
+/** What an identity that writes a group could turn on there that Entra does not control, one line per group. */
+export function localCredentialCapabilities(id: Identity | undefined, denied: Map<string, Set<string>>): string[] {
+	const writes = (id?.grants ?? []).filter((g) => g.role === ROLE.Contributor || g.role === ROLE.Owner);
+	return writes.flatMap((g) => {
+		const open = Object.entries(LOCAL_CREDENTIALS).filter(([policy]) => !denied.get(g.scope)?.has(policy));
+		return open.length > 0
+			? [`azure: may turn on ${open.map(([, what]) => what).join(", ")} in ${g.scope.split("/").pop()}`]
+			: [];
+	});
+}
+
 /** One way an ABAC condition lets its holder write or delete a role assignment. */
 export interface AssignRule {
 	roles: string[];
