@@ -34,7 +34,7 @@ import { DeployerRecord } from "./lib/deployerRecord";
 import { aksExecCredential } from "./lib/execCredential";
 import { checkVault } from "./lib/keyVault";
 import { resolveDeployers } from "./lib/principals";
-import { pinnedImages, promotedImage, readPromotionSource } from "./lib/promotion";
+import { pinnedImages, pinnedSource, promotedImage, readPromotionSource } from "./lib/promotion";
 import { existingResourceGroup } from "./lib/resourceGroup";
 import { signedInPrincipal } from "./lib/signedIn";
 import { sourceInfo } from "./lib/sourceInfo";
@@ -77,9 +77,11 @@ export = async () => {
 		);
 	}
 	// A promoting stack reads what it promotes now: a source stack without images stops the run here.
-	// In a workflow it promotes what that run's build job deployed (PROMOTE_IMAGES), nothing later.
+	// In a workflow it promotes what that run's build job deployed (PROMOTE_IMAGES), nothing later,
+	// and with that job's registry id too (PROMOTE_REGISTRY_ID) it reads nothing of the source's state.
 	const promotion = config.images.promoteFrom
-		? await readPromotionSource(config.images.promoteFrom, pinnedImages(process.env, config.images.promoteFrom))
+		? (pinnedSource(process.env, config.images.promoteFrom) ??
+			(await readPromotionSource(config.images.promoteFrom, pinnedImages(process.env, config.images.promoteFrom))))
 		: undefined;
 	// So does a vault that cannot hold the listener's certificate (access policies, no purge protection in prod).
 	if (config.gateway) {

@@ -114,6 +114,42 @@ export function pinnedImages(env: NodeJS.ProcessEnv, stack: string): Record<stri
 	return images;
 }
 
+/** The environment variable a workflow passes the build job's `registryId` output in, beside {@link PROMOTE_IMAGES}. */
+export const PROMOTE_REGISTRY_ID = "PROMOTE_REGISTRY_ID";
+
+/**
+ * What a promoting stack imports when its workflow handed it everything: the build job's images
+ * (`PROMOTE_IMAGES`) and its registry's ARM id (`PROMOTE_REGISTRY_ID`), so the stack reads
+ * nothing of the building stack's state (which may live in another backend: state per
+ * environment). Each image must be in that registry: its login server is the registry's name,
+ * maybe with a domain-name-label hash, in azurecr.io. Undefined without `PROMOTE_REGISTRY_ID`.
+ */
+export function pinnedSource(env: NodeJS.ProcessEnv, stack: string): PromotionSource | undefined {
+	const registryId = env[PROMOTE_REGISTRY_ID];
+	if (registryId === undefined || registryId === "") return undefined;
+	if (!REGISTRY_ID.test(registryId)) {
+		throw new pulumi.RunError(
+			`Cannot promote images: ${PROMOTE_REGISTRY_ID} = ${JSON.stringify(registryId)} is not accepted: expected a container registry's ARM id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>)`,
+		);
+	}
+	const images = pinnedImages(env, stack);
+	if (!images) {
+		throw new pulumi.RunError(
+			`Cannot promote images: ${PROMOTE_REGISTRY_ID} is set without ${PROMOTE_IMAGES}: pass both, the build job's registryId and images outputs`,
+		);
+	}
+	const name = (registryId.split("/").pop() ?? "").toLowerCase();
+	const elsewhere = Object.entries(images).filter(
+		([, i]) => !new RegExp(`^${name}(-[a-z0-9]+)?\\.azurecr\\.io$`).test(i.loginServer.toLowerCase()),
+	);
+	if (elsewhere.length > 0) {
+		throw new pulumi.RunError(
+			`Cannot promote images: ${elsewhere.map(([s, i]) => `${PROMOTE_IMAGES}.${s} is in ${i.loginServer}`).join(", ")}, not in registry ${name} (${PROMOTE_REGISTRY_ID})`,
+		);
+	}
+	return { stack, registryId, images, pinned: true };
+}
+
 /**
  * Reads the building stack's outputs through a StackReference, before the program declares
  * anything else, so a stack that has not exported its images yet stops the run before anything

@@ -1,7 +1,14 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { PROMOTE_IMAGES, pinnedImages, promotedImage, promotionSource } from "../lib/promotion";
+import {
+	PROMOTE_IMAGES,
+	PROMOTE_REGISTRY_ID,
+	pinnedImages,
+	pinnedSource,
+	promotedImage,
+	promotionSource,
+} from "../lib/promotion";
 import { sourceInfo } from "../lib/sourceInfo";
 import { ORGANIZATION, PROJECT, ROOT, type StackMocks, sourceStackOutputs } from "../simulator";
 import { runStack } from "./stackFixtures";
@@ -149,6 +156,53 @@ describe("promotion in a workflow: prod imports what this run's dev job deployed
 		);
 	});
 
+	it("with the build job's registry id too (PROMOTE_REGISTRY_ID), reads nothing of the source stack: its state may be elsewhere", async () => {
+		const registryId = good.registryId as string;
+		const env = { [PROMOTE_IMAGES]: JSON.stringify({ ...devOutput, app: pinnedRef }), [PROMOTE_REGISTRY_ID]: registryId };
+		assert.equal(
+			pinnedSource({ [PROMOTE_IMAGES]: env[PROMOTE_IMAGES] }, DEV),
+			undefined,
+			"without the id, the source stack is read",
+		);
+		assert.deepEqual(pinnedSource(env, DEV)?.registryId, registryId);
+		const name = registryId.split("/").pop() as string;
+		// A registry with a domain-name-label hash answers at <name>-<hash>.azurecr.io.
+		const labelled = {
+			...env,
+			[PROMOTE_IMAGES]: JSON.stringify({ app: `${name}-g7hqcxbma2bsa8.azurecr.io/app@sha256:${"9".repeat(64)}` }),
+		};
+		assert.equal(pinnedSource(labelled, DEV)?.images.app.loginServer, `${name}-g7hqcxbma2bsa8.azurecr.io`);
+		for (const [bad, message] of [
+			[
+				{ ...env, [PROMOTE_REGISTRY_ID]: "devacr" },
+				/PROMOTE_REGISTRY_ID = "devacr" is not accepted: expected a container registry's ARM id/,
+			],
+			[{ [PROMOTE_REGISTRY_ID]: registryId }, /PROMOTE_REGISTRY_ID is set without PROMOTE_IMAGES: pass both/],
+			[
+				{ ...env, [PROMOTE_IMAGES]: JSON.stringify({ app: `other${name}.azurecr.io/app@sha256:${"9".repeat(64)}` }) },
+				new RegExp(`PROMOTE_IMAGES\\.app is in other${name}\\.azurecr\\.io, not in registry ${name} \\(PROMOTE_REGISTRY_ID\\)`),
+			],
+		] as const)
+			assert.throws(
+				() => pinnedSource(bad, DEV),
+				(e: unknown) => e instanceof pulumi.RunError && message.test(e.message),
+			);
+		const before = { ...process.env };
+		Object.assign(process.env, env);
+		try {
+			const run = await runStack({ stack: "prod" });
+			assert.equal(run.mocks.all("pulumi:pulumi:StackReference").length, 0, "no StackReference: the source's state is not read");
+			const imported = run.mocks.one("pulumi-nodejs:dynamic:Resource", "app-import").plain;
+			assert.equal(imported.sourceRegistryId, registryId);
+			assert.equal(imported.sourceImage, `app@sha256:${"9".repeat(64)}`);
+		} finally {
+			for (const k of [PROMOTE_IMAGES, PROMOTE_REGISTRY_ID]) {
+				if (before[k] === undefined) delete process.env[k];
+				else process.env[k] = before[k];
+			}
+		}
+	});
+
 	// Which job passes which stage's images is deploy.yml's chain, held by test/delivery.test.ts.
 	it("the workflow passes it: deploy-stack outputs each stack's images and sets the variable always", () => {
 		const stack = loadWorkflow("deploy-stack.yml");
@@ -162,5 +216,9 @@ describe("promotion in a workflow: prod imports what this run's dev job deployed
 			"set (empty for dev), so a promoting stack fails closed",
 		);
 		assert.equal(stack.on.workflow_call.inputs["promote-images"].default, "");
+		assert.equal(stack.on.workflow_call.outputs["registry-id"].value, `\${{ jobs.up.outputs.registry-id }}`);
+		assert.equal(stack.jobs.up.outputs["registry-id"], `\${{ steps.up.outputs.registryId }}`);
+		assert.equal(up.env[PROMOTE_REGISTRY_ID], `\${{ inputs.promote-registry-id }}`);
+		assert.equal(stack.on.workflow_call.inputs["promote-registry-id"].default, "");
 	});
 });

@@ -9,6 +9,7 @@ import { ORGANIZATION, PROJECT, projectKeys } from "../simulator";
 const REUSABLE = "./.github/workflows/deploy-stack.yml";
 /** A GitHub Actions expression for a job's images output (`$` escaped: not a template placeholder). */
 const imagesOf = (job: string) => `\${{ needs.${job}.outputs.images }}`;
+const registryOf = (job: string) => `\${{ needs.${job}.outputs.registry-id }}`;
 
 /** deploy.yml's deploy jobs, in the order they run: [job name, job]. */
 export function deployJobs(deploy: any): [string, any][] {
@@ -38,8 +39,10 @@ export function chainProblems(deploy: any, configOf: (stack: string) => Record<s
 			defaultAppVersion: "0",
 		});
 		const passed = j.with?.["promote-images"];
+		const registry = j.with?.["promote-registry-id"];
 		if (images.source === "build") {
 			if (passed !== undefined) problems.push(`${name} builds its images but is passed promote-images`);
+			if (registry !== undefined) problems.push(`${name} builds its images but is passed promote-registry-id`);
 			return;
 		}
 		if (!before) {
@@ -49,6 +52,10 @@ export function chainProblems(deploy: any, configOf: (stack: string) => Record<s
 		if (passed !== imagesOf(before[0]))
 			problems.push(
 				`${name} imports ${JSON.stringify(passed)}, not what ${before[0]} deployed in this run (${imagesOf(before[0])})`,
+			);
+		if (registry !== registryOf(before[0]))
+			problems.push(
+				`${name} imports from registry ${JSON.stringify(registry)}, not the one ${before[0]} deployed to in this run (${registryOf(before[0])})`,
 			);
 		const from = `${ORGANIZATION}/${PROJECT}/${before[1].with?.stack}`;
 		if (images.promoteFrom !== from)
@@ -72,10 +79,11 @@ export function withStageAfter(deployText: string, stage: string, after: string)
 	const job = doc.createNode({
 		...(doc.getIn(["jobs", next]) as any).toJSON(),
 		needs: after,
-		with: { stack: stage, "promote-images": imagesOf(after) },
+		with: { stack: stage, "promote-images": imagesOf(after), "promote-registry-id": registryOf(after) },
 	});
 	jobs.items.splice(i + 1, 0, doc.createPair(stage, job));
 	doc.setIn(["jobs", next, "needs"], stage);
 	doc.setIn(["jobs", next, "with", "promote-images"], imagesOf(stage));
+	doc.setIn(["jobs", next, "with", "promote-registry-id"], registryOf(stage));
 	return doc.toString({ lineWidth: 0 });
 }
