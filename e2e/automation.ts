@@ -53,7 +53,13 @@ export async function automationStack(
 				PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? settings.stack,
 			}
 		: {};
-	const stack: Stack = await LocalWorkspace.createOrSelectStack({ stackName: settings.stack, workDir: root }, { envVars });
+	// In a self-managed backend (azblob, as the pipeline's state per environment), the stack's secrets
+	// are encrypted with the environment's key (PULUMI_SECRETS_PROVIDER), not a passphrase.
+	const secretsProvider = temporary ? undefined : process.env.PULUMI_SECRETS_PROVIDER || undefined;
+	const stack: Stack = await LocalWorkspace.createOrSelectStack(
+		{ stackName: settings.stack, workDir: root },
+		{ envVars, ...(secretsProvider ? { secretsProvider } : {}) },
+	);
 	await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, value]) => [k, { value }])));
 	const onOutput = (out: string) => log(out.replace(/\n$/, ""));
 	return {

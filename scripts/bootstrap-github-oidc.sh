@@ -42,7 +42,7 @@ usage() {
 	cat <<USAGE
 usage: $0 --repo OWNER/NAME --subscription ID --resource-group NAME [--location REGION]
           [--prefix NAME] [--stacks LIST] [--deployers IDS] [--reviewers LIST] [--repo-ids OWNER_ID/REPO_ID]
-          [--name-subjects] [--owner] [--skip-github] [--dry-run]
+          [--state-account NAME --state-vault NAME] [--name-subjects] [--owner] [--skip-github] [--dry-run]
 
   --repo            the GitHub repository the pipeline runs in
   --subscription    Azure subscription the stacks deploy to
@@ -61,6 +61,12 @@ usage: $0 --repo OWNER/NAME --subscription ID --resource-group NAME [--location 
                     or team:<org>/<slug> (needed with more than one stack)
   --repo-ids        the repository's owner and repository ids for its subjects (default: read with
                     gh api repos/OWNER/NAME)
+  --state-account   keep each stack's state in Azure Blob Storage instead of Pulumi Cloud, for an
+                    edition that cannot scope a token to one stack: a storage account of this name
+                    (3-24 lower-case letters and digits, unique in Azure) in rg-<prefix>-state, one
+                    container per stack; its identity and its deployers alone may use it
+  --state-vault     with --state-account: a Key Vault of this name (3-24 letters, digits or '-',
+                    unique in Azure) holding one key per stack for its secrets, usable the same way
   --name-subjects   trust name-only subjects (repo:OWNER/NAME:...), for a repository created before
                     GitHub's immutable subjects that has not opted in to them
   --owner           grant each stack identity Owner on its resource group instead of Contributor
@@ -72,6 +78,7 @@ USAGE
 }
 
 repo="" subscription="" group="" location="westeurope" prefix="" stacks="dev,prod" deployers="" reviewers="" repo_ids=""
+state_account="" state_vault=""
 name_subjects=false owner=false skip_github=false dry_run=false
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -84,6 +91,8 @@ while [ $# -gt 0 ]; do
 		--deployers) deployers="${2:-}"; shift 2 ;;
 		--reviewers) reviewers="${2:-}"; shift 2 ;;
 		--repo-ids) repo_ids="${2:-}"; shift 2 ;;
+		--state-account) state_account="${2:-}"; shift 2 ;;
+		--state-vault) state_vault="${2:-}"; shift 2 ;;
 		--name-subjects) name_subjects=true; shift ;;
 		--owner) owner=true; shift ;;
 		--skip-github) skip_github=true; shift ;;
@@ -147,6 +156,16 @@ people_of() {
 		if [ "${entry%%:*}" = "$1" ]; then printf '%s\n' "${entry#*:}"; fi
 	done
 }
+if [ -n "$state_account$state_vault" ]; then
+	if ! [[ "$state_account" =~ ^[a-z0-9]{3,24}$ ]]; then
+		echo "--state-account must be 3-24 lower-case letters and digits (a storage account name), got: ${state_account:-nothing}" >&2
+		exit 2
+	fi
+	if ! [[ "$state_vault" =~ ^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$ ]] || [[ "$state_vault" == *--* ]]; then
+		echo "--state-vault must be 3-24 letters, digits or single '-', starting with a letter (a Key Vault name), got: ${state_vault:-nothing}" >&2
+		exit 2
+	fi
+fi
 IFS=, read -r -a reviewer_list <<<"$reviewers"
 for r in ${reviewer_list[@]+"${reviewer_list[@]}"}; do
 	if ! [[ "$r" =~ ^user:[A-Za-z0-9-]+$ || "$r" =~ ^team:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
@@ -185,6 +204,9 @@ NETWORK_CONTRIBUTOR=4d97b98b-1d4f-4787-a291-c67834d212e7
 # What the stack grants the Gateway's certificate reader on the certificate's secret (a vault in the
 # stack's group; one elsewhere needs the same right granted there).
 KEY_VAULT_SECRETS_USER=4633458b-17de-408a-b874-0445c86b69e6
+# The state per environment (--state-account): its container's blobs, and wrapping with its key.
+STORAGE_BLOB_DATA_CONTRIBUTOR=ba92f5b4-2d11-453d-a403-e96b0029c9fe
+KEY_VAULT_CRYPTO_USER=12338af0-0e69-4776-bea7-57ae8d297424
 # The resource providers the stacks create resources of, directly or through AKS.
 PROVIDERS=(Microsoft.ContainerService Microsoft.ContainerRegistry Microsoft.OperationalInsights Microsoft.Insights
 	Microsoft.OperationsManagement Microsoft.Compute Microsoft.Network Microsoft.Storage Microsoft.ManagedIdentity)
@@ -272,6 +294,12 @@ deny_local_credentials() {
 	done
 }
 
+# Gives person (a user) $1 role $2 on scope $3.
+assign_person() {
+	run az role assignment create --assignee-object-id "$1" --assignee-principal-type User \
+		--role "$2" --scope "$3" --output none
+}
+
 # Gives principal $1 role $2 on scope $3, with ABAC condition $4 when given.
 assign() {
 	if [ -n "${4:-}" ]; then
@@ -351,6 +379,41 @@ else
 	assign "${stack_principal[0]}" "$RBAC_ADMIN" "$(group_scope "$e2e_group")" "$(condition_for "${stack_principal[0]}")"
 fi
 
+# State per environment, where the Pulumi edition cannot scope a token to one stack: each stack's
+# state in a container of its own, its secrets wrapped with a key of its own, each usable by that
+# stack's identity and deployers alone. No shared key or public blob access; versions and deleted
+# blobs kept 30 days, so a bad write can be undone; the vault purge-protected.
+state_group="rg-$prefix-state"
+if [ -n "$state_account" ]; then
+	run az group create --name "$state_group" --location "$location" --output none
+	run az storage account create --name "$state_account" --resource-group "$state_group" --location "$location" \
+		--sku Standard_ZRS --kind StorageV2 --min-tls-version TLS1_2 --https-only true \
+		--allow-blob-public-access false --allow-shared-key-access false --output none
+	run az storage account blob-service-properties update --account-name "$state_account" --resource-group "$state_group" \
+		--enable-versioning true --enable-delete-retention true --delete-retention-days 30 \
+		--enable-container-delete-retention true --container-delete-retention-days 30 --output none
+	run az keyvault create --name "$state_vault" --resource-group "$state_group" --location "$location" \
+		--enable-rbac-authorization true --enable-purge-protection true --retention-days 90 --output none
+	for i in "${!stack_list[@]}"; do
+		stack="${stack_list[$i]}"
+		run az storage container-rm create --storage-account "$state_account" --resource-group "$state_group" \
+			--name "$stack" --public-access off --output none
+		# The key through ARM (Keys - Create If Not Exist): the person running this needs no role on the vault's data.
+		key_scope="$(group_scope "$state_group")/providers/Microsoft.KeyVault/vaults/$state_vault/keys/$stack"
+		run az rest --method put --url "https://management.azure.com$key_scope?api-version=2023-07-01" \
+			--body '{"properties":{"kty":"RSA","keySize":3072}}' --output none
+		container_scope="$(group_scope "$state_group")/providers/Microsoft.Storage/storageAccounts/$state_account/blobServices/default/containers/$stack"
+		assign "${stack_principal[$i]}" "$STORAGE_BLOB_DATA_CONTRIBUTOR" "$container_scope"
+		assign "${stack_principal[$i]}" "$KEY_VAULT_CRYPTO_USER" "$key_scope"
+		while IFS= read -r id; do
+			if [ -n "$id" ]; then
+				assign_person "$id" "$STORAGE_BLOB_DATA_CONTRIBUTOR" "$container_scope"
+				assign_person "$id" "$KEY_VAULT_CRYPTO_USER" "$key_scope"
+			fi
+		done <<<"$(people_of "$stack")"
+	done
+fi
+
 # What pulumi preview of the first stack reads (pull requests preview that one alone): the resources,
 # the cluster's user kubeconfig, the Kubernetes objects.
 previewed_scope="$(group_scope "$(stack_group "${stack_list[0]}")")"
@@ -399,6 +462,10 @@ for i in "${!stack_list[@]}"; do
 		github gh api --method POST "repos/$repo/environments/$stack/deployment-branch-policies" -f name=main -f type=branch --silent
 	fi
 	github gh variable set AZURE_CLIENT_ID --repo "$repo" --env "$stack" --body "${stack_client[$i]}"
+	if [ -n "$state_account" ]; then
+		github gh variable set PULUMI_BACKEND_URL --repo "$repo" --env "$stack" --body "azblob://$stack?storage_account=$state_account"
+		github gh variable set PULUMI_SECRETS_PROVIDER --repo "$repo" --env "$stack" --body "azurekeyvault://$state_vault.vault.azure.net/keys/$stack"
+	fi
 done
 # Where the end-to-end run (e2e.yml, in the first stack's environment) deploys: the runs' own group.
 github gh variable set E2E_RESOURCE_GROUP --repo "$repo" --env "${stack_list[0]}" --body "$e2e_group"
@@ -487,20 +554,34 @@ cat <<NEXT
    stack cannot be granted there by the pipeline: run this again with them added. A stack with no
    person on its list has no standing human admin: reach it in an emergency through an eligible,
    time-bound assignment (docs/who-may-deploy.md: Break-glass).
-2. Pulumi Cloud, with no stored token: register the OIDC issuer https://token.actions.githubusercontent.com
-   in your organization (Settings > Access Management > OIDC Issuers) and add one policy per subject:
+NEXT
+if [ -n "$state_account" ]; then
+	cat <<NEXT
+2. State per environment in Azure Blob Storage (each environment's PULUMI_BACKEND_URL and
+   PULUMI_SECRETS_PROVIDER are set): create each stack there once, signed in with az login as one
+   of its deployers, and commit the stack file's new secretsprovider and encryptedkey:
+NEXT
+	for stack in "${stack_list[@]}"; do
+		echo "     pulumi login 'azblob://$stack?storage_account=$state_account' && pulumi stack init $stack --secrets-provider 'azurekeyvault://$state_vault.vault.azure.net/keys/$stack'"
+	done
+	cat <<NEXT
+   Pull requests get no preview then (set PULUMI_PREVIEW=off): a preview would need dev's state.
+NEXT
+else
+	cat <<NEXT
+2. Pulumi Cloud, with no stored token, a team token per job scoped to its own stack (Enterprise and
+   Business Critical editions; on others, run this again with --state-account and --state-vault):
+   register the OIDC issuer https://token.actions.githubusercontent.com in your organization
+   (Settings > Access Management > OIDC Issuers) and add one policy per subject:
      repo:$subject_repo:pull_request -> a team token of a team that may only read stack ${stack_list[0]}
 NEXT
-for i in "${!stack_list[@]}"; do
-	stack="${stack_list[$i]}"
-	if [ "$i" -gt 0 ]; then
-		echo "     repo:$subject_repo:environment:$stack -> a token that can update stack $stack and read stack ${stack_list[0]} (it promotes its images)"
-	else
-		echo "     repo:$subject_repo:environment:$stack -> a token that can update stack $stack"
-	fi
-done
-cat <<NEXT
+	for stack in "${stack_list[@]}"; do
+		echo "     repo:$subject_repo:environment:$stack -> a token of a team that may update stack $stack alone"
+	done
+	cat <<NEXT
    then: gh variable set PULUMI_ORGANIZATION --repo $repo --body <your organization>
    and:  gh variable set PULUMI_PREVIEW_TOKEN_SCOPE --repo $repo --body team:<that team>
-   (or PULUMI_PREVIEW=off where your edition has no teams; docs/delivery-and-trust.md, for what each edition gives).
+   and, per environment: gh variable set PULUMI_TOKEN_SCOPE --repo $repo --env <stack> --body team:<its team>
+   (deploy jobs without one stop; docs/delivery-and-trust.md, for what each edition gives).
 NEXT
+fi

@@ -20,7 +20,9 @@ import {
 	type Matrix,
 	mayAssign,
 	PERSON,
+	peopleGrants,
 	ROLE,
+	ROLE_NAME,
 	STACK_ASSIGNED_ROLES,
 	STATE_VERIFICATION_STEP,
 	stepsSeeingPulumiToken,
@@ -355,6 +357,47 @@ describe("delivery: GitHub Actions workflows", () => {
 		}
 	});
 
+	it("give a deploy job state access to its own stack alone: a team token, or the environment's own azblob state, checked before any token is asked for", () => {
+		const e2e = load("e2e.yml").jobs.e2e;
+		const e2eAuth = e2e.steps.find((s: any) => String(s.uses).startsWith("pulumi/auth-actions@"));
+		assert.equal(e2eAuth.with["requested-token-type"], "urn:pulumi:token-type:access_token:team", "e2e.yml too");
+		assert.ok(
+			e2e.steps.indexOf(e2e.steps.find((s: any) => s.run === "scripts/check-state-access.sh")) < e2e.steps.indexOf(e2eAuth),
+		);
+		const up = load("deploy-stack.yml").jobs.up;
+		const auth = up.steps.findIndex((s: any) => String(s.uses).startsWith("pulumi/auth-actions@"));
+		assert.equal(
+			up.steps[auth].with["requested-token-type"],
+			"urn:pulumi:token-type:access_token:team",
+			"never an organization token",
+		);
+		assert.equal(up.steps[auth].if, "vars.PULUMI_BACKEND_URL == ''", "no Pulumi Cloud token where the state is in Azure");
+		const check = up.steps.findIndex((s: any) => s.env?.SCOPE === `\${{ vars.PULUMI_TOKEN_SCOPE }}`);
+		assert.ok(check >= 0 && check < auth, "checked first");
+		const run = (backend: string, scope: string) =>
+			spawnSync("bash", ["-c", up.steps[check].run], {
+				cwd: ROOT,
+				encoding: "utf8",
+				env: { PATH: "/usr/bin:/bin", BACKEND: backend, SCOPE: scope },
+			});
+		for (const [backend, scope, message] of [
+			["", "", /::error title=No stack-scoped Pulumi token::Set PULUMI_TOKEN_SCOPE=team:<team> in this environment/],
+			["", "organization:acme", /No stack-scoped Pulumi token/],
+			["", "team:", /No stack-scoped Pulumi token/],
+			["s3://bucket", "team:x", /::error title=Not this environment's own state::PULUMI_BACKEND_URL must be azblob:/],
+			["file:///tmp/state", "", /Not this environment's own state/],
+		] as const) {
+			const res = run(backend, scope);
+			assert.equal(res.status, 1, `${backend} ${scope}`);
+			assert.match(res.stdout, message);
+		}
+		assert.equal(run("", "team:dev-deployers").status, 0);
+		assert.equal(run("azblob://dev?storage_account=shopstate", "").status, 0);
+		const pulumi = up.steps.find((s: any) => s.with?.command === "up");
+		assert.equal(pulumi.with["cloud-url"], `\${{ vars.PULUMI_BACKEND_URL }}`);
+		assert.equal(up.env.PULUMI_BACKEND_URL, `\${{ vars.PULUMI_BACKEND_URL }}`, "the state check's CLI reads it too");
+	});
+
 	it("give a pull request's preview a team token only: the scope check refuses anything but team:<team> before the token is asked for", () => {
 		const preview = load("pull-request.yml").jobs.preview;
 		const auth = preview.steps.findIndex((s: any) => String(s.uses).startsWith("pulumi/auth-actions@"));
@@ -626,7 +669,96 @@ describe("delivery: shell scripts", () => {
 				),
 				"prod lists no person: none was given for it",
 			);
-			assert.match(out, /repo:acme@<owner id>\/shop@<repository id>:environment:prod -> a token that can update stack prod/);
+			assert.match(
+				out,
+				/repo:acme@<owner id>\/shop@<repository id>:environment:prod -> a token of a team that may update stack prod alone/,
+			);
+			assert.doesNotMatch(
+				out,
+				/update stack prod and read stack dev/,
+				"prod is handed dev's images and registry id: it reads nothing of dev's state",
+			);
+		});
+
+		it("keeps each stack's state in a container and key of its own with --state-account: only its identity and its people may use them", () => {
+			const run = bootstrap(
+				"--repo",
+				"acme/shop",
+				...MINIMAL,
+				"--deployers",
+				`dev:${PERSON}`,
+				"--state-account",
+				"shopstate",
+				"--state-vault",
+				"shop-state",
+				"--dry-run",
+			);
+			assert.equal(run.status, 0, run.stderr);
+			const commands = dryRunCommands(run.stdout);
+			const matrix = identityMatrix(commands);
+			assert.deepEqual(
+				trustViolations(matrix, {
+					subjectRepo: "acme@<owner id>/shop@<repository id>",
+					subscription: "s",
+					prefix: "shop",
+					stacks: ["dev", "prod"],
+					deployers: { dev: [PERSON] },
+					identitiesGroup: "g",
+				}),
+				[],
+			);
+			const state = "/subscriptions/s/resourceGroups/rg-shop-state/providers";
+			const container = (stack: string) =>
+				`${state}/Microsoft.Storage/storageAccounts/shopstate/blobServices/default/containers/${stack}`;
+			const key = (stack: string) => `${state}/Microsoft.KeyVault/vaults/shop-state/keys/${stack}`;
+			const stateGrants = (grants: { role: string; scope: string }[] = []) =>
+				grants.filter((g) => g.scope.startsWith(state)).map((g) => [ROLE_NAME[g.role], g.scope]);
+			for (const stack of ["dev", "prod"])
+				assert.deepEqual(stateGrants(matrix.get(`shop-${stack}`)?.grants), [
+					["StorageBlobDataContributor", container(stack)],
+					["KeyVaultCryptoUser", key(stack)],
+				]);
+			assert.deepEqual(stateGrants(matrix.get("shop-preview")?.grants), [], "pull requests read no state in Azure");
+			assert.deepEqual(stateGrants(peopleGrants(commands).get(PERSON)), [
+				["StorageBlobDataContributor", container("dev")],
+				["KeyVaultCryptoUser", key("dev")],
+			]);
+			const account = commands.find((c) => c.slice(0, 4).join(" ") === "az storage account create") ?? [];
+			for (const [flag, value] of [
+				["--allow-shared-key-access", "false"],
+				["--allow-blob-public-access", "false"],
+				["--min-tls-version", "TLS1_2"],
+			])
+				assert.equal(account[account.indexOf(flag) + 1], value, flag);
+			const blobs = commands.find((c) => c.slice(0, 5).join(" ") === "az storage account blob-service-properties update") ?? [];
+			assert.equal(blobs[blobs.indexOf("--enable-versioning") + 1], "true", "a bad write can be undone");
+			const vault = commands.find((c) => c.slice(0, 3).join(" ") === "az keyvault create") ?? [];
+			assert.equal(vault[vault.indexOf("--enable-rbac-authorization") + 1], "true");
+			assert.equal(vault[vault.indexOf("--enable-purge-protection") + 1], "true");
+			for (const stack of ["dev", "prod"]) {
+				const variable = (name: string) =>
+					commands.find((c) => c.slice(0, 4).join(" ") === `gh variable set ${name}` && c.includes(stack))?.at(-1);
+				assert.equal(variable("PULUMI_BACKEND_URL"), `azblob://${stack}?storage_account=shopstate`);
+				assert.equal(variable("PULUMI_SECRETS_PROVIDER"), `azurekeyvault://shop-state.vault.azure.net/keys/${stack}`);
+				assert.ok(
+					run.stdout.includes(
+						`pulumi stack init ${stack} --secrets-provider 'azurekeyvault://shop-state.vault.azure.net/keys/${stack}'`,
+					),
+				);
+			}
+			// A stack identity given another stack's container is caught.
+			const crossed = withGrant(matrix, "shop-dev", { role: ROLE.StorageBlobDataContributor, scope: container("prod") });
+			assert.match(
+				trustViolations(crossed, {
+					subjectRepo: "acme@<owner id>/shop@<repository id>",
+					subscription: "s",
+					prefix: "shop",
+					stacks: ["dev", "prod"],
+					deployers: { dev: [PERSON] },
+					identitiesGroup: "g",
+				}).join("\n"),
+				/the dev identity holds ba92f5b4-.* on .*containers\/prod, outside its resource group/,
+			);
 		});
 
 		// One run for both (a dry run costs a second): --owner, and a chain of three stages.
@@ -698,6 +830,14 @@ describe("delivery: shell scripts", () => {
 				/--stacks: each stack must be 1-31 lower-case letters, digits or '-' \(and not 'preview' or 'e2e-runs', the names of the preview identity and the end-to-end runs' group\), got: Prod/,
 			],
 			[["--repo", "o/r", "--stacks", "preview"], /and not 'preview' or 'e2e-runs'.*, got: preview/],
+			[
+				["--repo", "o/r", "--reviewers", "user:a", "--state-account", "Shop_State", "--state-vault", "shop-state"],
+				/--state-account must be 3-24 lower-case letters and digits \(a storage account name\), got: Shop_State/,
+			],
+			[
+				["--repo", "o/r", "--reviewers", "user:a", "--state-account", "shopstate"],
+				/--state-vault must be 3-24 letters, digits or single '-', starting with a letter \(a Key Vault name\), got: nothing/,
+			],
 			[["--repo", "o/r", "--stacks", "dev,e2e-runs"], /and not 'preview' or 'e2e-runs'.*, got: e2e-runs/],
 			[
 				["--repo", "o/r", "--prefix", "-x"],

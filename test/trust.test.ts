@@ -154,7 +154,7 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-e2e-runs",
 		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to itself on rg-shop-e2e-runs",
 		"github: runs from main only",
-		"pulumi: an organization token unless narrowed: every stack's state and secrets",
+		"pulumi: a team token, or its environment's own azblob state instead, or none (neither set)",
 		"runs code from the stack's state (up) only once verify-state found it this repository's",
 		"trusted by repo:acme@<owner id>/shop@<repository id>:environment:dev",
 	],
@@ -166,7 +166,7 @@ const ALLOWED: Record<string, string[]> = sorted({
 		// No person: prod's people reach it through an eligible, time-bound assignment (docs/who-may-deploy.md).
 		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to itself on rg-shop-prod",
 		"github: runs from main only, after a reviewer other than its author approves",
-		"pulumi: an organization token unless narrowed: every stack's state and secrets",
+		"pulumi: a team token, or its environment's own azblob state instead, or none (neither set)",
 		"runs code from the stack's state (up) only once verify-state found it this repository's",
 		"ships the digests the job before it deployed in this run",
 		"trusted by repo:acme@<owner id>/shop@<repository id>:environment:prod",
@@ -180,7 +180,7 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"azure: federated credentials of the identities in rg-shop-e2e-runs",
 		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-e2e-runs",
 		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to itself on rg-shop-e2e-runs",
-		"pulumi: an organization token unless narrowed: every stack's state and secrets",
+		"pulumi: a team token, or its environment's own azblob state instead, or none (neither set)",
 	],
 	"a person on the deployers list": [
 		"azure: AcrImporter on prod's registry",
@@ -262,6 +262,21 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 			[
 				"pulumi: an organization token unless narrowed: every stack's state and secrets",
 				"lost: pulumi: a team token, or none (no team scope set)",
+			],
+		);
+		// 1b. A deploy job that falls back to an organization token where no team scope is set (the
+		// trust issue's path 3): it would write every stack's state, prod's included.
+		assert.deepEqual(
+			changed(
+				withWorkflow("deploy-stack.yml", (wf) => {
+					wf.jobs.up.steps.find((s: any) => String(s.uses).startsWith("pulumi/auth-actions@")).with["requested-token-type"] =
+						"${{ vars.PULUMI_TOKEN_TYPE || 'urn:pulumi:token-type:access_token:organization' }}";
+				}),
+				"dev deploy job",
+			),
+			[
+				"pulumi: an organization token unless narrowed: every stack's state and secrets",
+				"lost: pulumi: a team token, or its environment's own azblob state instead, or none (neither set)",
 			],
 		);
 		// 2. A registry credential in dev's state, which the pull request's token reads.

@@ -30,6 +30,8 @@ export const ROLE = {
 	AcrImporter: "577a9874-89fd-4f24-9dbd-b5034d0ad23a",
 	NetworkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
 	KeyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
+	StorageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+	KeyVaultCryptoUser: "12338af0-0e69-4776-bea7-57ae8d297424",
 } as const;
 /** What the preview identity may hold: reading resources, the user kubeconfig, and Kubernetes objects. */
 export const READ_ONLY_ROLES: readonly string[] = [ROLE.Reader, ROLE.AksClusterUser, ROLE.AksRbacReader];
@@ -76,6 +78,17 @@ const flag = (cmd: string[], name: string) => {
 	return i >= 0 ? cmd[i + 1] : undefined;
 };
 
+/** The role assignments the commands give people (users), by object id. */
+export function peopleGrants(commands: string[][]): Map<string, Grant[]> {
+	const people = new Map<string, Grant[]>();
+	for (const cmd of commands) {
+		if (cmd.slice(0, 4).join(" ") !== "az role assignment create" || flag(cmd, "--assignee-principal-type") !== "User") continue;
+		const id = flag(cmd, "--assignee-object-id") as string;
+		people.set(id, [...(people.get(id) ?? []), { role: flag(cmd, "--role") as string, scope: flag(cmd, "--scope") as string }]);
+	}
+	return people;
+}
+
 /** `m` with one more role assignment held by the identity `name`: a variant for the checks that must catch it. */
 export const withGrant = (m: Matrix, name: string, grant: { role: string; scope: string; condition?: string }): Matrix =>
 	new Map([...m].map(([k, v]) => [k, k === name ? { ...v, grants: [...v.grants, grant] } : v]));
@@ -97,7 +110,7 @@ export function identityMatrix(commands: string[][], principalIdOf = (name: stri
 		if (cmd.slice(0, 4).join(" ") === "az identity federated-credential create") {
 			of(flag(cmd, "--identity-name") as string).subjects.push(flag(cmd, "--subject") as string);
 		}
-		if (cmd.slice(0, 4).join(" ") === "az role assignment create") {
+		if (cmd.slice(0, 4).join(" ") === "az role assignment create" && flag(cmd, "--assignee-principal-type") !== "User") {
 			const id = flag(cmd, "--assignee-object-id") ?? "";
 			const assignee = [...matrix].find(([, i]) => i.principalId === id)?.[0];
 			if (!assignee) throw new Error(`a role assignment to an unknown principal: ${cmd.join(" ")}`);
@@ -277,8 +290,19 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 		// The end-to-end run deploys as the first stack's identity into the runs' own group, with the
 		// first stack's grants there; its own stack lists no person, so only itself gets the deployer roles.
 		const runsE2e = (g: Grant) => index === 0 && g.scope === groupScope("e2e-runs");
+		// State per environment (--state-account): its own container and key in the state group, nothing else there.
+		const stateRoot = `${groupScope("state")}/providers/`;
+		const ownState = (g: Grant) =>
+			(g.role === ROLE.StorageBlobDataContributor &&
+				new RegExp(`^Microsoft\\.Storage/storageAccounts/[a-z0-9]+/blobServices/default/containers/${stack}$`).test(
+					g.scope.slice(stateRoot.length),
+				) &&
+				g.scope.startsWith(stateRoot)) ||
+			(g.role === ROLE.KeyVaultCryptoUser &&
+				g.scope.startsWith(stateRoot) &&
+				new RegExp(`^Microsoft\\.KeyVault/vaults/[A-Za-z0-9-]+/keys/${stack}$`).test(g.scope.slice(stateRoot.length)));
 		for (const g of id.grants) {
-			if (readsSource(g)) continue;
+			if (readsSource(g) || ownState(g)) continue;
 			if (runsE2e(g)) {
 				if (g.role === ROLE.RbacAdmin) {
 					const roles = assignableRoles(g.condition);
@@ -544,9 +568,22 @@ export function jobCapabilities(job: any): string[] {
 	const auth = steps.find((s) => String(s.uses).startsWith("pulumi/auth-actions@"));
 	if (auth) {
 		const type = String(auth.with?.["requested-token-type"] ?? "");
-		const guarded = steps.some((s) => steps.indexOf(s) < steps.indexOf(auth) && /team:\?\*\)/.test(String(s.run ?? "")));
+		// A guard before the sign-in: its script inline, or the one it runs from scripts/.
+		const script = (s: any) => {
+			const run = String(s.run ?? "");
+			return /^scripts\/[\w.-]+\.sh$/.test(run) ? fs.readFileSync(path.join(ROOT, run), "utf8") : run;
+		};
+		const guarded = steps.some((s) => steps.indexOf(s) < steps.indexOf(auth) && /team:\?\*\)/.test(script(s)));
+		// Where the edition cannot scope a token, the environment's own state in Azure Blob Storage instead.
+		const ownState =
+			auth.if === "vars.PULUMI_BACKEND_URL == ''" &&
+			steps.some((s) => steps.indexOf(s) < steps.indexOf(auth) && /azblob:\/\/\*\)/.test(script(s)));
 		if (type === "urn:pulumi:token-type:access_token:team" && guarded)
-			lines.push("pulumi: a team token, or none (no team scope set)");
+			lines.push(
+				ownState
+					? "pulumi: a team token, or its environment's own azblob state instead, or none (neither set)"
+					: "pulumi: a team token, or none (no team scope set)",
+			);
 		else if (type.includes("organization"))
 			lines.push("pulumi: an organization token unless narrowed: every stack's state and secrets");
 		else lines.push(`pulumi: a ${type || "default"} token`);
