@@ -105,6 +105,23 @@ function sendJson(req: http.IncomingMessage, res: http.ServerResponse, status: n
 }
 
 /**
+ * Calls `then` once `ms` have passed since `from` on the wall clock the log records. A timer runs
+ * off the event loop's cached time, which lags the wall clock when a busy loop iteration started
+ * before the signal arrived, so it can fire a few milliseconds short; then it waits the rest.
+ */
+export function afterWallClock(
+	ms: number,
+	from: number,
+	then: () => void,
+	now: () => number = Date.now,
+	timer: (f: () => void, ms: number) => unknown = setTimeout,
+): void {
+	const left = from + ms - now();
+	if (left <= 0) then();
+	else timer(() => afterWallClock(ms, from, then, now, timer), left);
+}
+
+/**
  * Graceful shutdown for PID 1 in a container: readiness fails at once; the server keeps serving for
  * the shutdown delay (Kubernetes is taking the pod out of its endpoints meanwhile); then it stops
  * accepting, lets in-flight requests finish, closes idle keep-alive connections and exits 0. If that
@@ -120,7 +137,8 @@ export function installShutdown(
 		if (state.phase === "draining" || state.phase === "closing") return;
 		state.phase = "draining";
 		log({ level: "info", event: "shutdown", signal, delayMs: config.shutdownDelayMs, drainTimeoutMs: config.drainTimeoutMs });
-		setTimeout(() => {
+		// Counted from after the line was written: the full delay by the log's own clock.
+		afterWallClock(config.shutdownDelayMs, Date.now(), () => {
 			state.phase = "closing";
 			log({ level: "info", event: "draining" });
 			const deadline = setTimeout(() => {
@@ -135,7 +153,7 @@ export function installShutdown(
 				exit(0);
 			});
 			server.closeIdleConnections();
-		}, config.shutdownDelayMs);
+		});
 	};
 }
 

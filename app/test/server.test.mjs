@@ -129,6 +129,44 @@ describe("configuration errors", () => {
 	}
 });
 
+describe("the shutdown delay, by the log's own clock", () => {
+	it("waits the rest when the timer fires short of the delay on the wall clock, as a busy event loop's timer can", async () => {
+		const { afterWallClock } = await import("../dist/server.js");
+		let wall = 1_000;
+		const timers = [];
+		let ran = 0;
+		afterWallClock(
+			1000,
+			1_000,
+			() => ran++,
+			() => wall,
+			(f, ms) => timers.push({ f, ms }),
+		);
+		assert.deepEqual(
+			timers.map((t) => t.ms),
+			[1000],
+		);
+		wall = 1_997; // the timer fires 3 ms short by the wall clock
+		timers[0].f();
+		assert.equal(ran, 0, "not yet");
+		assert.deepEqual(
+			timers.map((t) => t.ms),
+			[1000, 3],
+		);
+		wall = 2_000;
+		timers[1].f();
+		assert.equal(ran, 1);
+		afterWallClock(
+			0,
+			wall,
+			() => ran++,
+			() => wall,
+			() => assert.fail("no timer for a delay already over"),
+		);
+		assert.equal(ran, 2);
+	});
+});
+
 describe("graceful shutdown", () => {
 	// Judged by the server's own log (its clock, in order), never by this process's timers: on a
 	// machine whose cores are busy the test's timers run late, and its clients may still be sending
