@@ -270,7 +270,7 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 			changed(
 				withWorkflow("deploy-stack.yml", (wf) => {
 					wf.jobs.up.steps.find((s: any) => String(s.uses).startsWith("pulumi/auth-actions@")).with["requested-token-type"] =
-						"${{ vars.PULUMI_TOKEN_TYPE || 'urn:pulumi:token-type:access_token:organization' }}";
+						`\${{ vars.PULUMI_TOKEN_TYPE || 'urn:pulumi:token-type:access_token:organization' }}`;
 				}),
 				"dev deploy job",
 			),
