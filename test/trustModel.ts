@@ -64,13 +64,20 @@ export type Matrix = Map<string, Identity>;
 
 /** The commands a dry-run printed (`printf %q` quoting), split into arguments the way bash does. */
 export function dryRunCommands(output: string): string[][] {
-	return output
-		.split("\n")
-		.filter((line) => /^(az|gh) /.test(line))
-		.map((line) => {
-			const res = spawnSync("bash", ["-c", `printf '%s\\0' ${line}`], { encoding: "utf8" });
-			return res.stdout.split("\0").slice(0, -1);
-		});
+	const lines = output.split("\n").filter((line) => /^(az|gh) /.test(line));
+	// One shell for all the lines (a shell each costs a process start): each line's words, NUL-ended, then a \x01 word.
+	const script = lines.map((line) => `printf '%s\\0' ${line}; printf '\\001\\0'`).join("\n");
+	const res = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+	const words = res.stdout.split("\0").slice(0, -1);
+	const commands: string[][] = [[]];
+	for (const w of words) {
+		if (w === "\x01") commands.push([]);
+		else commands[commands.length - 1].push(w);
+	}
+	commands.pop();
+	if (commands.length !== lines.length)
+		throw new Error(`parsed ${commands.length} commands from ${lines.length} lines: ${res.stderr}`);
+	return commands;
 }
 
 const flag = (cmd: string[], name: string) => {
@@ -513,10 +520,15 @@ function verifiesStateFirst(steps: any[], engine: any): boolean {
 /** A step's name as the run log shows it. */
 const stepName = (s: any) => String(s.name ?? s.uses ?? String(s.run ?? "").split("\n")[0]);
 
+/** What each script wrote to `$GITHUB_ENV` when run: the trust table asks for the same few scripts many times. */
+const envWritesOf = new Map<string, Record<string, string>>();
+
 /** What a step writes to `$GITHUB_ENV`, found by running its script (only scripts that name the file run). */
 function githubEnvWrites(step: any): Record<string, string> {
 	const run = String(step.run ?? "");
 	if (!run.includes("GITHUB_ENV")) return {};
+	const known = envWritesOf.get(run);
+	if (known) return known;
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), "github-env-"));
 	try {
 		const file = path.join(dir, "env");
@@ -535,6 +547,7 @@ function githubEnvWrites(step: any): Record<string, string> {
 				i = end;
 			} else if (plain) writes[plain[1]] = plain[2];
 		}
+		envWritesOf.set(run, writes);
 		return writes;
 	} finally {
 		fs.rmSync(dir, { recursive: true, force: true });
