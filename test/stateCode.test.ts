@@ -6,6 +6,7 @@ import { PROJECT, ROOT } from "../simulator";
 import { canonicalJson, codeInState, execHash, sha256 } from "../state/codeInState";
 import { allowedPlugins, type KnownCodeFile, readKnownCode, verifyState, withCode } from "../state/knownCode";
 import { madeIn, stackExports } from "../state/madeByThisCommit";
+import { verifyStateCommand } from "../state/verifyStateCommand";
 import { tempDir } from "./credentialPlugins";
 
 /**
@@ -174,17 +175,21 @@ describe("code in a stack's state: only what this repository made runs (npm run 
 		assert.equal(canonicalJson({ b: [2, { d: 1, c: 0 }], a: 1 }), '{"a":1,"b":[2,{"c":0,"d":1}]}');
 	});
 
-	describe("npm run verify-state -- <file>, as a process", () => {
+	describe("npm run verify-state -- <file>", () => {
 		let dir: { dir: string; remove: () => void };
 		before(() => {
 			dir = tempDir("verify-state-");
 		});
 		after(() => dir.remove());
-		const run = (...args: string[]) =>
-			spawnSync(process.execPath, ["-r", "tsx/cjs", path.join(ROOT, "scripts", "verify-state.ts"), ...args], {
-				cwd: ROOT,
-				encoding: "utf8",
+		const run = (...args: string[]) => {
+			let stdout = "";
+			let stderr = "";
+			const status = verifyStateCommand(args, {
+				stdout: { write: (t: string) => (stdout += t) },
+				stderr: { write: (t: string) => (stderr += t) },
 			});
+			return { status, stdout, stderr };
+		};
 
 		it("exits 0 on a state of this repository's code, 1 naming each resource on another, 2 on a usage error", () => {
 			const good = path.join(dir.dir, "good.json");
@@ -211,6 +216,19 @@ describe("code in a stack's state: only what this repository made runs (npm run 
 			const wrong = run(notState);
 			assert.equal(wrong.status, 2);
 			assert.match(wrong.stderr, /not a Pulumi state: no deployment\.resources/);
+		});
+
+		it("is that command's exit code as a process, as the workflow step reads it", () => {
+			const state = first();
+			holding(state, dynamic).inputs.__provider = "exports.handler = {};";
+			const bad = path.join(dir.dir, "bad-process.json");
+			fs.writeFileSync(bad, JSON.stringify(state));
+			const res = spawnSync(process.execPath, ["-r", "tsx/cjs", path.join(ROOT, "scripts", "verify-state.ts"), bad], {
+				cwd: ROOT,
+				encoding: "utf8",
+			});
+			assert.equal(res.status, 1, res.stderr);
+			assert.match(res.stderr, /holds code this repository did not make/);
 		});
 	});
 });
