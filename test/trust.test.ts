@@ -135,6 +135,8 @@ function table(x: Inputs): Record<string, string[]> {
 
 const ALLOWED: Record<string, string[]> = sorted({
 	"pull request (this repository)": [
+		"runs: the checked-out commit's code",
+		"runs: the lockfile's packages, none of their install scripts",
 		"azure: AksClusterUser on rg-shop-dev",
 		"azure: AksRbacReader on rg-shop-dev",
 		"azure: Reader on rg-shop-dev",
@@ -144,6 +146,8 @@ const ALLOWED: Record<string, string[]> = sorted({
 	],
 	"pull request (fork or Dependabot)": [],
 	"dev deploy job": [
+		"runs: the checked-out commit's code",
+		"runs: the lockfile's packages, none of their install scripts",
 		"azure: Contributor on rg-shop-dev",
 		"azure: federated credentials of the identities in rg-shop-dev",
 		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-dev",
@@ -159,6 +163,8 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"trusted by repo:acme@<owner id>/shop@<repository id>:environment:dev",
 	],
 	"prod deploy job": [
+		"runs: the checked-out commit's code",
+		"runs: the lockfile's packages, none of their install scripts",
 		"azure: AcrImporter on rg-shop-dev",
 		"azure: Contributor on rg-shop-prod",
 		"azure: federated credentials of the identities in rg-shop-prod",
@@ -172,6 +178,8 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"trusted by repo:acme@<owner id>/shop@<repository id>:environment:prod",
 	],
 	"e2e job": [
+		"runs: the checked-out commit's code",
+		"runs: the lockfile's packages, none of their install scripts",
 		"azure: Contributor on rg-shop-dev",
 		"azure: federated credentials of the identities in rg-shop-dev",
 		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals on rg-shop-dev",
@@ -454,7 +462,12 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 				}),
 				"dev deploy job",
 			),
-			["leaves the job's GitHub token in .git/config", "runs dependencies' install scripts beside its tokens"],
+			[
+				"leaves the job's GitHub token in .git/config",
+				"runs dependencies' install scripts beside its tokens",
+				"runs: the lockfile's packages and their install scripts",
+				"lost: runs: the lockfile's packages, none of their install scripts",
+			],
 		);
 	});
 });

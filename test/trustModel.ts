@@ -613,6 +613,16 @@ export function jobCapabilities(job: any): string[] {
 	for (const s of steps)
 		if (String(s.uses).startsWith("actions/checkout@") && s.with?.["persist-credentials"] !== false)
 			lines.push("leaves the job's GitHub token in .git/config");
+	// Where the code it runs comes from: the checkout, the lockfile's packages (and whether their
+	// install scripts run), a restored cache (above), the stack's state (below).
+	if (steps.some((s) => String(s.uses).startsWith("actions/checkout@"))) lines.push("runs: the checked-out commit's code");
+	const installs = steps.flatMap((s) => String(s.run ?? "").split("\n")).filter((l) => /\bnpm (ci|install)\b/.test(l));
+	if (installs.length > 0)
+		lines.push(
+			installs.every((l) => /--ignore-scripts/.test(l))
+				? "runs: the lockfile's packages, none of their install scripts"
+				: "runs: the lockfile's packages and their install scripts",
+		);
 	for (const name of stepsSeeingPulumiToken(job)) lines.push(`pulumi: its token reaches step "${name}", which does not use it`);
 	for (const s of steps) {
 		const command = pulumiActionCommand(s);
