@@ -9,7 +9,8 @@
 #                                                               assign AcrPush, ACR's importer role and AKS RBAC
 #                                                               Cluster Admin to its deployers only and AcrPull,
 #                                                               Network Contributor and Key Vault Secrets User
-#                                                               to service principals only (an ABAC condition);
+#                                                               to service principals only, never one of the
+#                                                               pipeline's identities (an ABAC condition);
 #                                                               every stack after the first also imports the
 #                                                               images of the stack before it in --stacks (ACR's
 #                                                               importer role on that group): the first builds,
@@ -342,26 +343,35 @@ preview_principal="$principal_id" preview_client="$client_id"
 deployer_roles="$ACR_PUSH, $ACR_IMPORTER, $AKS_RBAC_CLUSTER_ADMIN"
 workload_roles="$ACR_PULL, $NETWORK_CONTRIBUTOR, $KEY_VAULT_SECRETS_USER"
 assignment="Microsoft.Authorization/roleAssignments"
+# The workload roles never go to a pipeline identity ($2: the preview's and every stack's), so a
+# stack identity cannot grant itself, or another stage's identity, the secrets of a vault in its
+# group ("ForAnyOfAllValues:GuidNotEquals": the principal differs from every one listed).
 condition_for() {
-	local ids="$1"
-	printf '%s' "((!(ActionMatches{'$assignment/write'})) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$ids}) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$workload_roles} AND @Request[$assignment:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'})) AND ((!(ActionMatches{'$assignment/delete'})) OR (@Resource[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles, $workload_roles}))"
+	local ids="$1" pipeline="$2"
+	printf '%s' "((!(ActionMatches{'$assignment/write'})) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$ids}) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$workload_roles} AND @Request[$assignment:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'} AND @Request[$assignment:PrincipalId] ForAnyOfAllValues:GuidNotEquals {$pipeline})) AND ((!(ActionMatches{'$assignment/delete'})) OR (@Resource[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles, $workload_roles}))"
 }
 
-# Parallel to stack_list (bash 3.2 has no associative arrays).
+# Parallel to stack_list (bash 3.2 has no associative arrays). Every identity first: each stack
+# identity's condition names them all.
 stack_principal=() stack_client=()
 for stack in "${stack_list[@]}"; do
-	scope="$(group_scope "$(stack_group "$stack")")"
 	run az group create --name "$(stack_group "$stack")" --location "$location" --output none
-	deny_local_credentials "$scope"
+	deny_local_credentials "$(group_scope "$(stack_group "$stack")")"
 	identity "$prefix-$stack" "repo:$subject_repo:environment:$stack"
 	stack_principal+=("$principal_id") stack_client+=("$client_id")
+done
+pipeline_ids="$preview_principal"
+for id in "${stack_principal[@]}"; do pipeline_ids="$pipeline_ids, $id"; done
+for i in "${!stack_list[@]}"; do
+	stack="${stack_list[$i]}" principal_id="${stack_principal[$i]}"
+	scope="$(group_scope "$(stack_group "$stack")")"
 	if $owner; then
 		assign "$principal_id" "$OWNER" "$scope"
 	else
 		ids="$principal_id"
 		while IFS= read -r id; do [ -n "$id" ] && ids="$ids, $id"; done <<<"$(people_of "$stack")"
 		assign "$principal_id" "$CONTRIBUTOR" "$scope"
-		assign "$principal_id" "$RBAC_ADMIN" "$scope" "$(condition_for "$ids")"
+		assign "$principal_id" "$RBAC_ADMIN" "$scope" "$(condition_for "$ids" "$pipeline_ids")"
 	fi
 done
 
@@ -376,7 +386,7 @@ if $owner; then
 	assign "${stack_principal[0]}" "$OWNER" "$(group_scope "$e2e_group")"
 else
 	assign "${stack_principal[0]}" "$CONTRIBUTOR" "$(group_scope "$e2e_group")"
-	assign "${stack_principal[0]}" "$RBAC_ADMIN" "$(group_scope "$e2e_group")" "$(condition_for "${stack_principal[0]}")"
+	assign "${stack_principal[0]}" "$RBAC_ADMIN" "$(group_scope "$e2e_group")" "$(condition_for "${stack_principal[0]}" "$pipeline_ids")"
 fi
 
 # State per environment, where the Pulumi edition cannot scope a token to one stack: each stack's

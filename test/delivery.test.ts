@@ -522,6 +522,10 @@ describe("delivery: shell scripts", () => {
 			assert.ok(!to(ROLE.AksRbacClusterAdmin, "99999999-0000-4000-8000-000000000000", "User"), "cluster admin to a stranger");
 			assert.ok(!to(ROLE.AcrPush, "<principal id of shop-prod>"), "push to another stack's identity");
 			assert.ok(to(ROLE.AcrPull, "any-kubelet-identity") && !to(ROLE.AcrPull, PERSON, "User"), "pull to managed identities only");
+			assert.ok(
+				!to(ROLE.KeyVaultSecretsUser, "<principal id of shop-dev>") && !to(ROLE.AcrPull, "<principal id of shop-preview>"),
+				"no workload role to a pipeline identity: not a vault's secrets to itself",
+			);
 			assert.ok(!to(ROLE.Owner, PERSON, "User") && !to(ROLE.RbacAdmin, "<principal id of shop-dev>"), "nothing else");
 			assert.equal(rbac?.scope, "/subscriptions/sub-1/resourceGroups/rg-shop-dev");
 		});
@@ -548,6 +552,16 @@ describe("delivery: shell scripts", () => {
 					/dev identity holds b24988ac-.* outside its resource group/,
 				],
 				[withGrant(matrix, "shop-dev", { role: ROLE.RbacAdmin, scope: dev }), /dev identity may assign any role/],
+				[
+					withGrant(matrix, "shop-dev", {
+						...(rbac as { role: string; scope: string; condition: string }),
+						condition: String(rbac?.condition).replace(
+							/ AND @Request\[[^\]]*:PrincipalId\] ForAnyOfAllValues:GuidNotEquals \{[^}]*\}/,
+							"",
+						),
+					}),
+					/the dev identity may grant 4633458b-.*7f951dda-.* to the pipeline's identities <principal id of shop-preview>, <principal id of shop-dev>, <principal id of shop-prod>/,
+				],
 				// The e2e runs' group is the first stack's alone, and there it grants people nothing.
 				[
 					withGrant(matrix, "shop-prod", {

@@ -175,6 +175,8 @@ export interface AssignRule {
 	principalIds?: string[];
 	/** Only to principals of these types, when set. */
 	principalTypes?: string[];
+	/** Never to these principals, when set. */
+	excludedPrincipalIds?: string[];
 }
 
 /**
@@ -197,11 +199,18 @@ export function conditionRules(condition: string | undefined): { write: AssignRu
 				.filter(Boolean);
 		const rules: AssignRule[] = [];
 		const clause =
-			/\(@(?:Request|Resource)\[Microsoft\.Authorization\/roleAssignments:RoleDefinitionId\] ForAnyOfAnyValues:GuidEquals \{([^}]*)\}(?: AND @(?:Request|Resource)\[Microsoft\.Authorization\/roleAssignments:(PrincipalId|PrincipalType)\] ForAnyOfAnyValues:(?:GuidEquals|StringEqualsIgnoreCase) \{([^}]*)\})?\)/g;
+			/\(@(?:Request|Resource)\[Microsoft\.Authorization\/roleAssignments:RoleDefinitionId\] ForAnyOfAnyValues:GuidEquals \{([^}]*)\}((?: AND @(?:Request|Resource)\[Microsoft\.Authorization\/roleAssignments:\w+\] \w+:\w+ \{[^}]*\})*)\)/g;
+		const conjunct = / AND @(?:Request|Resource)\[Microsoft\.Authorization\/roleAssignments:(\w+)\] (\w+):(\w+) \{([^}]*)\}/g;
 		for (const m of text.matchAll(clause)) {
 			const rule: AssignRule = { roles: list(m[1]).sort() };
-			if (m[2] === "PrincipalId") rule.principalIds = list(m[3]);
-			if (m[2] === "PrincipalType") rule.principalTypes = list(m[3]);
+			for (const [, attribute, quantifier, operator, values] of m[2].matchAll(conjunct)) {
+				const form = `${attribute} ${quantifier}:${operator}`;
+				if (form === "PrincipalId ForAnyOfAnyValues:GuidEquals") rule.principalIds = list(values);
+				else if (form === "PrincipalType ForAnyOfAnyValues:StringEqualsIgnoreCase") rule.principalTypes = list(values);
+				else if (form === "PrincipalId ForAnyOfAllValues:GuidNotEquals") rule.excludedPrincipalIds = list(values);
+				// A form this model does not know would be read wrong: say so rather than guess.
+				else throw new Error(`conditionRules: no model of "${form}" in ${condition}`);
+			}
 			rules.push(rule);
 		}
 		return rules.length > 0 ? rules : undefined;
@@ -221,6 +230,7 @@ export function mayAssign(
 		(r) =>
 			r.roles.includes(to.role) &&
 			(r.principalIds === undefined || r.principalIds.includes(to.principalId)) &&
+			!(r.excludedPrincipalIds ?? []).includes(to.principalId) &&
 			(r.principalTypes === undefined || r.principalTypes.some((t) => t.toLowerCase() === to.principalType.toLowerCase())),
 	);
 }
@@ -261,6 +271,8 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 	const problems: string[] = [];
 	const groupScope = (stack: string) => `/subscriptions/${e.subscription}/resourceGroups/rg-${e.prefix}-${stack}`;
 	const expectedNames = [`${e.prefix}-preview`, ...e.stacks.map((s) => `${e.prefix}-${s}`)];
+	// Every identity the pipeline signs in as: none may be given a workload role.
+	const pipeline = [...matrix.values()].map((i) => i.principalId);
 	for (const name of matrix.keys()) if (!expectedNames.includes(name)) problems.push(`unexpected identity ${name}`);
 
 	const preview = matrix.get(`${e.prefix}-preview`);
@@ -315,7 +327,7 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 					const roles = assignableRoles(g.condition);
 					if (JSON.stringify(roles) !== JSON.stringify([...STACK_ASSIGNED_ROLES].sort()))
 						problems.push(`the ${stack} identity may assign ${roles ? roles.join(", ") : "any role"} in the e2e runs' group`);
-					problems.push(...conditionViolations(`${stack} (e2e runs' group)`, id, g.condition, []));
+					problems.push(...conditionViolations(`${stack} (e2e runs' group)`, id, g.condition, [], pipeline));
 				} else if (g.role !== ROLE.Contributor) problems.push(`the ${stack} identity holds ${g.role} in the e2e runs' group`);
 				continue;
 			}
@@ -330,7 +342,7 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 				if (JSON.stringify(roles) !== JSON.stringify([...STACK_ASSIGNED_ROLES].sort())) {
 					problems.push(`the ${stack} identity may assign ${roles ? roles.join(", ") : "any role"}, not only the stack's own`);
 				}
-				problems.push(...conditionViolations(stack, id, g.condition, e.deployers[stack] ?? []));
+				problems.push(...conditionViolations(stack, id, g.condition, e.deployers[stack] ?? [], pipeline));
 			} else if (g.role !== ROLE.Contributor) {
 				problems.push(`the ${stack} identity holds ${g.role}`);
 			}
@@ -429,7 +441,13 @@ export function workflowViolations(jobs: JobTrust[]): string[] {
  * Whom a stack identity's condition lets it grant: the deployer roles to exactly its deployers
  * (itself and the listed people), the workload roles to service principals only, nothing else.
  */
-function conditionViolations(stack: string, id: Identity, condition: string | undefined, people: string[]): string[] {
+function conditionViolations(
+	stack: string,
+	id: Identity,
+	condition: string | undefined,
+	people: string[],
+	pipeline: string[],
+): string[] {
 	const rules = conditionRules(condition);
 	if (!rules) return [`the ${stack} identity's condition does not constrain writing and deleting role assignments`];
 	const problems: string[] = [];
@@ -447,6 +465,12 @@ function conditionViolations(stack: string, id: Identity, condition: string | un
 		)
 			problems.push(
 				`the ${stack} identity may grant ${workloadRoles.join(", ")} to ${r.principalTypes?.join(", ") ?? "anyone"}, not only service principals`,
+			);
+		// Never to a pipeline identity: itself (a vault's secrets in its own group) or another stage's.
+		const open = pipeline.filter((p) => !r.principalIds && !(r.excludedPrincipalIds ?? []).includes(p));
+		if (workloadRoles.length > 0 && open.length > 0)
+			problems.push(
+				`the ${stack} identity may grant ${workloadRoles.join(", ")} to the pipeline's identities ${open.join(", ")}`,
 			);
 	}
 	return problems;
@@ -482,7 +506,7 @@ export function azureCapabilities(id: Identity | undefined, deployers: string[])
 						? "its deployers"
 						: `principals ${ids.join(", ")}`
 				: r.principalTypes
-					? `${r.principalTypes.join(", ")}s`
+					? `${r.principalTypes.join(", ")}s${r.excludedPrincipalIds ? " but the pipeline's identities" : ""}`
 					: "anyone";
 			lines.push(`azure: grant ${r.roles.map((x) => ROLE_NAME[x] ?? x).join(", ")} to ${whom} on ${groupOf(g.scope)}`);
 		}
