@@ -406,8 +406,15 @@ if [ -n "$state_account" ]; then
 		--enable-rbac-authorization true --enable-purge-protection true --retention-days 90 --output none
 	for i in "${!stack_list[@]}"; do
 		stack="${stack_list[$i]}"
-		run az storage container-rm create --storage-account "$state_account" --resource-group "$state_group" \
-			--name "$stack" --public-access off --output none
+		# Create only: ARM's container create (BlobContainers_Create) is not an update, and this script may run again.
+		exists=false
+		if ! $dry_run; then
+			exists="$(az storage container-rm exists --storage-account "$state_account" --resource-group "$state_group" --name "$stack" --query exists -o tsv)"
+		fi
+		if [ "$exists" != true ]; then
+			run az storage container-rm create --storage-account "$state_account" --resource-group "$state_group" \
+				--name "$stack" --public-access off --output none
+		fi
 		# The key through ARM (Keys - Create If Not Exist): the person running this needs no role on the vault's data.
 		key_scope="$(group_scope "$state_group")/providers/Microsoft.KeyVault/vaults/$state_vault/keys/$stack"
 		run az rest --method put --url "https://management.azure.com$key_scope?api-version=2023-07-01" \

@@ -185,6 +185,26 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 		}
 	});
 
+	it("with --state-account, runs for real: a container created where none exists, and each environment pointed at its own", () => {
+		const cli = standIns();
+		try {
+			const run = runBootstrap(ROOT, cli.env, ...ARGS, "--state-account", "shopstate", "--state-vault", "shop-state");
+			assert.equal(run.status, 0, run.stderr);
+			const az = cli.calls().filter((c) => c[0] === "az");
+			// Asked first, created because the answer was not "true".
+			for (const stack of ["dev", "prod"]) {
+				const exists = az.findIndex((c) => c.slice(1, 4).join(" ") === "storage container-rm exists" && c.includes(stack));
+				const create = az.findIndex((c) => c.slice(1, 4).join(" ") === "storage container-rm create" && c.includes(stack));
+				assert.ok(exists >= 0 && exists < create, stack);
+			}
+			const gh = cli.state();
+			assert.equal(gh.variables["prod/PULUMI_BACKEND_URL"], "azblob://prod?storage_account=shopstate");
+			assert.equal(gh.variables["prod/PULUMI_SECRETS_PROVIDER"], "azurekeyvault://shop-state.vault.azure.net/keys/prod");
+		} finally {
+			cli.remove();
+		}
+	});
+
 	it("swallows no error: GitHub refusing the ruleset stops the script with GitHub's message", () => {
 		const cli = standIns({ plan: { rulesets: false } });
 		try {
