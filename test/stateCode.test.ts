@@ -8,6 +8,7 @@ import { allowedPlugins, type KnownCodeFile, readKnownCode, verifyState, withCod
 import { madeIn, stackExports } from "../state/madeByThisCommit";
 import { verifyStateCommand } from "../state/verifyStateCommand";
 import { tempDir } from "./credentialPlugins";
+import { loadWorkflow, STATE_VERIFICATION_STEP } from "./trustModel";
 
 /**
  * A stack's state as `pulumi stack export --show-secrets` writes it after an up: the program's
@@ -173,6 +174,53 @@ describe("code in a stack's state: only what this repository made runs (npm run 
 		const grown = withCode(earlier, codeInState(first()), new Map(), "2026-12-31");
 		assert.deepEqual(grown.code, earlier.code, "what it holds already is not added again, and nothing goes");
 		assert.equal(canonicalJson({ b: [2, { d: 1, c: 0 }], a: 1 }), '{"a":1,"b":[2,{"c":0,"d":1}]}');
+	});
+
+	it("deploy-stack.yml's step exports the stack into the runner's temporary directory, verifies it, removes it, and passes a stack with no state yet", () => {
+		const step = loadWorkflow("deploy-stack.yml").jobs.up.steps.find((s: any) => s.name === STATE_VERIFICATION_STEP);
+		const dir = tempDir("verify-step-");
+		try {
+			// The Pulumi CLI as the step uses it: `stack ls --json` lists STACKS, `stack export` writes
+			// the state this test hands it (STATE); npm runs this checkout's verify-state.
+			const bin = path.join(dir.dir, "bin");
+			fs.mkdirSync(bin);
+			const log = path.join(dir.dir, "calls");
+			fs.writeFileSync(
+				path.join(bin, "pulumi"),
+				`#!/bin/bash\necho "$*" >> "${log}"\nif [ "$1 $2" = "stack ls" ]; then printf '%s' "$STACKS"; fi\nif [ "$1 $2" = "stack export" ]; then for ((i=1;i<=$#;i++)); do if [ "\${!i}" = --file ]; then j=$((i+1)); cp "$STATE" "\${!j}"; fi; done; fi\n`,
+				{ mode: 0o755 },
+			);
+			fs.writeFileSync(
+				path.join(bin, "npm"),
+				`#!/bin/bash\n# npm run --silent verify-state -- <file>\nexec "${process.execPath}" -r tsx/cjs "${path.join(ROOT, "scripts", "verify-state.ts")}" "\${@:5}"\n`,
+				{ mode: 0o755 },
+			);
+			const tmp = path.join(dir.dir, "runner-temp");
+			fs.mkdirSync(tmp);
+			const bad = first();
+			holding(bad, dynamic).inputs.__provider = "exports.handler = {};";
+			const badFile = path.join(dir.dir, "bad.json");
+			fs.writeFileSync(badFile, JSON.stringify(bad));
+			const run = (stacks: string) =>
+				spawnSync("bash", ["-e", "-c", step.run], {
+					cwd: ROOT,
+					encoding: "utf8",
+					env: { PATH: `${bin}:/usr/bin:/bin`, RUNNER_TEMP: tmp, STACK: "dev", STACKS: stacks, STATE: badFile },
+				});
+			const refused = run(JSON.stringify([{ name: "acme/dev" }]));
+			assert.equal(refused.status, 1, refused.stdout + refused.stderr);
+			assert.match(refused.stderr, /holds code this repository did not make/);
+			assert.deepEqual(fs.readdirSync(tmp), [], "the export, secrets and all, is gone");
+			assert.match(
+				fs.readFileSync(log, "utf8"),
+				/^stack export --stack dev --show-secrets --file .*\/runner-temp\/state\.json$/m,
+			);
+			const fresh = run("[]");
+			assert.equal(fresh.status, 0, fresh.stderr);
+			assert.match(fresh.stdout, /stack dev has no state yet: nothing to verify/);
+		} finally {
+			dir.remove();
+		}
 	});
 
 	describe("npm run verify-state -- <file>", () => {
