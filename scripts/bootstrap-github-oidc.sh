@@ -286,13 +286,22 @@ DENY_POLICIES=(
 	"ff05e24e-195c-447e-b322-5e90c9f9f366:deny-acr-scoped-tokens"      # Container Registry/ACR_TokenDisabled_AuditDeny.json
 	"993c2fcd-2b29-49d2-9eb0-df2c3a730c32:deny-aks-local-accounts"     # Kubernetes/AKS_DisableLocalAccounts_Deny.json
 )
-# Assigns every DENY_POLICIES definition to scope $1 with effect Deny.
+# Assigns every DENY_POLICIES definition to scope $1 with effect Deny, and limits the federated
+# credentials an identity there may be given to this tenant's AKS clusters (two built-in
+# definitions, Managed Identity/ManagedIdentity_FIC_LimitToWellknownIssuers.json and
+# ManagedIdentity_FIC_LimitToAzureKubernetesIssuer.json): a stack identity, which may create
+# identities in its group, cannot federate one with GitHub, another cloud or another tenant to
+# keep access after its job.
 deny_local_credentials() {
 	local p
 	for p in "${DENY_POLICIES[@]}"; do
 		run az policy assignment create --name "${p#*:}" --scope "$1" --policy "${p%%:*}" \
 			--params '{"effect":{"value":"Deny"}}' --output none
 	done
+	run az policy assignment create --name limit-federation-to-aks --scope "$1" --policy 2571b7c3-3056-4a61-b00a-9bc5232234f5 \
+		--params '{"effect":{"value":"Deny"},"allowFederatedCredentials":{"value":true},"allowAKS":{"value":true},"allowGitHub":{"value":false},"allowAWS":{"value":false},"allowGCS":{"value":false},"allowedIssuerExceptions":{"value":[]}}' --output none
+	run az policy assignment create --name limit-federation-to-tenant --scope "$1" --policy ae62c456-33de-4dc8-b100-7ce9028a7d99 \
+		--params "{\"effect\":{\"value\":\"Deny\"},\"allowedTenants\":{\"value\":[\"$tenant_id\"]}}" --output none
 }
 
 # Gives person (a user) $1 role $2 on scope $3.

@@ -393,6 +393,13 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 		assert.deepEqual(changed({ ...inputs, denied }, "prod deploy job"), [
 			"azure: may turn on the registry's admin user in rg-shop-prod",
 		]);
+		// 4f. A stack's group where an identity may be federated with GitHub (the trust issue's path 6):
+		// the deploy job could mint an identity that keeps access after it.
+		const federates = new Map([...inputs.denied].map(([k, v]) => [k, new Set(v)]));
+		federates.get("/subscriptions/sub-1/resourceGroups/rg-shop-dev")?.delete("2571b7c3-3056-4a61-b00a-9bc5232234f5");
+		assert.deepEqual(changed({ ...inputs, denied: federates }, "dev deploy job"), [
+			"azure: may turn on identities federated with GitHub, another cloud or any issuer but AKS in rg-shop-dev",
+		]);
 		// 4b. The pipeline's identities kept in a group a stack identity writes.
 		const shared = withGrant(inputs.matrix, "shop-dev", {
 			role: ROLE.Contributor,
@@ -401,7 +408,7 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 		assert.deepEqual(changed({ ...inputs, matrix: shared }, "dev deploy job"), [
 			"azure: Contributor on rg-ci",
 			"azure: federated credentials of the identities in rg-ci",
-			"azure: may turn on the registry's admin user, the registry's anonymous pull, the registry's repository-scoped tokens, the cluster's local accounts in rg-ci",
+			"azure: may turn on the registry's admin user, the registry's anonymous pull, the registry's repository-scoped tokens, the cluster's local accounts, identities federated with GitHub, another cloud or any issuer but AKS, identities federated with another tenant's AKS clusters in rg-ci",
 		]);
 		// 5. A subject by name alone.
 		const byName = new Map(

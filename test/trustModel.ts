@@ -142,17 +142,35 @@ export const LOCAL_CREDENTIALS: Record<string, string> = {
 	"9f2dea28-e834-476c-99c5-3507b4728395": "the registry's anonymous pull",
 	"ff05e24e-195c-447e-b322-5e90c9f9f366": "the registry's repository-scoped tokens",
 	"993c2fcd-2b29-49d2-9eb0-df2c3a730c32": "the cluster's local accounts",
+	// Managed Identity/ManagedIdentity_FIC_LimitToWellknownIssuers.json and ..._LimitToAzureKubernetesIssuer.json.
+	"2571b7c3-3056-4a61-b00a-9bc5232234f5": "identities federated with GitHub, another cloud or any issuer but AKS",
+	"ae62c456-33de-4dc8-b100-7ce9028a7d99": "identities federated with another tenant's AKS clusters",
 };
+
+/** Whether an assignment's parameters make its definition deny what {@link LOCAL_CREDENTIALS} names. */
+function denies(policy: string, params: Record<string, { value?: unknown } | undefined>): boolean {
+	if (params.effect?.value !== "Deny") return false;
+	if (policy === "2571b7c3-3056-4a61-b00a-9bc5232234f5")
+		return (
+			params.allowGitHub?.value === false &&
+			params.allowAWS?.value === false &&
+			params.allowGCS?.value === false &&
+			JSON.stringify(params.allowedIssuerExceptions?.value ?? []) === "[]"
+		);
+	if (policy === "ae62c456-33de-4dc8-b100-7ce9028a7d99")
+		return Array.isArray(params.allowedTenants?.value) && params.allowedTenants.value.length > 0;
+	return true;
+}
 
 /** The policy definitions each scope is assigned with effect Deny, from `az policy assignment create` commands. */
 export function deniedAt(commands: string[][]): Map<string, Set<string>> {
 	const denied = new Map<string, Set<string>>();
 	for (const cmd of commands) {
 		if (cmd.slice(0, 4).join(" ") !== "az policy assignment create") continue;
-		const effect = JSON.parse(flag(cmd, "--params") ?? "{}").effect?.value;
-		if (effect !== "Deny") continue;
+		const policy = flag(cmd, "--policy") as string;
+		if (!denies(policy, JSON.parse(flag(cmd, "--params") ?? "{}"))) continue;
 		const scope = flag(cmd, "--scope") as string;
-		denied.set(scope, new Set([...(denied.get(scope) ?? []), flag(cmd, "--policy") as string]));
+		denied.set(scope, new Set([...(denied.get(scope) ?? []), policy]));
 	}
 	return denied;
 }
