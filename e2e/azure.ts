@@ -26,15 +26,11 @@ export interface ArmReaderOptions {
 }
 
 /**
- * The stack's footprint in Azure over ARM. After the first up it notes the cluster's node resource
- * group (AKS makes it, and deletes it with the cluster) and the stack's own group when it made one;
- * after destroy each must be gone (404), and in a group the stack did not make, no resource may
- * still carry the stack's tag.
+ * GETs against ARM for both readers below: `get` answers whatever ARM answers; `must` wants 200
+ * and its JSON, or throws naming `what` and ARM's error.
  */
-export function armFootprint(opts: ArmReaderOptions): E2eAzure {
+function armReads(opts: { subscriptionId: string; token: () => Promise<string>; armEndpoint?: string }) {
 	const arm = (opts.armEndpoint ?? ARM_ENDPOINT).replace(/\/$/, "");
-	const sub = `/subscriptions/${opts.subscriptionId}`;
-	const groups: string[] = [];
 	const get = async (path: string) =>
 		httpRequest({ url: `${arm}${path}`, headers: { Authorization: `Bearer ${await opts.token()}`, Accept: "application/json" } });
 	const must = async (path: string, what: string) => {
@@ -42,6 +38,18 @@ export function armFootprint(opts: ArmReaderOptions): E2eAzure {
 		if (res.status !== 200) throw new Error(`${what}: ARM answered ${res.status} ${armErrorText(res.body)}`);
 		return JSON.parse(res.body);
 	};
+	return { arm, sub: `/subscriptions/${opts.subscriptionId}`, get, must };
+}
+
+/**
+ * The stack's footprint in Azure over ARM. After the first up it notes the cluster's node resource
+ * group (AKS makes it, and deletes it with the cluster) and the stack's own group when it made one;
+ * after destroy each must be gone (404), and in a group the stack did not make, no resource may
+ * still carry the stack's tag.
+ */
+export function armFootprint(opts: ArmReaderOptions): E2eAzure {
+	const { sub, get, must } = armReads(opts);
+	const groups: string[] = [];
 	return {
 		async remember(outputs) {
 			const group = String(outputs.resourceGroupName ?? "");
@@ -112,17 +120,8 @@ export interface ArmSweepOptions {
  * - where each run made a group of its own, each group tagged with the lost stack's name, whole.
  */
 export function armSweep(opts: ArmSweepOptions): SweepAzure {
-	const arm = (opts.armEndpoint ?? ARM_ENDPOINT).replace(/\/$/, "");
-	const sub = `/subscriptions/${opts.subscriptionId}`;
+	const { arm, sub, must } = armReads(opts);
 	const retry = opts.retry ?? ARM_ACTION_RETRY;
-	const must = async (path: string, what: string) => {
-		const res = await httpRequest({
-			url: `${arm}${path}`,
-			headers: { Authorization: `Bearer ${await opts.token()}`, Accept: "application/json" },
-		});
-		if (res.status !== 200) throw new Error(`${what}: ARM answered ${res.status} ${armErrorText(res.body)}`);
-		return JSON.parse(res.body);
-	};
 	const resourcesIn = async (group: string): Promise<{ id: string; type: string; name: string }[]> =>
 		(await must(`${sub}/resourceGroups/${group}/resources?api-version=${GROUPS_API}`, `listing the resources in ${group}`))
 			.value ?? [];
