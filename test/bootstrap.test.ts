@@ -12,7 +12,9 @@ const ARGS = [...BOOTSTRAP_ARGS, "--reviewers", "user:alice,team:acme/platform"]
 
 /** This repository's CODEOWNERS as it is shipped, and as a team fills it in (its paths, this test's team). */
 const SHIPPED_CODEOWNERS = fs.readFileSync(path.join(ROOT, ".github", "CODEOWNERS"), "utf8");
-const FILLED_CODEOWNERS = SHIPPED_CODEOWNERS.replace(/^(\/\S*\s+)@\S+/gm, "$1@acme/platform");
+/** The file's paths with every owner replaced: the template's placeholder, or this test's team (a fork's own file names its own). */
+const withOwner = (owner: string) => SHIPPED_CODEOWNERS.replace(/^(\/\S*\s+).*$/gm, `$1${owner}`);
+const FILLED_CODEOWNERS = withOwner("@acme/platform");
 
 const standIns = (over: Parameters<typeof cliStandIns>[0] extends infer T ? Partial<T> : never = {}) =>
 	cliStandIns({
@@ -166,7 +168,7 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 	it("stops while .github/CODEOWNERS names no one GitHub knows (the shipped placeholder), or main has none", () => {
 		for (const [codeowners, problem] of [
 			[
-				SHIPPED_CODEOWNERS,
+				withOwner("@OWNER/platform"),
 				/- \.github\/CODEOWNERS: line \d+: Unknown owner on line \d+: make sure @OWNER\/platform exists and has write access to the repository/,
 			],
 			[

@@ -699,6 +699,9 @@ describe("delivery: shell scripts", () => {
 				"--repo",
 				"acme/shop",
 				...MINIMAL,
+				// The test's own stacks, not the script's default (a fork's may list more).
+				"--stacks",
+				BOOTSTRAP_STACKS.join(","),
 				"--deployers",
 				`dev:${PERSON}`,
 				"--state-account",
