@@ -23,6 +23,7 @@ import { didYouMean } from "./lib/didYouMean";
 import type { Environment } from "./lib/environment";
 import { GUID, PRINCIPAL_TYPES, type Principal } from "./lib/principals";
 import { defaultMaxReplicas } from "./lib/replicas";
+import { parseStackIdentities, type StackIdentityIds } from "./lib/stackIdentities";
 import {
 	hostnameProblem,
 	type KeyVaultCertificate,
@@ -81,6 +82,12 @@ export interface StackConfig {
 	 * with its own role assignments. Empty: only the identity that runs `pulumi up`.
 	 */
 	deployers: Principal[];
+	/**
+	 * The cluster's identities, made outside the stack by the pipeline's bootstrap, by resource id:
+	 * the only principals the stack's identity may grant its workload roles to. Undefined: the stack
+	 * makes the control plane's identity and AKS the kubelet's.
+	 */
+	stackIdentities?: StackIdentityIds;
 	registry: {
 		sku: RegistrySku;
 		/** A private endpoint in the VNet and no public endpoint (Premium, network "vnet", images promoted). */
@@ -562,6 +569,18 @@ function parseRegistry(p: Parse, d: Defaults, network: NetworkMode, imageSource:
 	return { sku, privateLink };
 }
 
+/** The cluster's identities the bootstrap made, when named. */
+function parseIdentities(p: Parse): StackIdentityIds | undefined {
+	const value = p.raw.stackIdentities;
+	if (value === undefined) return undefined;
+	const parsed = parseStackIdentities(value, p.raw.hostname !== undefined);
+	if (typeof parsed === "string") {
+		p.bad("stackIdentities", value, parsed);
+		return undefined;
+	}
+	return parsed;
+}
+
 /** The resource group to deploy into, when an existing one is named. */
 function parseResourceGroup(p: Parse): string | undefined {
 	if (p.raw.resourceGroup === undefined) return undefined;
@@ -595,6 +614,7 @@ export function parseStackConfig(raw: Partial<Record<string, string>>, opts: Par
 	const network = parseNetwork(p, d, systemPool.maxCount + nodePools.reduce((n, pool) => n + pool.maxCount, 0));
 	const registry = parseRegistry(p, d, network.mode, images.source);
 	const gateway = parseGateway(raw, p.key, p.bad, p.problems);
+	const stackIdentities = parseIdentities(p);
 	if (gateway && raw.serviceType === "LoadBalancer") {
 		p.bad(
 			"serviceType",
@@ -609,6 +629,7 @@ export function parseStackConfig(raw: Partial<Record<string, string>>, opts: Par
 		protect: p.boolean("protect", d.protect),
 		resourceGroup: parseResourceGroup(p),
 		deployers,
+		stackIdentities,
 		gateway,
 		registry,
 		network,

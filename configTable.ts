@@ -38,6 +38,7 @@ export const CONFIG_KEYS = [
 	"protect",
 	"resourceGroup",
 	"deployers",
+	"stackIdentities",
 	"registrySku",
 	"registryPrivateLink",
 	"network",
@@ -293,6 +294,14 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		accepted: "JSON list of `{objectId, type}`, type `User` \\| `Group` \\| `ServicePrincipal`, at most 20",
 		dev: { text: "unset: whoever runs `pulumi up`" },
 		prod: { text: "same ([who may deploy](docs/who-may-deploy.md))" },
+	},
+	stackIdentities: {
+		accepted:
+			"JSON `{controlPlane, kubelet, certificateReader}`, user-assigned identities' resource ids (certificateReader only with `hostname`)",
+		dev: { text: "unset: the stack makes the control plane's identity, AKS the kubelet's" },
+		prod: {
+			text: "same; the pipeline's bootstrap makes them and prints this setting ([who may deploy](docs/who-may-deploy.md#the-clusters-identities))",
+		},
 	},
 	appName: { accepted: "DNS label", dev: { text: "app" }, prod: { text: "app" } },
 	appNamespace: { accepted: "DNS label, not `default` or `kube-*`", dev: { text: "`appName`" }, prod: { text: "`appName`" } },

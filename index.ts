@@ -38,6 +38,7 @@ import { pinnedImages, pinnedSource, promotedImage, readPromotionSource } from "
 import { existingResourceGroup } from "./lib/resourceGroup";
 import { signedInPrincipal } from "./lib/signedIn";
 import { sourceInfo } from "./lib/sourceInfo";
+import { readStackIdentities } from "./lib/stackIdentities";
 import { services } from "./services";
 
 /** The OCI label values the Dockerfile takes as build arguments: version, source tree and repository. */
@@ -88,6 +89,11 @@ export = async () => {
 		await checkVault(config.gateway.vaultId, config.environment, `${pulumi.getProject()}:tlsKeyVaultId`, signedIn.subscriptionId);
 	}
 
+	// The cluster's identities, when the bootstrap made them: each must exist and be readable now.
+	const identities = config.stackIdentities
+		? await readStackIdentities(config.stackIdentities, signedIn.subscriptionId, `${pulumi.getProject()}:stackIdentities`)
+		: undefined;
+
 	const record = new DeployerRecord("deployers", deployers, deployersKey);
 	const afterRecord = { dependsOn: [record] };
 
@@ -109,6 +115,8 @@ export = async () => {
 		...clusterSettings,
 		network: plan && network && { nodeSubnetId: network.nodeSubnetId, podCidr: plan.podCidr, serviceCidr: plan.serviceCidr },
 		appRoutingGateway: config.gateway !== undefined,
+		identities: identities?.controlPlane &&
+			identities.kubelet && { controlPlane: identities.controlPlane, kubelet: identities.kubelet },
 		protect,
 		tags,
 	});
@@ -267,6 +275,7 @@ export = async () => {
 			},
 			dnsZone: gateway.dnsZone,
 			zones: config.cluster.availabilityZones,
+			certificateReader: identities?.certificateReader,
 			tags,
 		});
 		const exposure = new GatewayExposure(

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterTier, UpgradeChannel } from "../config";
 import { cidrAddress } from "../lib/cidr";
 import { BuiltInRole } from "../lib/roleAssignments";
+import type { ExistingIdentity } from "../lib/stackIdentities";
 import { MAX_PODS_PER_NODE } from "./nodePool";
 import { grantRole } from "./roleAssignment";
 import { componentType } from "./typeToken";
@@ -72,6 +73,16 @@ export interface ClusterArgs {
 	logRetentionDays?: number;
 	/** DNS prefix of the API server address, made valid for AKS. Default: the component name. */
 	dnsPrefix?: string;
+	/**
+	 * The control plane's and the kubelet's identities, made outside the stack (the pipeline's
+	 * bootstrap makes them where the stack's identity cannot write, so it may grant roles to them
+	 * alone). The control plane must hold Managed Identity Operator on the kubelet identity, and
+	 * whoever runs `pulumi up` on both (use-managed-identity.md, "Use a pre-created kubelet managed
+	 * identity"). Set on an existing cluster, AKS moves its nodes to the new kubelet identity by
+	 * upgrading every node pool. Default: unset, the stack makes the control plane's identity (with a
+	 * network) or AKS a system-assigned one, and AKS makes the kubelet's in the node resource group.
+	 */
+	identities?: { controlPlane: ExistingIdentity; kubelet: ExistingIdentity };
 	/** Keep `pulumi destroy` from deleting the cluster and its logs. Default: false. */
 	protect?: boolean;
 	tags?: Record<string, string>;
@@ -131,10 +142,17 @@ export function managedClusterProperties(
 ): Omit<containerservice.ManagedClusterArgs, "resourceGroupName"> {
 	const zones = args.availabilityZones ?? [];
 	const tier = args.tier ?? "Free";
+	const kubelet = args.identities?.kubelet;
 	return {
 		identity: controlPlaneIdentityId
 			? { type: "UserAssigned", userAssignedIdentities: [controlPlaneIdentityId] }
 			: { type: "SystemAssigned" },
+		// The one key AKS accepts, with what it reports back for it (so a refresh reads no change).
+		...(kubelet && {
+			identityProfile: {
+				kubeletidentity: { resourceId: kubelet.id, clientId: kubelet.clientId, objectId: kubelet.principalId },
+			},
+		}),
 		kubernetesVersion: args.kubernetesVersion,
 		sku: { name: "Base", tier },
 		// AKS: "Enabling LTS requires moving your cluster to the Premium tier and explicitly selecting
@@ -311,20 +329,25 @@ export class Cluster extends pulumi.ComponentResource {
 		// which holds Network Contributor on that subnet before the cluster exists: what AKS documents
 		// for every client but the Azure CLI (which grants it itself), and what aks-baseline does.
 		// Scoped to the node subnet, not the VNet.
-		let controlPlane: { id: pulumi.Output<string>; principalId: pulumi.Output<string> } | undefined;
+		// An identity made outside the stack (args.identities) takes the same place and grant.
+		let controlPlane: { id: pulumi.Input<string>; principalId: pulumi.Input<string> } | undefined = args.identities
+			?.controlPlane && { id: args.identities.controlPlane.id, principalId: args.identities.controlPlane.principalId };
 		let subnetGrant: pulumi.Resource | undefined;
 		if (args.network) {
-			const identity = new managedidentity.UserAssignedIdentity(
-				`${name}-identity`,
-				{ resourceGroupName: args.resourceGroupName, tags: args.tags },
-				{ parent: this, protect },
-			);
+			if (!controlPlane) {
+				const identity = new managedidentity.UserAssignedIdentity(
+					`${name}-identity`,
+					{ resourceGroupName: args.resourceGroupName, tags: args.tags },
+					{ parent: this, protect },
+				);
+				controlPlane = { id: identity.id, principalId: identity.principalId };
+			}
 			const subnetId = pulumi.output(args.network.nodeSubnetId);
 			subnetGrant = grantRole(
 				`${name}-identity-subnet`,
 				{
 					scope: subnetId,
-					principalId: identity.principalId,
+					principalId: controlPlane.principalId,
 					principalType: "ServicePrincipal",
 					roleId: BuiltInRole.NetworkContributor,
 					subscriptionId: subnetId.apply((id) => id.split("/")[2]),
@@ -332,7 +355,6 @@ export class Cluster extends pulumi.ComponentResource {
 				},
 				{ parent: this },
 			);
-			controlPlane = { id: identity.id, principalId: identity.principalId };
 		}
 		const declared = {
 			resourceGroupName: args.resourceGroupName,
@@ -367,14 +389,14 @@ export class Cluster extends pulumi.ComponentResource {
 			},
 			{ parent: this },
 		);
-		this.identityPrincipalId =
-			controlPlane?.principalId ??
-			cluster.identity.apply((identity) => {
-				if (identity?.principalId) return identity.principalId;
-				// A preview of a new cluster knows the identity's type (an input), not its principal (Azure's).
-				if (pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string;
-				throw new Error(`AKS cluster ${name} reported no identity.principalId; the grants to it need it`);
-			});
+		this.identityPrincipalId = controlPlane
+			? pulumi.output(controlPlane.principalId)
+			: cluster.identity.apply((identity) => {
+					if (identity?.principalId) return identity.principalId;
+					// A preview of a new cluster knows the identity's type (an input), not its principal (Azure's).
+					if (pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string;
+					throw new Error(`AKS cluster ${name} reported no identity.principalId; the grants to it need it`);
+				});
 		this.systemPoolInSync = pulumi
 			.all([cluster.agentPoolProfiles, pulumi.output(declared.agentPoolProfiles)])
 			.apply(([reported, pools]) => {
@@ -390,13 +412,19 @@ export class Cluster extends pulumi.ComponentResource {
 		this.clusterName = cluster.name;
 		this.resourceGroupName = pulumi.output(args.resourceGroupName);
 		this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((p) => p?.issuerURL);
-		this.kubeletObjectId = cluster.identityProfile.apply((profile) => {
-			const objectId = profile?.kubeletidentity?.objectId;
-			if (!objectId) {
-				throw new Error(`AKS cluster ${name} reported no identityProfile.kubeletidentity.objectId; AcrPull cannot be granted`);
-			}
-			return objectId;
-		});
+		// A kubelet identity of the bootstrap's is known before the cluster is, in a preview too.
+		const kubelet = args.identities?.kubelet;
+		this.kubeletObjectId = kubelet
+			? pulumi.output(kubelet.principalId)
+			: cluster.identityProfile.apply((profile) => {
+					const objectId = profile?.kubeletidentity?.objectId;
+					if (!objectId) {
+						throw new Error(
+							`AKS cluster ${name} reported no identityProfile.kubeletidentity.objectId; AcrPull cannot be granted`,
+						);
+					}
+					return objectId;
+				});
 		this.registerOutputs({
 			clusterId: this.clusterId,
 			clusterName: this.clusterName,

@@ -3,6 +3,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as network from "@pulumi/azure-native/network";
 import * as pulumi from "@pulumi/pulumi";
 import { BuiltInRole } from "../lib/roleAssignments";
+import type { ExistingIdentity } from "../lib/stackIdentities";
 import { grantRole } from "./roleAssignment";
 import { componentType } from "./typeToken";
 
@@ -27,6 +28,12 @@ export interface HttpsEndpointArgs {
 	dnsZone?: { id: string; name: string };
 	/** Availability zones of the address (those of the cluster). Default: none. */
 	zones?: string[];
+	/**
+	 * The identity that reads the certificate, made outside the stack (the pipeline's bootstrap),
+	 * federated here with the Gateway's service account. Whoever runs `pulumi up` needs the right to
+	 * write its federated credentials. Default: unset, an identity of the stack's own in `resourceGroupName`.
+	 */
+	certificateReader?: ExistingIdentity;
 	tags?: Record<string, string>;
 }
 
@@ -88,15 +95,17 @@ export class HttpsEndpoint extends pulumi.ComponentResource {
 			},
 			{ parent: this },
 		);
-		const reader = new managedidentity.UserAssignedIdentity(
-			`${name}-cert-reader`,
-			{ resourceGroupName: args.resourceGroupName, tags: args.tags },
-			{ parent: this },
-		);
+		const reader = args.certificateReader
+			? pulumi.output(args.certificateReader)
+			: new managedidentity.UserAssignedIdentity(
+					`${name}-cert-reader`,
+					{ resourceGroupName: args.resourceGroupName, tags: args.tags },
+					{ parent: this },
+				);
 		new managedidentity.FederatedIdentityCredential(
 			`${name}-cert-reader`,
 			{
-				resourceGroupName: args.resourceGroupName,
+				resourceGroupName: args.certificateReader?.resourceGroupName ?? args.resourceGroupName,
 				resourceName: reader.name,
 				issuer: pulumi.output(args.cluster.oidcIssuerUrl).apply((issuer) => issuer ?? ""),
 				subject: pulumi.interpolate`system:serviceaccount:${args.serviceAccount.namespace}:${args.serviceAccount.name}`,

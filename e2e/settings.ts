@@ -26,6 +26,8 @@ export interface E2eSettings {
 	location: string;
 	/** An existing resource group to deploy into (the pipeline's dev group), or undefined for a group of the stack's own. */
 	resourceGroup?: string;
+	/** The cluster identities the bootstrap made for the runs (the stackIdentities setting's JSON), or undefined: the stack makes its own. */
+	stackIdentities?: string;
 	subscriptionId: string;
 	keep: boolean;
 	reportFile: string;
@@ -42,6 +44,7 @@ export function e2eSettings(env: NodeJS.ProcessEnv, now = new Date(), random = r
 		stack,
 		location: env.E2E_LOCATION || "westeurope",
 		resourceGroup: env.E2E_RESOURCE_GROUP || undefined,
+		stackIdentities: env.E2E_STACK_IDENTITIES || undefined,
 		subscriptionId: env.ARM_SUBSCRIPTION_ID ?? "",
 		keep: env.E2E_KEEP === "1",
 		reportFile: env.E2E_REPORT || "e2e-report.json",
@@ -61,6 +64,7 @@ export function e2eConfig(project: string, s: E2eSettings): Record<string, strin
 		[`${project}:appVersion`]: s.versions[0],
 		[`${project}:nodePools`]: JSON.stringify([{ name: "user", vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 1 }]),
 		...(s.resourceGroup ? { [`${project}:resourceGroup`]: s.resourceGroup } : {}),
+		...(s.stackIdentities ? { [`${project}:stackIdentities`]: s.stackIdentities } : {}),
 	};
 }
 

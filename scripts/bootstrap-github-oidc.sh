@@ -9,8 +9,8 @@
 #                                                               assign AcrPush, ACR's importer role and AKS RBAC
 #                                                               Cluster Admin to its deployers only and AcrPull,
 #                                                               Network Contributor and Key Vault Secrets User
-#                                                               to service principals only, never one of the
-#                                                               pipeline's identities (an ABAC condition);
+#                                                               to its cluster's identities only (an ABAC
+#                                                               condition naming them);
 #                                                               every stack after the first also imports the
 #                                                               images of the stack before it in --stacks (ACR's
 #                                                               importer role on that group): the first builds,
@@ -19,6 +19,16 @@
 # <repo> in a subject is owner@<owner id>/name@<repository id>: GitHub's immutable subject, which a
 # renamed, transferred or re-created repository of the same name cannot present (--name-subjects for
 # a repository whose tokens still carry names only).
+#
+# Each stack's cluster runs as identities made here, in rg-<prefix>-cluster-identities, which no stack
+# identity writes: <prefix>-<stack>-control-plane, -kubelet and -certificate-reader (the Gateway's).
+# The stack's identity may grant AcrPull to its kubelet, Network Contributor to its control plane and
+# Key Vault Secrets User to its certificate reader, and nothing of them to anyone else: with
+# identities of its own making it could grant them to any service principal that outlives the job.
+# It may use its control plane's and kubelet's identities for the cluster (Managed Identity
+# Operator) and write its certificate reader's federated credentials (<prefix> federated credential
+# writer, a custom role), and no other identity's (--stack-made-identities: the stacks make their
+# own, as before).
 #
 # The end-to-end run (e2e.yml) runs as the first stack's identity in a resource group of the runs'
 # own, rg-<prefix>-e2e-runs (tagged purpose=e2e-runs: each run empties it whole before it starts),
@@ -43,7 +53,8 @@ usage() {
 	cat <<USAGE
 usage: $0 --repo OWNER/NAME --subscription ID --resource-group NAME [--location REGION]
           [--prefix NAME] [--stacks LIST] [--deployers IDS] [--reviewers LIST] [--repo-ids OWNER_ID/REPO_ID]
-          [--state-account NAME --state-vault NAME] [--name-subjects] [--owner] [--skip-github] [--dry-run]
+          [--state-account NAME --state-vault NAME] [--stack-made-identities] [--name-subjects] [--owner]
+          [--skip-github] [--dry-run]
 
   --repo            the GitHub repository the pipeline runs in
   --subscription    Azure subscription the stacks deploy to
@@ -68,6 +79,11 @@ usage: $0 --repo OWNER/NAME --subscription ID --resource-group NAME [--location 
                     container per stack; its identity and its deployers alone may use it
   --state-vault     with --state-account: a Key Vault of this name (3-24 letters, digits or '-',
                     unique in Azure) holding one key per stack for its secrets, usable the same way
+  --stack-made-identities
+                    let each stack make its cluster's identities, as stacks did before this script made
+                    them (a cluster moved to a kubelet identity made here upgrades every node pool): its
+                    identity may then grant AcrPull, Network Contributor and Key Vault Secrets User to any
+                    service principal but the pipeline's
   --name-subjects   trust name-only subjects (repo:OWNER/NAME:...), for a repository created before
                     GitHub's immutable subjects that has not opted in to them
   --owner           grant each stack identity Owner on its resource group instead of Contributor
@@ -80,7 +96,7 @@ USAGE
 
 repo="" subscription="" group="" location="westeurope" prefix="" stacks="dev,prod" deployers="" reviewers="" repo_ids=""
 state_account="" state_vault=""
-name_subjects=false owner=false skip_github=false dry_run=false
+name_subjects=false owner=false skip_github=false dry_run=false stack_made_identities=false
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--repo) repo="${2:-}"; shift 2 ;;
@@ -94,6 +110,7 @@ while [ $# -gt 0 ]; do
 		--repo-ids) repo_ids="${2:-}"; shift 2 ;;
 		--state-account) state_account="${2:-}"; shift 2 ;;
 		--state-vault) state_vault="${2:-}"; shift 2 ;;
+		--stack-made-identities) stack_made_identities=true; shift ;;
 		--name-subjects) name_subjects=true; shift ;;
 		--owner) owner=true; shift ;;
 		--skip-github) skip_github=true; shift ;;
@@ -126,8 +143,8 @@ if [ ${#stack_list[@]} -eq 0 ]; then
 	exit 2
 fi
 for stack in "${stack_list[@]}"; do
-	if ! [[ "$stack" =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]] || [ "$stack" = preview ] || [ "$stack" = e2e-runs ]; then
-		echo "--stacks: each stack must be 1-31 lower-case letters, digits or '-' (and not 'preview' or 'e2e-runs', the names of the preview identity and the end-to-end runs' group), got: $stack" >&2
+	if ! [[ "$stack" =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]] || [ "$stack" = preview ] || [ "$stack" = e2e-runs ] || [ "$stack" = cluster-identities ]; then
+		echo "--stacks: each stack must be 1-31 lower-case letters, digits or '-' (and not 'preview', 'e2e-runs' or 'cluster-identities', the names of the preview identity, the end-to-end runs' group and the clusters' identities' group), got: $stack" >&2
 		exit 2
 	fi
 	if [ "$group" = "rg-$prefix-$stack" ]; then
@@ -205,6 +222,8 @@ NETWORK_CONTRIBUTOR=4d97b98b-1d4f-4787-a291-c67834d212e7
 # What the stack grants the Gateway's certificate reader on the certificate's secret (a vault in the
 # stack's group; one elsewhere needs the same right granted there).
 KEY_VAULT_SECRETS_USER=4633458b-17de-408a-b874-0445c86b69e6
+# Using a user-assigned identity for a resource (a cluster's control plane and kubelet), and reading it.
+MANAGED_IDENTITY_OPERATOR=f1a07417-d97a-45cb-824c-7a7467783830
 # The state per environment (--state-account): its container's blobs, and wrapping with its key.
 STORAGE_BLOB_DATA_CONTRIBUTOR=ba92f5b4-2d11-453d-a403-e96b0029c9fe
 KEY_VAULT_CRYPTO_USER=12338af0-0e69-4776-bea7-57ae8d297424
@@ -266,13 +285,26 @@ identity() {
 	run az identity federated-credential create --resource-group "$group" --identity-name "$1" \
 		--name github --issuer https://token.actions.githubusercontent.com \
 		--subject "$2" --audiences api://AzureADTokenExchange --output none
+	read_identity "$group" "$1"
+}
+
+# Sets principal_id and client_id of identity $2 in group $1 (placeholders in a dry run).
+read_identity() {
 	if $dry_run; then
-		principal_id="<principal id of $1>"
-		client_id="<client id of $1>"
+		principal_id="<principal id of $2>"
+		client_id="<client id of $2>"
 	else
-		principal_id="$(az identity show -g "$group" -n "$1" --query principalId -o tsv)"
-		client_id="$(az identity show -g "$group" -n "$1" --query clientId -o tsv)"
+		principal_id="$(az identity show -g "$1" -n "$2" --query principalId -o tsv)"
+		client_id="$(az identity show -g "$1" -n "$2" --query clientId -o tsv)"
 	fi
+}
+
+# Creates identity $1 in the clusters' identities' group, federated with nothing (a stack federates
+# its certificate reader with its own cluster); sets principal_id, client_id and identity_id.
+cluster_identity() {
+	run az identity create --resource-group "$cluster_group" --name "$1" --location "$location" --output none
+	identity_id="$(group_scope "$cluster_group")/providers/Microsoft.ManagedIdentity/userAssignedIdentities/$1"
+	read_identity "$cluster_group" "$1"
 }
 
 # Azure Policy built-in definitions (Azure/azure-policy built-in-policies/policyDefinitions), each
@@ -352,12 +384,73 @@ preview_principal="$principal_id" preview_client="$client_id"
 deployer_roles="$ACR_PUSH, $ACR_IMPORTER, $AKS_RBAC_CLUSTER_ADMIN"
 workload_roles="$ACR_PULL, $NETWORK_CONTRIBUTOR, $KEY_VAULT_SECRETS_USER"
 assignment="Microsoft.Authorization/roleAssignments"
-# The workload roles never go to a pipeline identity ($2: the preview's and every stack's), so a
-# stack identity cannot grant itself, or another stage's identity, the secrets of a vault in its
-# group ("ForAnyOfAllValues:GuidNotEquals": the principal differs from every one listed).
+# Each workload role goes to the one cluster identity it is for ($2: "<control plane>|<kubelet>|
+# <certificate reader>" principal ids). With --stack-made-identities ($2 empty), to any service
+# principal but the pipeline's ($3: the preview's and every stack's), so a stack identity cannot
+# grant itself, or another stage's identity, the secrets of a vault in its group
+# ("ForAnyOfAllValues:GuidNotEquals": the principal differs from every one listed).
 condition_for() {
-	local ids="$1" pipeline="$2"
-	printf '%s' "((!(ActionMatches{'$assignment/write'})) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$ids}) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$workload_roles} AND @Request[$assignment:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'} AND @Request[$assignment:PrincipalId] ForAnyOfAllValues:GuidNotEquals {$pipeline})) AND ((!(ActionMatches{'$assignment/delete'})) OR (@Resource[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles, $workload_roles}))"
+	local ids="$1" workload pipeline="$3" control_plane kubelet reader
+	if [ -n "$2" ]; then
+		IFS='|' read -r control_plane kubelet reader <<<"$2"
+		workload="(@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$ACR_PULL} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$kubelet}) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$NETWORK_CONTRIBUTOR} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$control_plane}) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$KEY_VAULT_SECRETS_USER} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$reader})"
+	else
+		workload="(@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$workload_roles} AND @Request[$assignment:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'} AND @Request[$assignment:PrincipalId] ForAnyOfAllValues:GuidNotEquals {$pipeline})"
+	fi
+	printf '%s' "((!(ActionMatches{'$assignment/write'})) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$ids}) OR $workload) AND ((!(ActionMatches{'$assignment/delete'})) OR (@Resource[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles, $workload_roles}))"
+}
+
+# The clusters' identities, per stack and for the e2e runs: made before the stack identities'
+# conditions, which name them. Parallel to stack_list, then the e2e runs' at the end.
+cluster_group="rg-$prefix-cluster-identities"
+FIC_WRITER="$prefix federated credential writer"
+cluster_principals=() cluster_ids=()
+if ! $stack_made_identities; then
+	run az group create --name "$cluster_group" --location "$location" --output none
+	# Only what a stack does to its certificate reader: read it, and write and delete its federated
+	# credentials (whom it trusts: the stack's cluster's service account), nothing of the identity itself.
+	fic_writer_definition="{\"Name\":\"$FIC_WRITER\",\"IsCustom\":true,\"Description\":\"Read a user-assigned identity and write its federated credentials.\",\"Actions\":[\"Microsoft.ManagedIdentity/userAssignedIdentities/read\",\"Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read\",\"Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write\",\"Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete\"],\"NotActions\":[],\"AssignableScopes\":[\"$(group_scope "$cluster_group")\"]}"
+	fic_writer_read() { az role definition list --custom-role-only true --name "$FIC_WRITER" --scope "$(group_scope "$cluster_group")" --query '[0].name' -o tsv; }
+	if $dry_run || [ -z "$(fic_writer_read)" ]; then
+		run az role definition create --role-definition "$fic_writer_definition" --output none
+		# A new definition takes a while to be found by name, which the assignments below use.
+		for _ in 1 2 3 4 5 6 7 8 9 10 11 12; do
+			if $dry_run || [ -n "$(fic_writer_read)" ]; then break; fi
+			sleep 10
+		done
+	fi
+	for cluster_of in "${stack_list[@]}" e2e-runs; do
+		cluster_identity "$prefix-$cluster_of-control-plane"
+		control_plane="$principal_id" control_plane_id="$identity_id"
+		cluster_identity "$prefix-$cluster_of-kubelet"
+		kubelet="$principal_id" kubelet_id="$identity_id"
+		cluster_identity "$prefix-$cluster_of-certificate-reader"
+		cluster_principals+=("$control_plane|$kubelet|$principal_id")
+		cluster_ids+=("$control_plane_id|$kubelet_id|$identity_id")
+		# AKS: the control plane must hold Managed Identity Operator on a kubelet identity outside the
+		# node resource group (use-managed-identity.md, "Use a pre-created kubelet managed identity").
+		assign "$control_plane" "$MANAGED_IDENTITY_OPERATOR" "$kubelet_id"
+	done
+fi
+# The stackIdentities setting of entry $1 (a stack's, or the e2e runs' after them).
+stack_identities_json() {
+	local control_plane_id kubelet_id reader_id
+	IFS='|' read -r control_plane_id kubelet_id reader_id <<<"${cluster_ids[$1]}"
+	printf '{"controlPlane":"%s","kubelet":"%s","certificateReader":"%s"}' "$control_plane_id" "$kubelet_id" "$reader_id"
+}
+# What principal $1 (a person when $2 is User) may do with the cluster identities of entry $3.
+use_cluster_identities() {
+	local control_plane_id kubelet_id reader_id
+	IFS='|' read -r control_plane_id kubelet_id reader_id <<<"${cluster_ids[$3]}"
+	if [ "$2" = User ]; then
+		assign_person "$1" "$MANAGED_IDENTITY_OPERATOR" "$control_plane_id"
+		assign_person "$1" "$MANAGED_IDENTITY_OPERATOR" "$kubelet_id"
+		assign_person "$1" "$FIC_WRITER" "$reader_id"
+	else
+		assign "$1" "$MANAGED_IDENTITY_OPERATOR" "$control_plane_id"
+		assign "$1" "$MANAGED_IDENTITY_OPERATOR" "$kubelet_id"
+		assign "$1" "$FIC_WRITER" "$reader_id"
+	fi
 }
 
 # Parallel to stack_list (bash 3.2 has no associative arrays). Every identity first: each stack
@@ -380,7 +473,13 @@ for i in "${!stack_list[@]}"; do
 		ids="$principal_id"
 		while IFS= read -r id; do [ -n "$id" ] && ids="$ids, $id"; done <<<"$(people_of "$stack")"
 		assign "$principal_id" "$CONTRIBUTOR" "$scope"
-		assign "$principal_id" "$RBAC_ADMIN" "$scope" "$(condition_for "$ids" "$pipeline_ids")"
+		assign "$principal_id" "$RBAC_ADMIN" "$scope" "$(condition_for "$ids" "${cluster_principals[$i]:-}" "$pipeline_ids")"
+	fi
+	if ! $stack_made_identities; then
+		use_cluster_identities "$principal_id" ServicePrincipal "$i"
+		while IFS= read -r id; do
+			if [ -n "$id" ]; then use_cluster_identities "$id" User "$i"; fi
+		done <<<"$(people_of "$stack")"
 	fi
 done
 
@@ -395,8 +494,9 @@ if $owner; then
 	assign "${stack_principal[0]}" "$OWNER" "$(group_scope "$e2e_group")"
 else
 	assign "${stack_principal[0]}" "$CONTRIBUTOR" "$(group_scope "$e2e_group")"
-	assign "${stack_principal[0]}" "$RBAC_ADMIN" "$(group_scope "$e2e_group")" "$(condition_for "${stack_principal[0]}" "$pipeline_ids")"
+	assign "${stack_principal[0]}" "$RBAC_ADMIN" "$(group_scope "$e2e_group")" "$(condition_for "${stack_principal[0]}" "${cluster_principals[${#stack_list[@]}]:-}" "$pipeline_ids")"
 fi
+if ! $stack_made_identities; then use_cluster_identities "${stack_principal[0]}" ServicePrincipal "${#stack_list[@]}"; fi
 
 # State per environment, where the Pulumi edition cannot scope a token to one stack: each stack's
 # state in a container of its own, its secrets wrapped with a key of its own, each usable by that
@@ -493,8 +593,12 @@ for i in "${!stack_list[@]}"; do
 		github gh variable set PULUMI_SECRETS_PROVIDER --repo "$repo" --env "$stack" --body "azurekeyvault://$state_vault.vault.azure.net/keys/$stack"
 	fi
 done
-# Where the end-to-end run (e2e.yml, in the first stack's environment) deploys: the runs' own group.
+# Where the end-to-end run (e2e.yml, in the first stack's environment) deploys: the runs' own group,
+# with the runs' own cluster identities.
 github gh variable set E2E_RESOURCE_GROUP --repo "$repo" --env "${stack_list[0]}" --body "$e2e_group"
+if ! $stack_made_identities; then
+	github gh variable set E2E_STACK_IDENTITIES --repo "$repo" --env "${stack_list[0]}" --body "$(stack_identities_json "${#stack_list[@]}")"
+fi
 github gh variable set AZURE_PREVIEW_CLIENT_ID --repo "$repo" --body "$preview_client"
 github gh variable set AZURE_TENANT_ID --repo "$repo" --body "$tenant_id"
 github gh variable set AZURE_SUBSCRIPTION_ID --repo "$repo" --body "$subscription"
@@ -573,7 +677,18 @@ STACK
 	while IFS= read -r id; do
 		[ -n "$id" ] && printf '       - objectId: %s\n         type: User\n' "$id"
 	done <<<"$(people_of "$stack")"
+	if ! $stack_made_identities; then
+		printf "     %s:stackIdentities: '%s'\n" "$project" "$(stack_identities_json "$i")"
+	fi
 done
+if ! $stack_made_identities; then
+	cat <<NEXT
+   With stackIdentities, its cluster runs as the identities made for it here, the only ones its
+   identity may grant AcrPull, Network Contributor or Key Vault Secrets User to; a cluster that
+   exists already moves its nodes to the new kubelet identity by upgrading every node pool (or run
+   this again with --stack-made-identities and leave the setting out).
+NEXT
+fi
 cat <<NEXT
    Without a deployers list a stack grants only whoever ran it first, and the pipeline's first run
    stops and says so instead of revoking that person. Someone not given with --deployers for a

@@ -22,6 +22,32 @@ export const CERT_READER_PRINCIPAL_ID = "c5c5c5c5-0000-4000-8000-000000000006";
 /** A resource group name the mocks answer as missing, as ARM does for a group that does not exist. */
 export const MISSING_RESOURCE_GROUP = "rg-that-does-not-exist";
 
+/** A user-assigned identity name the mocks answer as missing. */
+export const MISSING_IDENTITY = "id-that-does-not-exist";
+
+/**
+ * What UserAssignedIdentities_Get (2023-01-31, azure-native's default: azure-rest-api-specs
+ * specification/msi/resource-manager/Microsoft.ManagedIdentity/stable/2023-01-31/examples/IdentityGet.json)
+ * answers, as azure-native flattens its properties: for any identity a stack file names, ids of
+ * its own derived from its resource id.
+ */
+export function userAssignedIdentity(subscriptionId: string, resourceGroupName: string, name: string) {
+	const id = `/subscriptions/${subscriptionId}/resourcegroups/${resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+	const guid = (salt: string) => {
+		const h = hash(`${salt}:${id.toLowerCase()}`, 32);
+		return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+	};
+	return {
+		id,
+		name,
+		type: "Microsoft.ManagedIdentity/userAssignedIdentities",
+		location: "westeurope",
+		clientId: guid("client"),
+		principalId: guid("principal"),
+		tenantId: TENANT_ID,
+	};
+}
+
 /**
  * Every token the mocks hand out ends in this signature (plus the run's nonce), so a test can
  * search whatever reached state for it.

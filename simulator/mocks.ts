@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
 	aksUserKubeconfig,
+	MISSING_IDENTITY,
 	MISSING_RESOURCE_GROUP,
 	mockJwt,
 	outputsFor,
@@ -15,6 +16,7 @@ import {
 	sourceStackOutputs,
 	TENANT_ID,
 	TOKEN_MARK,
+	userAssignedIdentity,
 } from "./azure";
 import type { VirtualClock } from "./clock";
 import { ORGANIZATION } from "./project";
@@ -170,6 +172,8 @@ export class StackMocks implements pulumi.runtime.Mocks {
 						name: args.inputs.vaultName,
 						properties: FIT_VAULT,
 					};
+				case "azure-native:managedidentity:getUserAssignedIdentity":
+					return { name: args.inputs.resourceName, principalId: placeholder("principalId"), clientId: placeholder("clientId") };
 				default:
 					throw new Error(`no placeholder for invoke ${args.token}`);
 			}
@@ -214,6 +218,14 @@ export class StackMocks implements pulumi.runtime.Mocks {
 					name,
 					properties: props ?? FIT_VAULT,
 				};
+			}
+			case "azure-native:managedidentity:getUserAssignedIdentity": {
+				const name = String(args.inputs.resourceName);
+				if (name === MISSING_IDENTITY) {
+					const details = `invocation of ${args.token} returned an error: ResourceNotFound: The Resource 'Microsoft.ManagedIdentity/userAssignedIdentities/${name}' under resource group '${args.inputs.resourceGroupName}' was not found.`;
+					throw Object.assign(new Error(details), { details });
+				}
+				return userAssignedIdentity(SUBSCRIPTION_ID, String(args.inputs.resourceGroupName), name);
 			}
 			case "azure-native:containerservice:listManagedClusterUserCredentials":
 				return {

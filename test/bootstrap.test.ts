@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { RUN_GROUP_TAG } from "../e2e/azure";
 import { ROOT } from "../simulator";
 import { cliStandIns, runBootstrap, standInId, standInPrincipalId } from "./githubStandIn";
-import { BOOTSTRAP_ARGS, identityMatrix, PERSON, trustViolations } from "./trustModel";
+import { BOOTSTRAP_ARGS, customRoles, identityMatrix, PERSON, trustViolations } from "./trustModel";
 
 /** With a team among prod's reviewers too (the later --reviewers wins). */
 const ARGS = [...BOOTSTRAP_ARGS, "--reviewers", "user:alice,team:acme/platform"];
@@ -52,6 +52,7 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 						stacks: ["dev", "prod"],
 						deployers: { dev: [PERSON] },
 						identitiesGroup: "rg-ci",
+						customRoles: customRoles(cli.calls().filter((c) => c[0] === "az")),
 					};
 					assert.deepEqual(trustViolations(matrix, expected), []);
 					assert.deepEqual(matrix.get("shop-prod")?.subjects, ["repo:acme@1001/shop@2002:environment:prod"]);
@@ -109,12 +110,23 @@ describe("the bootstrap script, run for real against GitHub and Azure CLI stand-
 				standInId("shop-prod", "clientId"),
 				"the client id Azure gave prod's identity",
 			);
+			// The e2e runs' cluster identities, as the program's stackIdentities setting takes them.
+			const identities =
+				"/subscriptions/sub-1/resourceGroups/rg-shop-cluster-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities";
+			assert.deepEqual(JSON.parse(gh.variables["dev/E2E_STACK_IDENTITIES"]), {
+				controlPlane: `${identities}/shop-e2e-runs-control-plane`,
+				kubelet: `${identities}/shop-e2e-runs-kubelet`,
+				certificateReader: `${identities}/shop-e2e-runs-certificate-reader`,
+			});
+			// A new custom role is waited for until Azure finds it by name, once: the second run finds it.
+			assert.equal(cli.calls().filter((c) => c.slice(0, 4).join(" ") === "az role definition create").length, 1);
 			assert.deepEqual(Object.keys(gh.variables).sort(), [
 				"AZURE_PREVIEW_CLIENT_ID",
 				"AZURE_SUBSCRIPTION_ID",
 				"AZURE_TENANT_ID",
 				"dev/AZURE_CLIENT_ID",
 				"dev/E2E_RESOURCE_GROUP",
+				"dev/E2E_STACK_IDENTITIES",
 				"prod/AZURE_CLIENT_ID",
 			]);
 			assert.equal(

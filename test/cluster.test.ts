@@ -162,3 +162,49 @@ describe("Cluster in a subnet of the stack's own (custom overlay ranges)", () =>
 		assert.equal(before.all("azure-native:authorization:RoleAssignment").length, 0);
 	});
 });
+
+describe("Cluster with identities made outside it (the bootstrap's), in a subnet", () => {
+	const SUBNET = "/subscriptions/sub-9/resourceGroups/rg-shop/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes";
+	const made = (name: string, principalId: string) => ({
+		id: `/subscriptions/sub-9/resourceGroups/rg-ids/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
+		resourceGroupName: "rg-ids",
+		name,
+		principalId,
+		clientId: `${principalId.slice(0, -1)}9`,
+	});
+	const controlPlane = made("shop-cp", "0c0c0c0c-0000-4000-8000-000000000001");
+	const kubelet = made("shop-kubelet", "0c0c0c0c-0000-4000-8000-000000000002");
+	let mocks: StackMocks;
+	let kubeletObjectId: unknown;
+	let identityPrincipalId: unknown;
+	before(async () => {
+		mocks = new StackMocks();
+		mocks.install(PROJECT, "dev", true);
+		const cluster = new Cluster("shop", {
+			resourceGroupName: "rg-shop",
+			network: { nodeSubnetId: SUBNET, podCidr: "192.168.0.0/16", serviceCidr: "172.21.0.0/16" },
+			identities: { controlPlane, kubelet },
+		});
+		// In a preview: both are known before the cluster is, so the grants to them are planned in full.
+		kubeletObjectId = (await settle(cluster.kubeletObjectId)).value;
+		identityPrincipalId = (await settle(cluster.identityPrincipalId)).value;
+		await allRegistered();
+	});
+
+	it("makes no identity, runs its control plane and kubelet as the ones given, and grants the subnet to that control plane", () => {
+		assert.deepEqual(mocks.all("azure-native:managedidentity:UserAssignedIdentity"), []);
+		const aks = mocks.one("azure-native:containerservice:ManagedCluster", "shop-aks");
+		assert.deepEqual(aks.plain.identity, { type: "UserAssigned", userAssignedIdentities: [controlPlane.id] });
+		assert.deepEqual(aks.plain.identityProfile, {
+			kubeletidentity: { resourceId: kubelet.id, clientId: kubelet.clientId, objectId: kubelet.principalId },
+		});
+		const grant = mocks.one("azure-native:authorization:RoleAssignment", "shop-identity-subnet");
+		assert.equal(grant.plain.principalId, controlPlane.principalId);
+		assert.ok(aks.dependencies.includes(grant.urn));
+		assert.deepEqual([kubeletObjectId, identityPrincipalId], [kubelet.principalId, controlPlane.principalId]);
+	});
+
+	it("without them, names no kubelet identity: AKS makes one in the node resource group, as for clusters made before", () => {
+		assert.equal("identityProfile" in managedClusterProperties({ resourceGroupName: "rg" }, "ws"), false);
+	});
+});

@@ -12,7 +12,10 @@ import {
 	BOOTSTRAP_ARGS,
 	BOOTSTRAP_STACKS,
 	conditionRules,
+	customRoles,
 	dryRunCommands,
+	type Expected,
+	ficWriterRole,
 	identityMatrix,
 	type JobTrust,
 	jobTrust,
@@ -324,6 +327,11 @@ describe("delivery: GitHub Actions workflows", () => {
 			`\${{ vars.E2E_RESOURCE_GROUP }}`,
 			"into the runs' own group (the bootstrap's rg-<prefix>-e2e-runs), never dev's: each run empties it whole",
 		);
+		assert.equal(
+			job.env.E2E_STACK_IDENTITIES,
+			`\${{ vars.E2E_STACK_IDENTITIES }}`,
+			"with the runs' own cluster identities, the only ones dev's identity may grant the workload roles to there",
+		);
 	});
 
 	it("run no dependency's install script anywhere, restore no cache where a token is reachable, install provider plugins by version, pin the CLI, keep no git credential", () => {
@@ -499,7 +507,7 @@ describe("delivery: shell scripts", () => {
 			stacks: BOOTSTRAP_STACKS,
 			deployers: { dev: [PERSON] },
 			identitiesGroup: "rg-ci",
-		};
+		} as Expected;
 		let out: string;
 		let matrix: Matrix;
 		before(() => {
@@ -507,10 +515,15 @@ describe("delivery: shell scripts", () => {
 			assert.equal(run.status, 0, run.stderr);
 			out = run.stdout;
 			matrix = identityMatrix(dryRunCommands(out));
+			expected.customRoles = customRoles(dryRunCommands(out));
 		});
 
 		it("holds the trust model: preview reads, each stack identity writes its own group and assigns only the stack's roles", () => {
-			assert.deepEqual([...matrix.keys()].sort(), ["shop-dev", "shop-preview", "shop-prod"]);
+			const cluster = (owner: string) => ["certificate-reader", "control-plane", "kubelet"].map((c) => `shop-${owner}-${c}`);
+			assert.deepEqual(
+				[...matrix.keys()].sort(),
+				["shop-dev", ...cluster("dev"), ...cluster("e2e-runs"), "shop-preview", "shop-prod", ...cluster("prod")].sort(),
+			);
 			assert.deepEqual(trustViolations(matrix, expected), []);
 			assert.deepEqual(matrix.get("shop-prod")?.subjects, ["repo:acme@<owner id>/shop@<repository id>:environment:prod"]);
 			const rbac = matrix.get("shop-dev")?.grants.find((g) => g.role === ROLE.RbacAdmin);
@@ -521,7 +534,20 @@ describe("delivery: shell scripts", () => {
 			assert.ok(to(ROLE.AksRbacClusterAdmin, PERSON, "User") && to(ROLE.AcrPush, "<principal id of shop-dev>"), "its deployers");
 			assert.ok(!to(ROLE.AksRbacClusterAdmin, "99999999-0000-4000-8000-000000000000", "User"), "cluster admin to a stranger");
 			assert.ok(!to(ROLE.AcrPush, "<principal id of shop-prod>"), "push to another stack's identity");
-			assert.ok(to(ROLE.AcrPull, "any-kubelet-identity") && !to(ROLE.AcrPull, PERSON, "User"), "pull to managed identities only");
+			// Each workload role to the one identity of dev's cluster it is for, made by the bootstrap.
+			assert.ok(
+				to(ROLE.AcrPull, "<principal id of shop-dev-kubelet>") &&
+					to(ROLE.NetworkContributor, "<principal id of shop-dev-control-plane>") &&
+					to(ROLE.KeyVaultSecretsUser, "<principal id of shop-dev-certificate-reader>"),
+				"its cluster's identities",
+			);
+			assert.ok(
+				!to(ROLE.AcrPull, "99999999-0000-4000-8000-000000000000") &&
+					!to(ROLE.AcrPull, "<principal id of shop-prod-kubelet>") &&
+					!to(ROLE.KeyVaultSecretsUser, "<principal id of shop-dev-kubelet>") &&
+					!to(ROLE.AcrPull, PERSON, "User"),
+				"no workload role to a service principal the job made, another stack's identity, or the wrong one of its own",
+			);
 			assert.ok(
 				!to(ROLE.KeyVaultSecretsUser, "<principal id of shop-dev>") && !to(ROLE.AcrPull, "<principal id of shop-preview>"),
 				"no workload role to a pipeline identity: not a vault's secrets to itself",
@@ -536,6 +562,7 @@ describe("delivery: shell scripts", () => {
 		it("would catch a preview identity that can write, or a stack identity that can assign outside its scope or to anyone (the check can fail)", () => {
 			const dev = "/subscriptions/sub-1/resourceGroups/rg-shop-dev";
 			const prod = "/subscriptions/sub-1/resourceGroups/rg-shop-prod";
+			const clusterGroup = "/subscriptions/sub-1/resourceGroups/rg-shop-cluster-identities";
 			const rbac = matrix.get("shop-dev")?.grants.find((g) => g.role === ROLE.RbacAdmin);
 			const cases: [Matrix, RegExp][] = [
 				[
@@ -556,11 +583,31 @@ describe("delivery: shell scripts", () => {
 					withGrant(matrix, "shop-dev", {
 						...(rbac as { role: string; scope: string; condition: string }),
 						condition: String(rbac?.condition).replace(
-							/ AND @Request\[[^\]]*:PrincipalId\] ForAnyOfAllValues:GuidNotEquals \{[^}]*\}/,
-							"",
+							"<principal id of shop-dev-kubelet>",
+							"99999999-0000-4000-8000-000000000000",
 						),
 					}),
-					/the dev identity may grant 4633458b-.*7f951dda-.* to the pipeline's identities <principal id of shop-preview>, <principal id of shop-dev>, <principal id of shop-prod>/,
+					/the dev identity may grant 7f951dda-.* to 99999999-0000-4000-8000-000000000000, not only its cluster's kubelet identity/,
+				],
+				// Whose federation a stack identity writes, and what its cluster's identities hold.
+				[
+					withGrant(matrix, "shop-dev", {
+						role: ficWriterRole("shop"),
+						scope: `${clusterGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/shop-prod-certificate-reader`,
+					}),
+					/the dev identity holds shop federated credential writer on shop-prod-certificate-reader, not one of its cluster's identities used as its own/,
+				],
+				[
+					withGrant(matrix, "shop-dev", { role: ROLE.Contributor, scope: clusterGroup }),
+					/the dev identity holds b24988ac-.* on rg-shop-cluster-identities, not one of its cluster's identities/,
+				],
+				[
+					withGrant(matrix, "shop-dev-kubelet", { role: ROLE.Contributor, scope: dev }),
+					/shop-dev-kubelet holds b24988ac-.* on .*rg-shop-dev/,
+				],
+				[
+					new Map([...matrix].map(([k, v]) => [k, k === "shop-prod-control-plane" ? { ...v, grants: [] } : v])),
+					/shop-prod-control-plane cannot use prod's kubelet identity: AKS refuses a cluster with it/,
 				],
 				// The e2e runs' group is the first stack's alone, and there it grants people nothing.
 				[
@@ -619,14 +666,7 @@ describe("delivery: shell scripts", () => {
 					}),
 					/dev identity may grant .*8311e382-.* to <principal id of shop-dev>, 99999999-.*, not only its deployers/,
 				],
-				[
-					withGrant(matrix, "shop-dev", {
-						role: ROLE.RbacAdmin,
-						scope: dev,
-						condition: rbac?.condition?.replace("{'ServicePrincipal'}", "{'ServicePrincipal', 'User'}"),
-					}),
-					/dev identity may grant .*7f951dda-.* to ServicePrincipal, User, not only service principals/,
-				],
+
 				[
 					withGrant(matrix, "shop-dev", { role: ROLE.Contributor, scope: "/subscriptions/sub-1/resourceGroups/rg-ci" }),
 					/dev identity holds b24988ac-.* on the pipeline identities' group: it could add federated credentials to them/,
@@ -634,6 +674,52 @@ describe("delivery: shell scripts", () => {
 				[withGrant(matrix, "shop-preview", { role: ROLE.Reader, scope: prod }), /preview identity has a role on .*rg-shop-prod/],
 			];
 			for (const [broken, problem] of cases) assert.match(trustViolations(broken, expected).join("\n"), problem);
+			// The federation writer allowed more than federation, or anywhere.
+			const wider = new Map(expected.customRoles);
+			const writer = wider.get(ficWriterRole("shop")) as { actions: string[]; assignableScopes: string[] };
+			wider.set(ficWriterRole("shop"), {
+				...writer,
+				actions: [...writer.actions, "Microsoft.ManagedIdentity/userAssignedIdentities/write"],
+			});
+			assert.match(
+				trustViolations(matrix, { ...expected, customRoles: wider }).join("\n"),
+				/allows .*userAssignedIdentities\/write, not only writing federated credentials/,
+			);
+			wider.set(ficWriterRole("shop"), { ...writer, assignableScopes: ["/subscriptions/sub-1"] });
+			assert.match(
+				trustViolations(matrix, { ...expected, customRoles: wider }).join("\n"),
+				/may be assigned on \/subscriptions\/sub-1, not only/,
+			);
+		});
+
+		it("with --stack-made-identities, makes no cluster identity and lets each stack grant its workload roles to service principals but the pipeline's", () => {
+			const run = bootstrap(...BOOTSTRAP_ARGS, "--stack-made-identities", "--dry-run");
+			assert.equal(run.status, 0, run.stderr);
+			const stackMade = identityMatrix(dryRunCommands(run.stdout));
+			assert.deepEqual([...stackMade.keys()].sort(), ["shop-dev", "shop-preview", "shop-prod"]);
+			const legacy = { ...expected, stackMadeIdentities: true };
+			assert.deepEqual(trustViolations(stackMade, legacy), []);
+			assert.doesNotMatch(run.stdout, /stackIdentities|E2E_STACK_IDENTITIES|cluster-identities/);
+			const rbac = stackMade.get("shop-dev")?.grants.find((g) => g.role === ROLE.RbacAdmin);
+			const rules = conditionRules(rbac?.condition);
+			assert.ok(mayAssign(rules, { role: ROLE.AcrPull, principalId: "any-kubelet-identity", principalType: "ServicePrincipal" }));
+			assert.ok(!mayAssign(rules, { role: ROLE.AcrPull, principalId: PERSON, principalType: "User" }));
+			// There too, no workload role to a pipeline identity, nor to people.
+			for (const [condition, problem] of [
+				[
+					String(rbac?.condition).replace(/ AND @Request\[[^\]]*:PrincipalId\] ForAnyOfAllValues:GuidNotEquals \{[^}]*\}/, ""),
+					/the dev identity may grant 4633458b-.*7f951dda-.* to the pipeline's identities <principal id of shop-preview>, <principal id of shop-dev>, <principal id of shop-prod>/,
+				],
+				[
+					String(rbac?.condition).replace("{'ServicePrincipal'}", "{'ServicePrincipal', 'User'}"),
+					/dev identity may grant .*7f951dda-.* to ServicePrincipal, User, not only service principals/,
+				],
+			] as const) {
+				const broken = withGrant(stackMade, "shop-dev", { role: ROLE.RbacAdmin, scope: String(rbac?.scope), condition });
+				assert.match(trustViolations(broken, legacy).join("\n"), problem);
+			}
+			// The legacy form is a violation where the bootstrap makes the identities.
+			assert.match(trustViolations(stackMade, expected).join("\n"), /no kubelet identity for dev/);
 		});
 
 		it("registers the resource providers, creates each stack's group, and sets up GitHub: environments only main may deploy to, each with its client id", () => {
@@ -679,7 +765,7 @@ describe("delivery: shell scripts", () => {
 			assert.match(
 				out,
 				new RegExp(
-					`${PROJECT}:resourceGroup: rg-shop-prod\\n\\s+${PROJECT}:deployers:\\n\\s+- objectId: <principal id of shop-prod>\\n\\s+type: ServicePrincipal\\n\\s+Without`,
+					`${PROJECT}:resourceGroup: rg-shop-prod\\n\\s+${PROJECT}:deployers:\\n\\s+- objectId: <principal id of shop-prod>\\n\\s+type: ServicePrincipal\\n\\s+${PROJECT}:stackIdentities: '`,
 				),
 				"prod lists no person: none was given for it",
 			);
@@ -714,7 +800,7 @@ describe("delivery: shell scripts", () => {
 			const commands = dryRunCommands(run.stdout);
 			const matrix = identityMatrix(commands);
 			// The trust model's expectations for this run's arguments (MINIMAL's subscription and group).
-			const minimal = { ...expected, subscription: "s", identitiesGroup: "g" };
+			const minimal = { ...expected, subscription: "s", identitiesGroup: "g", customRoles: customRoles(commands) };
 			assert.deepEqual(trustViolations(matrix, minimal), []);
 			const state = "/subscriptions/s/resourceGroups/rg-shop-state/providers";
 			const container = (stack: string) =>
@@ -772,7 +858,7 @@ describe("delivery: shell scripts", () => {
 			const grants = (stack: string) =>
 				owner
 					.get(`shop-${stack}`)
-					?.grants.filter((g) => g.role !== ROLE.Reader)
+					?.grants.filter((g) => g.role !== ROLE.Reader && !g.scope.includes("cluster-identities"))
 					.map((g) => [g.role, g.scope]);
 			assert.deepEqual(grants("dev"), [
 				[ROLE.Owner, group("dev")],
@@ -829,9 +915,9 @@ describe("delivery: shell scripts", () => {
 			[["--repo", "not a repo"], /--repo must be OWNER\/NAME, got: not a repo/],
 			[
 				["--repo", "o/r", "--stacks", "dev,Prod"],
-				/--stacks: each stack must be 1-31 lower-case letters, digits or '-' \(and not 'preview' or 'e2e-runs', the names of the preview identity and the end-to-end runs' group\), got: Prod/,
+				/--stacks: each stack must be 1-31 lower-case letters, digits or '-' \(and not 'preview', 'e2e-runs' or 'cluster-identities', the names of the preview identity, the end-to-end runs' group and the clusters' identities' group\), got: Prod/,
 			],
-			[["--repo", "o/r", "--stacks", "preview"], /and not 'preview' or 'e2e-runs'.*, got: preview/],
+			[["--repo", "o/r", "--stacks", "preview"], /and not 'preview', 'e2e-runs' or 'cluster-identities'.*, got: preview/],
 			[
 				["--repo", "o/r", "--reviewers", "user:a", "--state-account", "Shop_State", "--state-vault", "shop-state"],
 				/--state-account must be 3-24 lower-case letters and digits \(a storage account name\), got: Shop_State/,
@@ -840,7 +926,8 @@ describe("delivery: shell scripts", () => {
 				["--repo", "o/r", "--reviewers", "user:a", "--state-account", "shopstate"],
 				/--state-vault must be 3-24 letters, digits or single '-', starting with a letter \(a Key Vault name\), got: nothing/,
 			],
-			[["--repo", "o/r", "--stacks", "dev,e2e-runs"], /and not 'preview' or 'e2e-runs'.*, got: e2e-runs/],
+			[["--repo", "o/r", "--stacks", "dev,e2e-runs"], /and not 'preview', 'e2e-runs' or 'cluster-identities'.*, got: e2e-runs/],
+			[["--repo", "o/r", "--stacks", "dev,cluster-identities"], /and not .*'cluster-identities'.*, got: cluster-identities/],
 			[
 				["--repo", "o/r", "--prefix", "-x"],
 				/--prefix must be 1-41 letters, digits, '_' or '-', starting with a letter or digit, got: -x/,

@@ -23,7 +23,7 @@ describe("docs/azure-prerequisites.md: every prerequisite points at code and at 
 
 	it("names, for each row, files that exist and a test file and title that exist", () => {
 		for (const row of rows) {
-			const files = [...row.declaredBy.matchAll(/`([\w./-]+\.ts)`/g)].map((m) => m[1]);
+			const files = [...row.declaredBy.matchAll(/`([\w./-]+\.(?:ts|sh))`/g)].map((m) => m[1]);
 			assert.ok(files.length > 0, `no declaring file in: ${row.line}`);
 			for (const file of files) assert.ok(fs.existsSync(path.join(ROOT, file)), `${file} (${row.line})`);
 			const proof = /^`(test\/[\w.-]+\.test\.ts)` › "([^"]+)"$/.exec(row.provedBy);

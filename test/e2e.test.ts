@@ -13,7 +13,7 @@ import { type E2eAzure, type E2eStack, type HttpGet, runE2e, STEPS, type StepNam
 import { credentialSource, e2eConfig, e2eSettings } from "../e2e/settings";
 import { type ListedStack, LOST_AFTER_MS, lostStacks, NotTheRunsGroup, type SweepAzure, sweepLostRuns } from "../e2e/sweep";
 import { httpRequest } from "../lib/http";
-import { PROJECT, projectKeys, ROOT } from "../simulator";
+import { PROJECT, projectKeys, ROOT, SUBSCRIPTION_ID } from "../simulator";
 import { aksClusterAsAksReportsIt } from "./aksFixtures";
 import { armStandIn } from "./armStandIn";
 import { fastRetry } from "./loopback";
@@ -255,6 +255,19 @@ describe("e2e: what it reads from its environment", () => {
 			],
 			["dev", "build", "rg-shop-dev", "202611300507-a", [["Standard_D2s_v5", 1, 1]]],
 		);
+		// With the cluster identities the bootstrap made for the runs (E2E_STACK_IDENTITIES), the stack takes them.
+		const id = (name: string) =>
+			`/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-shop-cluster-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+		const identities = { controlPlane: id("shop-e2e-runs-control-plane"), kubelet: id("shop-e2e-runs-kubelet") };
+		const withIdentities = e2eSettings({ E2E_STACK_IDENTITIES: JSON.stringify(identities), ARM_SUBSCRIPTION_ID: "s" });
+		const taken = parseStackConfig(projectKeys(e2eConfig(PROJECT, withIdentities)), {
+			project: PROJECT,
+			stack: withIdentities.stack,
+			location: "westeurope",
+			defaultAppVersion: "1.0.0",
+		});
+		assert.deepEqual(taken.stackIdentities, identities);
+		assert.equal(parsed.stackIdentities, undefined, "without it, the stack makes its own");
 		assert.ok(
 			parseStackConfig(
 				{ ...raw, appVersion: s.versions[1] },

@@ -21,6 +21,7 @@ import {
 	deniedAt,
 	dryRunCommands,
 	identityMatrix,
+	identityNames,
 	jobCapabilities,
 	loadWorkflow,
 	localCredentialCapabilities,
@@ -85,7 +86,7 @@ function table(x: Inputs): Record<string, string[]> {
 	return {
 		"pull request (this repository)": [
 			...subject("shop-preview"),
-			...azureCapabilities(x.matrix.get("shop-preview"), [PERSON]),
+			...azureCapabilities(x.matrix.get("shop-preview"), [PERSON], identityNames(x.matrix)),
 			...jobCapabilities(pr.jobs.preview),
 			`previews ${pr.jobs.preview.steps.find((s: any) => s.with?.command === "preview")?.with["stack-name"]} alone`,
 			// It reads dev's state (its team token's grant): whatever credential that holds is its too.
@@ -94,14 +95,14 @@ function table(x: Inputs): Record<string, string[]> {
 		"pull request (fork or Dependabot)": jobCapabilities(pr.jobs["preview-skipped"]),
 		"dev deploy job": [
 			...subject("shop-dev"),
-			...azureCapabilities(x.matrix.get("shop-dev"), [PERSON]),
+			...azureCapabilities(x.matrix.get("shop-dev"), [PERSON], identityNames(x.matrix)),
 			...localCredentialCapabilities(x.matrix.get("shop-dev"), x.denied),
 			...jobCapabilities(up),
 			...env("dev"),
 		].sort(),
 		"prod deploy job": [
 			...subject("shop-prod"),
-			...azureCapabilities(x.matrix.get("shop-prod"), []),
+			...azureCapabilities(x.matrix.get("shop-prod"), [], identityNames(x.matrix)),
 			...localCredentialCapabilities(x.matrix.get("shop-prod"), x.denied),
 			...jobCapabilities(up),
 			...env("prod"),
@@ -111,7 +112,7 @@ function table(x: Inputs): Record<string, string[]> {
 				: "ships whatever the stage before it holds when it runs",
 		].sort(),
 		"e2e job": [
-			...azureCapabilities(x.matrix.get("shop-dev"), [PERSON]),
+			...azureCapabilities(x.matrix.get("shop-dev"), [PERSON], identityNames(x.matrix)),
 			...localCredentialCapabilities(x.matrix.get("shop-dev"), x.denied),
 			...jobCapabilities(x.workflows["e2e.yml"].jobs.e2e),
 		].sort(),
@@ -133,6 +134,30 @@ function table(x: Inputs): Record<string, string[]> {
 	};
 }
 
+/** What dev's identity may do in Azure: the dev deploy job's, and the e2e run's, which runs as it. */
+const DEV_IDENTITY_AZURE = [
+	"azure: Contributor on rg-shop-dev",
+	"azure: federated credentials of the identities in rg-shop-dev",
+	"azure: ManagedIdentityOperator on shop-dev-control-plane",
+	"azure: ManagedIdentityOperator on shop-dev-kubelet",
+	"azure: shop federated credential writer on shop-dev-certificate-reader",
+	"azure: grant AcrPull to shop-dev-kubelet on rg-shop-dev",
+	"azure: grant NetworkContributor to shop-dev-control-plane on rg-shop-dev",
+	"azure: grant KeyVaultSecretsUser to shop-dev-certificate-reader on rg-shop-dev",
+	"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
+	// The e2e runs' own group, where e2e.yml deploys as dev's identity.
+	"azure: Contributor on rg-shop-e2e-runs",
+	"azure: federated credentials of the identities in rg-shop-e2e-runs",
+	// The e2e runs' cluster runs as identities of its own, made beside each stack's.
+	"azure: ManagedIdentityOperator on shop-e2e-runs-control-plane",
+	"azure: ManagedIdentityOperator on shop-e2e-runs-kubelet",
+	"azure: shop federated credential writer on shop-e2e-runs-certificate-reader",
+	"azure: grant AcrPull to shop-e2e-runs-kubelet on rg-shop-e2e-runs",
+	"azure: grant NetworkContributor to shop-e2e-runs-control-plane on rg-shop-e2e-runs",
+	"azure: grant KeyVaultSecretsUser to shop-e2e-runs-certificate-reader on rg-shop-e2e-runs",
+	"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to itself on rg-shop-e2e-runs",
+];
+
 const ALLOWED: Record<string, string[]> = sorted({
 	"pull request (this repository)": [
 		"runs: the checked-out commit's code",
@@ -148,15 +173,7 @@ const ALLOWED: Record<string, string[]> = sorted({
 	"dev deploy job": [
 		"runs: the checked-out commit's code",
 		"runs: the lockfile's packages, none of their install scripts",
-		"azure: Contributor on rg-shop-dev",
-		"azure: federated credentials of the identities in rg-shop-dev",
-		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals but the pipeline's identities on rg-shop-dev",
-		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
-		// The e2e runs' own group, where e2e.yml deploys as dev's identity.
-		"azure: Contributor on rg-shop-e2e-runs",
-		"azure: federated credentials of the identities in rg-shop-e2e-runs",
-		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals but the pipeline's identities on rg-shop-e2e-runs",
-		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to itself on rg-shop-e2e-runs",
+		...DEV_IDENTITY_AZURE,
 		"github: runs from main only",
 		"pulumi: a team token, or its environment's own azblob state instead, or none (neither set)",
 		"runs code from the stack's state (up) only once verify-state found it this repository's",
@@ -168,7 +185,12 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"azure: AcrImporter on rg-shop-dev",
 		"azure: Contributor on rg-shop-prod",
 		"azure: federated credentials of the identities in rg-shop-prod",
-		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals but the pipeline's identities on rg-shop-prod",
+		"azure: ManagedIdentityOperator on shop-prod-control-plane",
+		"azure: ManagedIdentityOperator on shop-prod-kubelet",
+		"azure: shop federated credential writer on shop-prod-certificate-reader",
+		"azure: grant AcrPull to shop-prod-kubelet on rg-shop-prod",
+		"azure: grant NetworkContributor to shop-prod-control-plane on rg-shop-prod",
+		"azure: grant KeyVaultSecretsUser to shop-prod-certificate-reader on rg-shop-prod",
 		// No person: prod's people reach it through an eligible, time-bound assignment (docs/who-may-deploy.md).
 		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to itself on rg-shop-prod",
 		"github: runs from main only, after a reviewer other than its author approves",
@@ -180,14 +202,7 @@ const ALLOWED: Record<string, string[]> = sorted({
 	"e2e job": [
 		"runs: the checked-out commit's code",
 		"runs: the lockfile's packages, none of their install scripts",
-		"azure: Contributor on rg-shop-dev",
-		"azure: federated credentials of the identities in rg-shop-dev",
-		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals but the pipeline's identities on rg-shop-dev",
-		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to its deployers on rg-shop-dev",
-		"azure: Contributor on rg-shop-e2e-runs",
-		"azure: federated credentials of the identities in rg-shop-e2e-runs",
-		"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals but the pipeline's identities on rg-shop-e2e-runs",
-		"azure: grant AcrImporter, AcrPush, AksRbacClusterAdmin to itself on rg-shop-e2e-runs",
+		...DEV_IDENTITY_AZURE,
 		"pulumi: a team token, or its environment's own azblob state instead, or none (neither set)",
 	],
 	"a person on the deployers list": [
@@ -410,6 +425,25 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 			"azure: federated credentials of the identities in rg-ci",
 			"azure: may turn on the registry's admin user, the registry's anonymous pull, the registry's repository-scoped tokens, the cluster's local accounts, identities federated with GitHub, another cloud or any issuer but AKS, identities federated with another tenant's AKS clusters in rg-ci",
 		]);
+		// 4d. Stacks that make their cluster's identities (--stack-made-identities): the workload roles
+		// reach any service principal but the pipeline's (a VM's identity the job made, say), and the
+		// identities made for the stack are gone.
+		const stackMade = spawnSync(
+			"bash",
+			[path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"), ...BOOTSTRAP_ARGS, "--stack-made-identities", "--dry-run"],
+			{ encoding: "utf8", env: { PATH: "/usr/bin:/bin" } },
+		);
+		const stackMadeMatrix = identityMatrix(dryRunCommands(stackMade.stdout));
+		assert.deepEqual(
+			changed({ ...inputs, matrix: stackMadeMatrix }, "dev deploy job").sort(),
+			[
+				"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals but the pipeline's identities on rg-shop-dev",
+				"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals but the pipeline's identities on rg-shop-e2e-runs",
+				...ALLOWED["dev deploy job"]
+					.filter((l) => /shop-(dev|e2e-runs)-(control-plane|kubelet|certificate-reader)/.test(l))
+					.map((l) => `lost: ${l}`),
+			].sort(),
+		);
 		// 5. A subject by name alone.
 		const byName = new Map(
 			[...inputs.matrix].map(([k, v]) => [

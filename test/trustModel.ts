@@ -32,7 +32,23 @@ export const ROLE = {
 	KeyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
 	StorageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
 	KeyVaultCryptoUser: "12338af0-0e69-4776-bea7-57ae8d297424",
+	ManagedIdentityOperator: "f1a07417-d97a-45cb-824c-7a7467783830",
 } as const;
+/** The custom role the bootstrap defines for writing a certificate reader's federated credentials, by prefix. */
+export const ficWriterRole = (prefix: string) => `${prefix} federated credential writer`;
+/** What that role may do: read the identity, and read, write and delete its federated credentials; nothing else. */
+export const FIC_WRITER_ACTIONS = [
+	"Microsoft.ManagedIdentity/userAssignedIdentities/read",
+	"Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
+	"Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write",
+	"Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete",
+];
+/** A stack's cluster identities, by what each is for, and the one workload role each may be granted. */
+export const CLUSTER_IDENTITIES = [
+	{ suffix: "control-plane", role: "4d97b98b-1d4f-4787-a291-c67834d212e7" },
+	{ suffix: "kubelet", role: "7f951dda-4ed3-4680-a7ca-43fe172d538d" },
+	{ suffix: "certificate-reader", role: "4633458b-17de-408a-b874-0445c86b69e6" },
+] as const;
 /** What the preview identity may hold: reading resources, the user kubeconfig, and Kubernetes objects. */
 export const READ_ONLY_ROLES: readonly string[] = [ROLE.Reader, ROLE.AksClusterUser, ROLE.AksRbacReader];
 /** What a stack grants its deployers (people and its pipeline identity): registry and cluster access. */
@@ -57,6 +73,8 @@ export interface Grant {
 export interface Identity {
 	/** Its principal id (`<principal id of NAME>` in a dry run). */
 	principalId: string;
+	/** The resource group it is made in. */
+	group?: string;
 	subjects: string[];
 	grants: Grant[];
 }
@@ -113,7 +131,7 @@ export function identityMatrix(commands: string[][], principalIdOf = (name: stri
 	};
 	for (const cmd of commands) {
 		const verb = cmd.slice(0, 4).join(" ");
-		if (verb === "az identity create --resource-group") of(flag(cmd, "--name") as string);
+		if (verb === "az identity create --resource-group") of(flag(cmd, "--name") as string).group = flag(cmd, "--resource-group");
 		if (cmd.slice(0, 4).join(" ") === "az identity federated-credential create") {
 			of(flag(cmd, "--identity-name") as string).subjects.push(flag(cmd, "--subject") as string);
 		}
@@ -129,6 +147,17 @@ export function identityMatrix(commands: string[][], principalIdOf = (name: stri
 		}
 	}
 	return matrix;
+}
+
+/** The custom role definitions the commands create, by name: what each allows, and where it may be assigned. */
+export function customRoles(commands: string[][]): Map<string, { actions: string[]; assignableScopes: string[] }> {
+	const roles = new Map<string, { actions: string[]; assignableScopes: string[] }>();
+	for (const cmd of commands) {
+		if (cmd.slice(0, 4).join(" ") !== "az role definition create") continue;
+		const d = JSON.parse(flag(cmd, "--role-definition") ?? "{}");
+		roles.set(d.Name, { actions: [...(d.Actions ?? []), ...(d.DataActions ?? [])], assignableScopes: d.AssignableScopes ?? [] });
+	}
+	return roles;
 }
 
 /**
@@ -272,7 +301,19 @@ export interface Expected {
 	deployers: Record<string, string[]>;
 	/** The group that holds the pipeline's identities. */
 	identitiesGroup: string;
+	/**
+	 * Whether each stack makes its cluster's identities (--stack-made-identities): its workload roles
+	 * then go to any service principal but the pipeline's. Default: false, the bootstrap makes them.
+	 */
+	stackMadeIdentities?: boolean;
+	/** The custom roles the commands define ({@link customRoles}); required unless stackMadeIdentities. */
+	customRoles?: Map<string, { actions: string[]; assignableScopes: string[] }>;
 }
+
+/** The cluster identities' group the bootstrap makes. */
+export const clusterIdentitiesGroup = (prefix: string) => `rg-${prefix}-cluster-identities`;
+/** Who has cluster identities: each stack, and the e2e runs. */
+const clusterOwners = (e: Expected) => [...e.stacks, "e2e-runs"];
 
 /** A person the bootstrap puts on the first stack's deployers list, in the tests; the last stack lists no person. */
 export const PERSON = "0e0e0e0e-1111-4222-8333-444444444444";
@@ -288,10 +329,15 @@ export const BOOTSTRAP_ARGS = [
 export function trustViolations(matrix: Matrix, e: Expected): string[] {
 	const problems: string[] = [];
 	const groupScope = (stack: string) => `/subscriptions/${e.subscription}/resourceGroups/rg-${e.prefix}-${stack}`;
-	const expectedNames = [`${e.prefix}-preview`, ...e.stacks.map((s) => `${e.prefix}-${s}`)];
+	const pipelineNames = [`${e.prefix}-preview`, ...e.stacks.map((s) => `${e.prefix}-${s}`)];
+	const clusterNames = e.stackMadeIdentities
+		? []
+		: clusterOwners(e).flatMap((o) => CLUSTER_IDENTITIES.map((c) => `${e.prefix}-${o}-${c.suffix}`));
 	// Every identity the pipeline signs in as: none may be given a workload role.
-	const pipeline = [...matrix.values()].map((i) => i.principalId);
-	for (const name of matrix.keys()) if (!expectedNames.includes(name)) problems.push(`unexpected identity ${name}`);
+	const pipeline = pipelineNames.flatMap((n) => matrix.get(n)?.principalId ?? []);
+	for (const name of matrix.keys())
+		if (!pipelineNames.includes(name) && !clusterNames.includes(name)) problems.push(`unexpected identity ${name}`);
+	problems.push(...clusterIdentityViolations(matrix, e));
 
 	const preview = matrix.get(`${e.prefix}-preview`);
 	if (!preview) problems.push("no preview identity");
@@ -338,14 +384,27 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 			(g.role === ROLE.KeyVaultCryptoUser &&
 				g.scope.startsWith(stateRoot) &&
 				new RegExp(`^Microsoft\\.KeyVault/vaults/[A-Za-z0-9-]+/keys/${stack}$`).test(g.scope.slice(stateRoot.length)));
+		// Its cluster's identities (and, for the first, the e2e runs'): used for the cluster, its reader's federation written.
+		const owners = index === 0 ? [stack, "e2e-runs"] : [stack];
+		const usesOwnClusterIdentity = (g: Grant) =>
+			!e.stackMadeIdentities &&
+			owners.some((o) =>
+				CLUSTER_IDENTITIES.some(
+					(c) =>
+						g.scope === clusterIdentityScope(e, `${e.prefix}-${o}-${c.suffix}`) &&
+						g.role === (c.suffix === "certificate-reader" ? ficWriterRole(e.prefix) : ROLE.ManagedIdentityOperator),
+				),
+			);
 		for (const g of id.grants) {
-			if (readsSource(g) || ownState(g)) continue;
+			if (readsSource(g) || ownState(g) || usesOwnClusterIdentity(g)) continue;
 			if (runsE2e(g)) {
 				if (g.role === ROLE.RbacAdmin) {
 					const roles = assignableRoles(g.condition);
 					if (JSON.stringify(roles) !== JSON.stringify([...STACK_ASSIGNED_ROLES].sort()))
 						problems.push(`the ${stack} identity may assign ${roles ? roles.join(", ") : "any role"} in the e2e runs' group`);
-					problems.push(...conditionViolations(`${stack} (e2e runs' group)`, id, g.condition, [], pipeline));
+					problems.push(
+						...conditionViolations(`${stack} (e2e runs' group)`, id, g.condition, [], pipeline, clusterOf(matrix, e, "e2e-runs")),
+					);
 				} else if (g.role !== ROLE.Contributor) problems.push(`the ${stack} identity holds ${g.role} in the e2e runs' group`);
 				continue;
 			}
@@ -355,12 +414,18 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 				problems.push(
 					`the ${stack} identity holds ${g.role} on the pipeline identities' group: it could add federated credentials to them`,
 				);
+			if (g.scope.startsWith(`/subscriptions/${e.subscription}/resourceGroups/${clusterIdentitiesGroup(e.prefix)}`))
+				problems.push(
+					`the ${stack} identity holds ${g.role} on ${g.scope.split("/").pop()}, not one of its cluster's identities used as its own: it could federate or grant identities it does not own`,
+				);
 			if (g.role === ROLE.RbacAdmin) {
 				const roles = assignableRoles(g.condition);
 				if (JSON.stringify(roles) !== JSON.stringify([...STACK_ASSIGNED_ROLES].sort())) {
 					problems.push(`the ${stack} identity may assign ${roles ? roles.join(", ") : "any role"}, not only the stack's own`);
 				}
-				problems.push(...conditionViolations(stack, id, g.condition, e.deployers[stack] ?? [], pipeline));
+				problems.push(
+					...conditionViolations(stack, id, g.condition, e.deployers[stack] ?? [], pipeline, clusterOf(matrix, e, stack)),
+				);
 			} else if (g.role !== ROLE.Contributor) {
 				problems.push(`the ${stack} identity holds ${g.role}`);
 			}
@@ -371,6 +436,59 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 			problems.push(`the ${stack} identity cannot write the e2e runs' group: npm run e2e in e2e.yml would fail`);
 		if (promotes && !id.grants.some(readsSource))
 			problems.push(`the ${stack} identity cannot import ${source}'s images: pulumi up of ${stack} would fail at the import`);
+	}
+	return problems;
+}
+
+/** A cluster identity's resource id. */
+const clusterIdentityScope = (e: Expected, name: string) =>
+	`/subscriptions/${e.subscription}/resourceGroups/${clusterIdentitiesGroup(e.prefix)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+
+/** The principal ids of an owner's cluster identities, by suffix; undefined with stack-made identities. */
+function clusterOf(matrix: Matrix, e: Expected, owner: string): Record<string, string | undefined> | undefined {
+	if (e.stackMadeIdentities) return undefined;
+	return Object.fromEntries(
+		CLUSTER_IDENTITIES.map((c) => [c.suffix, matrix.get(`${e.prefix}-${owner}-${c.suffix}`)?.principalId]),
+	);
+}
+
+/**
+ * The cluster identities: each made in the clusters' group, federated with nothing by the
+ * bootstrap, holding nothing but the control plane's use of its own kubelet identity (what AKS
+ * requires); and the custom role that writes a reader's federation allowing that alone.
+ */
+function clusterIdentityViolations(matrix: Matrix, e: Expected): string[] {
+	if (e.stackMadeIdentities) return [];
+	const problems: string[] = [];
+	for (const owner of clusterOwners(e)) {
+		for (const c of CLUSTER_IDENTITIES) {
+			const name = `${e.prefix}-${owner}-${c.suffix}`;
+			const id = matrix.get(name);
+			if (!id) {
+				problems.push(`no ${c.suffix} identity for ${owner}: its cluster would run as identities it makes itself`);
+				continue;
+			}
+			if (id.group !== clusterIdentitiesGroup(e.prefix))
+				problems.push(`${name} is made in ${id.group}, not ${clusterIdentitiesGroup(e.prefix)}, which no stack identity writes`);
+			if (id.subjects.length > 0) problems.push(`${name} trusts ${id.subjects.join(", ")}`);
+			const kubelet = clusterIdentityScope(e, `${e.prefix}-${owner}-kubelet`);
+			for (const g of id.grants) {
+				const allowed = c.suffix === "control-plane" && g.role === ROLE.ManagedIdentityOperator && g.scope === kubelet;
+				if (!allowed) problems.push(`${name} holds ${g.role} on ${g.scope}`);
+			}
+			if (c.suffix === "control-plane" && !id.grants.some((g) => g.role === ROLE.ManagedIdentityOperator && g.scope === kubelet))
+				problems.push(`${name} cannot use ${owner}'s kubelet identity: AKS refuses a cluster with it`);
+		}
+	}
+	const writer = e.customRoles?.get(ficWriterRole(e.prefix));
+	if (!writer)
+		problems.push(`no custom role ${ficWriterRole(e.prefix)}: the stacks could not federate their certificate readers`);
+	else {
+		if (JSON.stringify([...writer.actions].sort()) !== JSON.stringify([...FIC_WRITER_ACTIONS].sort()))
+			problems.push(`${ficWriterRole(e.prefix)} allows ${writer.actions.join(", ")}, not only writing federated credentials`);
+		const group = `/subscriptions/${e.subscription}/resourceGroups/${clusterIdentitiesGroup(e.prefix)}`;
+		if (JSON.stringify(writer.assignableScopes) !== JSON.stringify([group]))
+			problems.push(`${ficWriterRole(e.prefix)} may be assigned on ${writer.assignableScopes.join(", ")}, not only ${group}`);
 	}
 	return problems;
 }
@@ -465,6 +583,8 @@ function conditionViolations(
 	condition: string | undefined,
 	people: string[],
 	pipeline: string[],
+	/** The stack's cluster identities' principal ids by suffix, or undefined where the stack makes its own. */
+	cluster: Record<string, string | undefined> | undefined,
 ): string[] {
 	const rules = conditionRules(condition);
 	if (!rules) return [`the ${stack} identity's condition does not constrain writing and deleting role assignments`];
@@ -477,6 +597,17 @@ function conditionViolations(
 				`the ${stack} identity may grant ${deployerRoles.join(", ")} to ${r.principalIds?.join(", ") ?? "anyone"}, not only its deployers`,
 			);
 		const workloadRoles = r.roles.filter((x) => WORKLOAD_ROLES.includes(x));
+		if (cluster) {
+			// Each workload role to the one cluster identity it is for.
+			for (const role of workloadRoles) {
+				const own = CLUSTER_IDENTITIES.find((c) => c.role === role) as (typeof CLUSTER_IDENTITIES)[number];
+				if (JSON.stringify(r.principalIds ?? ["any principal"]) !== JSON.stringify([cluster[own.suffix]]))
+					problems.push(
+						`the ${stack} identity may grant ${role} to ${r.principalIds?.join(", ") ?? r.principalTypes?.join(", ") ?? "anyone"}, not only its cluster's ${own.suffix} identity`,
+					);
+			}
+			continue;
+		}
 		if (
 			workloadRoles.length > 0 &&
 			!(r.principalIds || JSON.stringify(r.principalTypes) === JSON.stringify(["ServicePrincipal"]))
@@ -497,14 +628,22 @@ function conditionViolations(
 /** Names for the roles, by id. */
 export const ROLE_NAME: Record<string, string> = Object.fromEntries(Object.entries(ROLE).map(([name, id]) => [id, name]));
 const groupOf = (scope: string) => scope.split("/")[4] ?? scope;
+/** A scope as the table names it: an identity by its name, anything else by its resource group. */
+const scopeName = (scope: string) =>
+	scope.includes("/providers/Microsoft.ManagedIdentity/userAssignedIdentities/")
+		? (scope.split("/").pop() as string)
+		: groupOf(scope);
+
+/** The names of the matrix's identities, by principal id: how the table names whom a condition admits. */
+export const identityNames = (m: Matrix) => new Map([...m].map(([name, i]) => [i.principalId, name]));
 
 /** What an identity's Azure grants let whoever holds it do, one line each. */
-export function azureCapabilities(id: Identity | undefined, deployers: string[]): string[] {
+export function azureCapabilities(id: Identity | undefined, deployers: string[], names = new Map<string, string>()): string[] {
 	if (!id) return [];
 	const lines: string[] = [];
 	for (const g of id.grants) {
 		if (g.role !== ROLE.RbacAdmin) {
-			lines.push(`azure: ${ROLE_NAME[g.role] ?? g.role} on ${groupOf(g.scope)}`);
+			lines.push(`azure: ${ROLE_NAME[g.role] ?? g.role} on ${scopeName(g.scope)}`);
 			// Writing a group writes its identities' federated credentials: whom they trust.
 			if (g.role === ROLE.Contributor || g.role === ROLE.Owner)
 				lines.push(`azure: federated credentials of the identities in ${groupOf(g.scope)}`);
@@ -522,7 +661,9 @@ export function azureCapabilities(id: Identity | undefined, deployers: string[])
 					? "itself"
 					: JSON.stringify(ids) === JSON.stringify([id.principalId, ...deployers].sort())
 						? "its deployers"
-						: `principals ${ids.join(", ")}`
+						: ids.every((x) => names.has(x))
+							? ids.map((x) => names.get(x)).join(", ")
+							: `principals ${ids.join(", ")}`
 				: r.principalTypes
 					? `${r.principalTypes.join(", ")}s${r.excludedPrincipalIds ? " but the pipeline's identities" : ""}`
 					: "anyone";
