@@ -318,13 +318,39 @@ DENY_POLICIES=(
 	"ff05e24e-195c-447e-b322-5e90c9f9f366:deny-acr-scoped-tokens"      # Container Registry/ACR_TokenDisabled_AuditDeny.json
 	"993c2fcd-2b29-49d2-9eb0-df2c3a730c32:deny-aks-local-accounts"     # Kubernetes/AKS_DisableLocalAccounts_Deny.json
 )
+# The resource types a stack's group may hold (those Azure Policy's Indexed mode sees: with a
+# location and tags): what the program declares there (test/trust.test.ts keeps this list equal to
+# them), a private endpoint's network interface, which Azure makes beside it, and the Container
+# Insights solution, which the monitoring add-on may add to its workspace's group. Nothing that
+# runs code as an identity (a VM, a container group, an ACR task): Contributor could otherwise
+# start one with an identity the stack may use, which keeps running after the job. With
+# --stack-made-identities the stack also makes its cluster's identities there.
+STACK_RESOURCE_TYPES=(
+	Microsoft.ContainerService/managedClusters
+	Microsoft.ContainerRegistry/registries
+	Microsoft.OperationalInsights/workspaces
+	Microsoft.Insights/dataCollectionRules
+	Microsoft.Network/virtualNetworks
+	Microsoft.Network/privateEndpoints
+	Microsoft.Network/networkInterfaces
+	Microsoft.Network/privateDnsZones
+	Microsoft.Network/privateDnsZones/virtualNetworkLinks
+	Microsoft.Network/publicIPAddresses
+	Microsoft.OperationsManagement/solutions
+)
 # Assigns every DENY_POLICIES definition to scope $1 with effect Deny, and limits the federated
 # credentials an identity there may be given to this tenant's AKS clusters (two built-in
 # definitions, Managed Identity/ManagedIdentity_FIC_LimitToWellknownIssuers.json and
-# ManagedIdentity_FIC_LimitToAzureKubernetesIssuer.json): a stack identity, which may create
-# identities in its group, cannot federate one with GitHub, another cloud or another tenant to
-# keep access after its job.
+# ManagedIdentity_FIC_LimitToAzureKubernetesIssuer.json): a stack identity that may create
+# identities in its group cannot federate one with GitHub, another cloud or another tenant to
+# keep access after its job. It also allows there only STACK_RESOURCE_TYPES (the built-in
+# "Allowed resource types", General/AllowedResourceTypes_Deny.json, whose effect is deny).
 deny_local_credentials() {
+	local types="" t
+	for t in "${STACK_RESOURCE_TYPES[@]}"; do types="$types\"$t\","; done
+	if $stack_made_identities; then types="$types\"Microsoft.ManagedIdentity/userAssignedIdentities\","; fi
+	run az policy assignment create --name allowed-resource-types --scope "$1" --policy a08ec900-254a-4555-9bf5-e42af04b5c5c \
+		--params "{\"listOfResourceTypesAllowed\":{\"value\":[${types%,}]}}" --output none
 	local p
 	for p in "${DENY_POLICIES[@]}"; do
 		run az policy assignment create --name "${p#*:}" --scope "$1" --policy "${p%%:*}" \

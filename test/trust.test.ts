@@ -9,22 +9,26 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEPLOYER_OBJECT_ID, ROOT, type RunResult, type StackMocks, settle } from "../simulator";
+import { DEPLOYER_OBJECT_ID, PROJECT, ROOT, type RunResult, type StackMocks, SUBSCRIPTION_ID, settle } from "../simulator";
 import { appImageUp } from "./appFixtures";
 import { httpsOverrides } from "./httpsFixtures";
 import { scriptedServer } from "./loopback";
 import { admits, type Policy } from "./networkPolicyModel";
 import { runStack } from "./stackFixtures";
 import {
+	ARM_TYPES,
+	allowedTypesAt,
 	azureCapabilities,
 	BOOTSTRAP_ARGS,
 	deniedAt,
 	dryRunCommands,
+	IDENTITY_RUNNING_TYPES,
 	identityMatrix,
 	identityNames,
 	jobCapabilities,
 	loadWorkflow,
 	localCredentialCapabilities,
+	MADE_BESIDE,
 	type Matrix,
 	PERSON,
 	ROLE,
@@ -45,7 +49,23 @@ interface Inputs {
 	workflows: Record<string, any>;
 	/** Credentials found in dev's state after an up. */
 	devStateCredentials: string[];
-	runs: { dev: RunResult; prod: RunResult; https: RunResult };
+	runs: { dev: RunResult; prod: RunResult; https: RunResult; withIdentities: RunResult };
+	/** The bootstrap's dry run. */
+	bootstrap: string;
+}
+
+/** The bootstrap's dry run with the tests' arguments and `extra`: what it prints. */
+function bootstrapDryRun(...extra: string[]): string {
+	const dry = spawnSync(
+		"bash",
+		[path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"), ...BOOTSTRAP_ARGS, ...extra, "--dry-run"],
+		{
+			encoding: "utf8",
+			env: { PATH: "/usr/bin:/bin" },
+		},
+	);
+	assert.equal(dry.status, 0, dry.stderr);
+	return dry.stdout;
 }
 
 /** Everything each actor can do. */
@@ -223,11 +243,7 @@ function sorted(t: Record<string, string[]>): Record<string, string[]> {
 describe("trust, from an attacker's view: what each token and identity can do", () => {
 	let inputs: Inputs;
 	before(async () => {
-		const dry = spawnSync("bash", [path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"), ...BOOTSTRAP_ARGS, "--dry-run"], {
-			encoding: "utf8",
-			env: { PATH: "/usr/bin:/bin" },
-		});
-		assert.equal(dry.status, 0, dry.stderr);
+		const dry = { stdout: bootstrapDryRun() };
 		const environments = Object.fromEntries(
 			[...dry.stdout.matchAll(/^# repos\/acme\/shop\/environments\/([a-z0-9-]+) body: (.*)$/gm)].map((m) => [
 				m[1],
@@ -237,13 +253,26 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 		const workflows = Object.fromEntries(fs.readdirSync(WORKFLOWS).map((f) => [f, loadWorkflow(f)]));
 		// Prod served at a hostname: its deployers' grants are prod's, and it has the certificate reader too.
 		const https = await runStack({ stack: "prod", overrides: httpsOverrides(true) });
+		// The same with the cluster identities the bootstrap makes for it.
+		const identity = (role: string) =>
+			`/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-shop-cluster-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/shop-prod-${role}`;
+		const stackIdentities = JSON.stringify({
+			controlPlane: identity("control-plane"),
+			kubelet: identity("kubelet"),
+			certificateReader: identity("certificate-reader"),
+		});
+		const withIdentities = await runStack({
+			stack: "prod",
+			overrides: { ...httpsOverrides(true), [`${PROJECT}:stackIdentities`]: stackIdentities },
+		});
 		inputs = {
 			matrix: identityMatrix(dryRunCommands(dry.stdout)),
 			denied: deniedAt(dryRunCommands(dry.stdout)),
 			environments,
 			workflows,
 			devStateCredentials: stateCredentials((await imageUp()).resources),
-			runs: { dev: await runStack({ stack: "dev" }), prod: https, https },
+			runs: { dev: await runStack({ stack: "dev" }), prod: https, https, withIdentities },
+			bootstrap: dry.stdout,
 		};
 	});
 
@@ -257,6 +286,35 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 			for (const r of run.mocks.all("azure-native:authorization:RoleAssignment"))
 				assigned.add(String(r.plain.roleDefinitionId).split("/").pop() ?? "");
 		assert.deepEqual([...assigned].sort(), [...STACK_ASSIGNED_ROLES].sort());
+	});
+
+	it("allows in each stack's group exactly the resource types the programs declare there, and what Azure makes beside them", () => {
+		const declared = (runs: RunResult[]) => {
+			const types = new Set<string>();
+			for (const run of runs)
+				for (const r of run.mocks.resources.filter((x) => x.type.startsWith("azure-native:"))) {
+					assert.ok(r.type in ARM_TYPES, `test/trustModel.ts ARM_TYPES has no entry for ${r.type}: add its ARM type`);
+					const t = ARM_TYPES[r.type];
+					if (t) types.add(t);
+				}
+			return [...types, ...MADE_BESIDE].sort();
+		};
+		const allowed = (stdout: string, group: string) =>
+			[...(allowedTypesAt(dryRunCommands(stdout)).get(`/subscriptions/sub-1/resourceGroups/${group}`) ?? [])].sort();
+		// With the bootstrap's identities (prod served on a hostname, which declares every type dev does
+		// and more): no identity of the stack's own. The same list on every group a stack deploys to.
+		const withIdentities = declared([inputs.runs.withIdentities]);
+		for (const group of ["rg-shop-dev", "rg-shop-prod", "rg-shop-e2e-runs"])
+			assert.deepEqual(allowed(inputs.bootstrap, group), withIdentities, group);
+		assert.ok(!withIdentities.includes("Microsoft.ManagedIdentity/userAssignedIdentities"));
+		// Stacks that make their own identities (dev and prod as they are without stackIdentities).
+		const stackMade = bootstrapDryRun("--stack-made-identities");
+		assert.deepEqual(allowed(stackMade, "rg-shop-dev"), declared([inputs.runs.dev, inputs.runs.https]));
+		for (const group of ["rg-shop-dev", "rg-shop-prod", "rg-shop-e2e-runs"])
+			assert.ok(
+				!allowed(inputs.bootstrap, group).some((t) => IDENTITY_RUNNING_TYPES.includes(t)),
+				`${group} admits nothing that runs code as an identity`,
+			);
 	});
 
 	it("shows every path the trust issue names when one is opened in a variant (the check can fail)", () => {
@@ -415,6 +473,13 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 		assert.deepEqual(changed({ ...inputs, denied: federates }, "dev deploy job"), [
 			"azure: may turn on identities federated with GitHub, another cloud or any issuer but AKS in rg-shop-dev",
 		]);
+		// 4g. A stack's group that admits any resource type (the trust issue's path 6): the deploy job
+		// could start a VM with its kubelet identity, which keeps pulling after the job.
+		const anyType = new Map([...inputs.denied].map(([k, v]) => [k, new Set(v)]));
+		anyType.get("/subscriptions/sub-1/resourceGroups/rg-shop-dev")?.delete("a08ec900-254a-4555-9bf5-e42af04b5c5c");
+		assert.deepEqual(changed({ ...inputs, denied: anyType }, "dev deploy job"), [
+			"azure: may turn on resources that run code as an identity it may use, kept after the job (a VM, a container group, an ACR task) in rg-shop-dev",
+		]);
 		// 4b. The pipeline's identities kept in a group a stack identity writes.
 		const shared = withGrant(inputs.matrix, "shop-dev", {
 			role: ROLE.Contributor,
@@ -423,17 +488,12 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 		assert.deepEqual(changed({ ...inputs, matrix: shared }, "dev deploy job"), [
 			"azure: Contributor on rg-ci",
 			"azure: federated credentials of the identities in rg-ci",
-			"azure: may turn on the registry's admin user, the registry's anonymous pull, the registry's repository-scoped tokens, the cluster's local accounts, identities federated with GitHub, another cloud or any issuer but AKS, identities federated with another tenant's AKS clusters in rg-ci",
+			"azure: may turn on the registry's admin user, the registry's anonymous pull, the registry's repository-scoped tokens, the cluster's local accounts, identities federated with GitHub, another cloud or any issuer but AKS, identities federated with another tenant's AKS clusters, resources that run code as an identity it may use, kept after the job (a VM, a container group, an ACR task) in rg-ci",
 		]);
 		// 4d. Stacks that make their cluster's identities (--stack-made-identities): the workload roles
 		// reach any service principal but the pipeline's (a VM's identity the job made, say), and the
 		// identities made for the stack are gone.
-		const stackMade = spawnSync(
-			"bash",
-			[path.join(ROOT, "scripts", "bootstrap-github-oidc.sh"), ...BOOTSTRAP_ARGS, "--stack-made-identities", "--dry-run"],
-			{ encoding: "utf8", env: { PATH: "/usr/bin:/bin" } },
-		);
-		const stackMadeMatrix = identityMatrix(dryRunCommands(stackMade.stdout));
+		const stackMadeMatrix = identityMatrix(dryRunCommands(bootstrapDryRun("--stack-made-identities")));
 		assert.deepEqual(
 			changed({ ...inputs, matrix: stackMadeMatrix }, "dev deploy job").sort(),
 			[

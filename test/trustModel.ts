@@ -174,10 +174,79 @@ export const LOCAL_CREDENTIALS: Record<string, string> = {
 	// Managed Identity/ManagedIdentity_FIC_LimitToWellknownIssuers.json and ..._LimitToAzureKubernetesIssuer.json.
 	"2571b7c3-3056-4a61-b00a-9bc5232234f5": "identities federated with GitHub, another cloud or any issuer but AKS",
 	"ae62c456-33de-4dc8-b100-7ce9028a7d99": "identities federated with another tenant's AKS clusters",
+	// General/AllowedResourceTypes_Deny.json.
+	"a08ec900-254a-4555-9bf5-e42af04b5c5c":
+		"resources that run code as an identity it may use, kept after the job (a VM, a container group, an ACR task)",
 };
+
+/**
+ * Resource types that run code as a managed identity they are given, which a stack's group must
+ * not admit (a sample, not every such type: the allowed list is checked against what the program
+ * declares too).
+ */
+export const IDENTITY_RUNNING_TYPES = [
+	"Microsoft.Compute/virtualMachines",
+	"Microsoft.Compute/virtualMachineScaleSets",
+	"Microsoft.ContainerInstance/containerGroups",
+	"Microsoft.ContainerRegistry/registries/tasks",
+	"Microsoft.App/containerApps",
+	"Microsoft.App/jobs",
+	"Microsoft.Web/sites",
+	"Microsoft.Automation/automationAccounts",
+	"Microsoft.Logic/workflows",
+	"Microsoft.Batch/batchAccounts",
+];
+
+/**
+ * The ARM type of each azure-native resource the program may declare, as Azure Policy's Indexed
+ * mode sees it; null for those it does not (no location or tags: children, extension resources)
+ * or that live outside the stack's group (a DNS zone's record, the group itself).
+ */
+export const ARM_TYPES: Record<string, string | null> = {
+	"azure-native:containerservice:ManagedCluster": "Microsoft.ContainerService/managedClusters",
+	"azure-native:containerregistry:Registry": "Microsoft.ContainerRegistry/registries",
+	"azure-native:operationalinsights:Workspace": "Microsoft.OperationalInsights/workspaces",
+	"azure-native:monitor:DataCollectionRule": "Microsoft.Insights/dataCollectionRules",
+	"azure-native:network:VirtualNetwork": "Microsoft.Network/virtualNetworks",
+	"azure-native:network:PrivateEndpoint": "Microsoft.Network/privateEndpoints",
+	"azure-native:privatedns:PrivateZone": "Microsoft.Network/privateDnsZones",
+	"azure-native:privatedns:VirtualNetworkLink": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+	"azure-native:network:PublicIPAddress": "Microsoft.Network/publicIPAddresses",
+	"azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+	"azure-native:containerservice:AgentPool": null,
+	"azure-native:authorization:RoleAssignment": null,
+	"azure-native:monitor:DataCollectionRuleAssociation": null,
+	"azure-native:network:PrivateDnsZoneGroup": null,
+	"azure-native:managedidentity:FederatedIdentityCredential": null,
+	"azure-native:dns:RecordSet": null,
+	"azure-native:resources:ResourceGroup": null,
+};
+/** What Azure makes in a stack's group on the stack's behalf: a private endpoint's interface, Container Insights' solution. */
+export const MADE_BESIDE = ["Microsoft.Network/networkInterfaces", "Microsoft.OperationsManagement/solutions"];
+
+/** The resource types each scope allows (the "Allowed resource types" assignments), by scope. */
+export function allowedTypesAt(commands: string[][]): Map<string, string[]> {
+	const allowed = new Map<string, string[]>();
+	for (const cmd of commands) {
+		if (cmd.slice(0, 4).join(" ") !== "az policy assignment create") continue;
+		if (flag(cmd, "--policy") !== "a08ec900-254a-4555-9bf5-e42af04b5c5c") continue;
+		allowed.set(
+			flag(cmd, "--scope") as string,
+			JSON.parse(flag(cmd, "--params") ?? "{}").listOfResourceTypesAllowed?.value ?? [],
+		);
+	}
+	return allowed;
+}
 
 /** Whether an assignment's parameters make its definition deny what {@link LOCAL_CREDENTIALS} names. */
 function denies(policy: string, params: Record<string, { value?: unknown } | undefined>): boolean {
+	if (policy === "a08ec900-254a-4555-9bf5-e42af04b5c5c") {
+		const allowed = params.listOfResourceTypesAllowed?.value;
+		return (
+			Array.isArray(allowed) &&
+			!allowed.some((t) => IDENTITY_RUNNING_TYPES.some((x) => x.toLowerCase() === String(t).toLowerCase()))
+		);
+	}
 	if (params.effect?.value !== "Deny") return false;
 	if (policy === "2571b7c3-3056-4a61-b00a-9bc5232234f5")
 		return (
