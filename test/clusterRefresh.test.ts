@@ -1,5 +1,8 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 import {
 	Cluster,
 	clusterIgnoreChanges,
@@ -8,7 +11,7 @@ import {
 	systemPoolDriftMessage,
 } from "../components/cluster";
 import { agentPoolProperties } from "../components/nodePool";
-import { allRegistered, PROJECT, StackMocks, settle } from "../simulator";
+import { allRegistered, PROJECT, ROOT, StackMocks, settle } from "../simulator";
 import { processIgnoreChanges, refreshedInputs } from "./engineRefresh";
 
 const WORKSPACE = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/logs";
@@ -153,4 +156,60 @@ describe("Cluster: the system pool the program declares against the one that run
 		assert.equal((await settle(cluster.systemPoolInSync)).value, true);
 		await allRegistered();
 	});
+});
+
+/**
+ * AKS's check of a managed cluster PUT on a cluster that exists: every pool the body lists must be
+ * one it runs, or it answers 400 "A new agent pool was introduced. Adding agent pools to an existing
+ * cluster is not allowed through managed cluster operations…" (as reported in Azure/AKS#4383 and
+ * pulumi-azure-native#579; the pools it runs and the body does not list are left alone).
+ */
+function aksRefusal(body: { agentPoolProfiles?: { name: string }[] }, running: string[]): string | undefined {
+	const introduced = (body.agentPoolProfiles ?? []).filter((p) => !running.includes(p.name));
+	return introduced.length > 0
+		? `BadRequest: A new agent pool was introduced (${introduced.map((p) => p.name).join(", ")}). Adding agent pools to an existing cluster is not allowed through managed cluster operations.`
+		: undefined;
+}
+
+describe("Cluster: a node pool replaced or removed, then a cluster setting changed (why every up refreshes first)", () => {
+	const ignores = clusterIgnoreChanges(false);
+	const names = (reported: { agentPoolProfiles: { name: string }[] }) => reported.agentPoolProfiles.map((p) => p.name);
+
+	it("Pulumi.yaml makes every up, preview and destroy refresh first (the CLI reads options.refresh: always when no --refresh is given)", () => {
+		const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+		assert.equal(project.options?.refresh, "always");
+		// Nothing turns it off: pulumi/actions passes --refresh only when asked (@pulumi/pulumi automation's up).
+		const workflows = path.join(ROOT, ".github", "workflows");
+		for (const f of fs.readdirSync(workflows)) {
+			const text = fs.readFileSync(path.join(workflows, f), "utf8");
+			assert.doesNotMatch(text, /refresh: false|--refresh=false/, f);
+		}
+	});
+
+	for (const [what, after] of [
+		// docs/node-pools.md's way to change a NodePool's VM size: a pool of another name, the old one deleted.
+		["a NodePool replaced", (pools: { name: string }[]) => [pools[0], { ...pools[1], name: `${userPoolName}2` }]],
+		["the legacy user pool deleted", (pools: { name: string }[]) => [pools[0]]],
+	] as const) {
+		it(`${what}: with a refresh before the up the PUT names the pools AKS runs and carries the change; from the last refresh's state AKS refuses it`, () => {
+			const program = declared();
+			// An up long ago, then a refresh (or an up that refreshed) reading the pools of that day.
+			const then = reportedLater(program, "system first");
+			const stateThen = refreshedInputs(program, program, then);
+			// The pools change through their own resources: the cluster's inputs and outputs stay as they were.
+			const now = { ...then, agentPoolProfiles: after(then.agentPoolProfiles) };
+			// Then a cluster setting changes (the uptime SLA).
+			const changed = { ...program, sku: { name: "Base", tier: "Standard" } };
+
+			const stale = processIgnoreChanges(changed, stateThen, ignores).inputs as { agentPoolProfiles: { name: string }[] };
+			assert.match(String(aksRefusal(stale, names(now))), /A new agent pool was introduced/);
+
+			// With refresh: always, the up reads the cluster first: state's inputs list what runs now.
+			const refreshed = refreshedInputs(stateThen, then, now);
+			const sent = processIgnoreChanges(changed, refreshed, ignores).inputs as typeof stale & { sku: { tier: string } };
+			assert.equal(aksRefusal(sent, names(now)), undefined);
+			assert.deepEqual(names(sent as never), names(now));
+			assert.equal(sent.sku.tier, "Standard");
+		});
+	}
 });

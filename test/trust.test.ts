@@ -181,6 +181,9 @@ const DEV_IDENTITY_AZURE = [
 const ALLOWED: Record<string, string[]> = sorted({
 	"pull request (this repository)": [
 		"runs: the checked-out commit's code",
+		// Its preview refreshes (Pulumi.yaml): dev's state's code runs with the job's read-only
+		// credentials, which the pull request's own code holds anyway; dev's deploy verifies that state.
+		"runs whatever code the stack's state holds (preview) with its credentials",
 		"runs: the lockfile's packages, none of their install scripts",
 		"azure: AksClusterUser on rg-shop-dev",
 		"azure: AksRbacReader on rg-shop-dev",

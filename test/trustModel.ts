@@ -876,9 +876,11 @@ export function jobCapabilities(job: any): string[] {
 				: "runs: the lockfile's packages and their install scripts",
 		);
 	for (const name of stepsSeeingPulumiToken(job)) lines.push(`pulumi: its token reaches step "${name}", which does not use it`);
+	// Pulumi.yaml's options.refresh: always makes a preview refresh first, which runs the state's code too.
+	const refreshes = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).options?.refresh === "always";
 	for (const s of steps) {
 		const command = pulumiActionCommand(s);
-		if (command && ["up", "refresh", "destroy"].includes(command))
+		if (command && (["up", "refresh", "destroy"].includes(command) || (command === "preview" && refreshes)))
 			lines.push(
 				verifiesStateFirst(steps, s)
 					? `runs code from the stack's state (${command}) only once verify-state found it this repository's`
