@@ -7,12 +7,13 @@
  * into the typed, validated object it starts from, and `components/` holds one concern each.
  */
 import * as path from "node:path";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { App } from "./components/app";
 import { AppImage } from "./components/appImage";
 import { AppNamespace } from "./components/appNamespace";
-import { Cluster } from "./components/cluster";
+import { Cluster, SYSTEM_POOL_NAME } from "./components/cluster";
 import { ClusterAccess } from "./components/clusterAccess";
 import { certificateServiceAccountName, GatewayExposure, gatewayNamespaceFor } from "./components/gatewayExposure";
 import { HttpsEndpoint } from "./components/httpsEndpoint";
@@ -33,6 +34,7 @@ import { checkClusterCredential } from "./lib/credentialCheck";
 import { DeployerRecord } from "./lib/deployerRecord";
 import { aksExecCredential } from "./lib/execCredential";
 import { checkVault } from "./lib/keyVault";
+import { checkLiveSystemPool, IN_STACK_VNET } from "./lib/liveSystemPool";
 import { resolveDeployers } from "./lib/principals";
 import { pinnedImages, pinnedSource, promotedImage, readPromotionSource } from "./lib/promotion";
 import { existingResourceGroup } from "./lib/resourceGroup";
@@ -94,6 +96,19 @@ export = async () => {
 		? await readStackIdentities(config.stackIdentities, signedIn.subscriptionId, `${pulumi.getProject()}:stackIdentities`)
 		: undefined;
 
+	// The cluster ignores its pools once it exists: a system pool the configuration changed since
+	// stops the run here, naming the az aks nodepool update that applies it, not after other changes.
+	const plan = config.network.plan;
+	await checkLiveSystemPool(
+		{ name: SYSTEM_POOL_NAME, ...config.cluster.systemPool, vnetSubnetID: plan ? IN_STACK_VNET : undefined },
+		{
+			subscriptionId: signedIn.subscriptionId,
+			resourceGroup: config.resourceGroup,
+			tags: { project: tags.project, stack: tags.stack },
+			token: async () => (await authorization.getClientToken()).token,
+		},
+	);
+
 	const record = new DeployerRecord("deployers", deployers, deployersKey);
 	const afterRecord = { dependsOn: [record] };
 
@@ -105,7 +120,6 @@ export = async () => {
 	const groupName = config.resourceGroup
 		? await existingResourceGroup(config.resourceGroup, `${pulumi.getProject()}:resourceGroup`)
 		: new resources.ResourceGroup("rg", { tags }, { protect }).name;
-	const plan = config.network.plan;
 	const network = plan ? new Network("network", { resourceGroupName: groupName, plan, protect, tags }) : undefined;
 	const zoned = config.cluster.availabilityZones.length > 0;
 	const { nodePools, ...clusterSettings } = config.cluster;

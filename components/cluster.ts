@@ -103,6 +103,9 @@ export function dnsPrefixFrom(s: string): string {
 	return label === "" ? "aks" : label;
 }
 
+/** The System pool's name: the one pool the cluster declares inline. */
+export const SYSTEM_POOL_NAME = "system";
+
 /** The inline System pool. */
 function systemPool(
 	size: PoolSize,
@@ -110,7 +113,7 @@ function systemPool(
 	nodeSubnetId: pulumi.Input<string> | undefined,
 ): types.input.containerservice.ManagedClusterAgentPoolProfileArgs {
 	return {
-		name: "system",
+		name: SYSTEM_POOL_NAME,
 		mode: "System",
 		vmSize: size.vmSize,
 		count: size.minCount,
@@ -244,50 +247,14 @@ export function containerInsightsRule(workspaceId: pulumi.Input<string>) {
  * Reset): engines since pulumi#20465 log it and write the cluster with the system pool alone,
  * older ones fail the step. Ignored whole, the count the autoscaler moves, the version upgrades
  * move and the pools added beside it are all what they are; what the program declares for the system pool
- * after creation is checked against what the cluster reports ({@link systemPoolDrift}) and a
- * difference stops the run, since nothing would apply it.
+ * after creation is checked against what the cluster reports before anything is declared
+ * (lib/liveSystemPool.ts) and a difference stops the run, since nothing would apply it.
  *
  * `kubernetesVersion` when none is pinned: the upgrade channel moves it, and a refresh reads the
  * upgraded version back. Every path must exist in azure-native's input types; a test checks.
  */
 export function clusterIgnoreChanges(kubernetesVersionPinned: boolean): string[] {
 	return ["agentPoolProfiles", ...(kubernetesVersionPinned ? [] : ["kubernetesVersion"])];
-}
-
-/** A pool as the cluster declares or reports it: the settings {@link systemPoolDrift} compares. */
-export interface PoolProfile {
-	name?: string;
-	vmSize?: string;
-	minCount?: number;
-	maxCount?: number;
-	vnetSubnetID?: string;
-}
-
-/**
- * Where the cluster's running system pool differs from what the program declares for it, as
- * `setting: running R, declared D` (empty when they agree, or when the cluster reports no such
- * pool, as a preview of a new cluster may). VM sizes and subnet ids compare case-insensitively, as
- * ARM treats them.
- */
-export function systemPoolDrift(declared: PoolProfile, reported: PoolProfile[] | undefined): string[] {
-	const running = reported?.find((p) => p.name === declared.name);
-	if (!running) return [];
-	const same = (a: unknown, b: unknown) =>
-		typeof a === "string" && typeof b === "string" ? a.toLowerCase() === b.toLowerCase() : a === b;
-	return (["vmSize", "minCount", "maxCount", "vnetSubnetID"] as const)
-		.filter((k) => !same(running[k], declared[k]))
-		.map((k) => `${k}: running ${running[k] ?? "(none)"}, declared ${declared[k] ?? "(none)"}`);
-}
-
-/** The error a {@link systemPoolDrift} stops the run with: what differs, and how to apply it. */
-export function systemPoolDriftMessage(cluster: string, pool: string, drift: string[]): string {
-	return [
-		`The system pool "${pool}" of AKS cluster ${cluster} differs from what this program declares (config systemNodeVmSize, systemMinNodeCount, systemMaxNodeCount, network):`,
-		...drift.map((d) => `  - ${d}`),
-		"pulumi up does not write an existing cluster's pools through the cluster (it ignores agentPoolProfiles, which a refresh fills with every node pool).",
-		`Autoscaler bounds: az aks nodepool update --cluster-name <cluster> --resource-group <group> --name ${pool} --update-cluster-autoscaler --min-count <min> --max-count <max>, then pulumi up --refresh.`,
-		"A VM size or subnet cannot change on a pool: set the config back to what runs, or replace the system pool by hand (docs/day-2.md: node pools).",
-	].join("\n");
 }
 
 /** An AKS cluster with Entra ID + Azure RBAC, its monitoring workspace, and its kubelet identity. */
@@ -306,11 +273,6 @@ export class Cluster extends pulumi.ComponentResource {
 	 * cluster again, so settings written beside azure-native (ClusterGatewayApi) can follow.
 	 */
 	readonly generation: pulumi.Output<string>;
-	/**
-	 * True once the running system pool is checked against the declared one; a difference fails it
-	 * (and the run) with {@link systemPoolDriftMessage}, since the cluster resource ignores its pools.
-	 */
-	readonly systemPoolInSync: pulumi.Output<boolean>;
 
 	constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
 		super(componentType("cluster", "Cluster"), name, {}, opts);
@@ -397,14 +359,6 @@ export class Cluster extends pulumi.ComponentResource {
 					if (pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as string;
 					throw new Error(`AKS cluster ${name} reported no identity.principalId; the grants to it need it`);
 				});
-		this.systemPoolInSync = pulumi
-			.all([cluster.agentPoolProfiles, pulumi.output(declared.agentPoolProfiles)])
-			.apply(([reported, pools]) => {
-				const system = (pools ?? [])[0] as PoolProfile;
-				const drift = systemPoolDrift(system, reported as PoolProfile[] | undefined);
-				if (drift.length > 0) throw new Error(systemPoolDriftMessage(name, String(system.name), drift));
-				return true;
-			});
 		this.generation = pulumi
 			.output(declared)
 			.apply((d) => createHash("sha256").update(JSON.stringify(d)).digest("hex").slice(0, 16));
@@ -429,7 +383,6 @@ export class Cluster extends pulumi.ComponentResource {
 			clusterId: this.clusterId,
 			clusterName: this.clusterName,
 			kubeletObjectId: this.kubeletObjectId,
-			systemPoolInSync: this.systemPoolInSync,
 		});
 	}
 }

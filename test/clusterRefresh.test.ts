@@ -1,17 +1,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import {
-	Cluster,
-	clusterIgnoreChanges,
-	managedClusterProperties,
-	systemPoolDrift,
-	systemPoolDriftMessage,
-} from "../components/cluster";
+import { clusterIgnoreChanges, managedClusterProperties } from "../components/cluster";
 import { agentPoolProperties } from "../components/nodePool";
-import { allRegistered, PROJECT, ROOT, StackMocks, settle } from "../simulator";
+import { ROOT } from "../simulator";
 import { processIgnoreChanges, refreshedInputs } from "./engineRefresh";
 
 const WORKSPACE = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/logs";
@@ -94,67 +87,6 @@ describe("Cluster: pulumi refresh, then pulumi up, once NodePools exist (the eng
 		const refreshed = refreshedInputs(program, program, reportedLater(program, "system first"));
 		const pinned = { ...program, kubernetesVersion: "1.35" };
 		assert.equal(processIgnoreChanges(pinned, refreshed, clusterIgnoreChanges(true)).inputs.kubernetesVersion, "1.35");
-	});
-});
-
-describe("Cluster: the system pool the program declares against the one that runs", () => {
-	const system = { name: "system", vmSize: "Standard_D4s_v5", minCount: 3, maxCount: 4, vnetSubnetID: "/subscriptions/s/x" };
-
-	it("agrees when AKS reports what was declared (ids and sizes in any case), or reports no such pool", () => {
-		assert.deepEqual(
-			systemPoolDrift(system, [userPool, { ...system, vmSize: "standard_d4s_v5", vnetSubnetID: "/SUBSCRIPTIONS/s/x" }]),
-			[],
-		);
-		assert.deepEqual(systemPoolDrift(system, [userPool]), []);
-		assert.deepEqual(systemPoolDrift(system, undefined), []);
-	});
-
-	it("names each setting that differs, with both values, and says how to apply it", () => {
-		const drift = systemPoolDrift(system, [{ ...system, minCount: 2, maxCount: 3, vnetSubnetID: undefined }]);
-		assert.deepEqual(drift, [
-			"minCount: running 2, declared 3",
-			"maxCount: running 3, declared 4",
-			"vnetSubnetID: running (none), declared /subscriptions/s/x",
-		]);
-		const message = systemPoolDriftMessage("cluster", "system", drift);
-		assert.match(message, /systemMinNodeCount/);
-		assert.match(message, /az aks nodepool update .* --name system --update-cluster-autoscaler/);
-		assert.match(message, /pulumi up --refresh/);
-	});
-
-	it("stops the run when the cluster reports other bounds than the program declares (a stack from before a config change)", async function () {
-		this.timeout(20_000);
-		const mocks = new StackMocks();
-		const answer = mocks.newResource.bind(mocks);
-		mocks.newResource = async (args: pulumi.runtime.MockResourceArgs) => {
-			const out = await answer(args);
-			if (args.type !== "azure-native:containerservice:ManagedCluster") return out;
-			const pools = out.state.agentPoolProfiles as { name: string }[];
-			return { ...out, state: { ...out.state, agentPoolProfiles: pools.map((p) => ({ ...p, minCount: 2, maxCount: 3 })) } };
-		};
-		mocks.install(PROJECT, "prod", false);
-		const cluster = new Cluster("drifted", {
-			resourceGroupName: "rg",
-			systemPool: { vmSize: "Standard_D4s_v5", minCount: 3, maxCount: 4 },
-		});
-		await assert.rejects(settle(cluster.systemPoolInSync), (e: Error) => {
-			assert.match(e.message, /system pool "system" of AKS cluster drifted/);
-			assert.match(e.message, /minCount: running 2, declared 3/);
-			return true;
-		});
-		await allRegistered().catch(() => undefined);
-	});
-
-	it("passes when it runs what is declared", async function () {
-		this.timeout(20_000);
-		const mocks = new StackMocks();
-		mocks.install(PROJECT, "prod", false);
-		const cluster = new Cluster("same", {
-			resourceGroupName: "rg",
-			systemPool: { vmSize: "Standard_D4s_v5", minCount: 3, maxCount: 4 },
-		});
-		assert.equal((await settle(cluster.systemPoolInSync)).value, true);
-		await allRegistered();
 	});
 });
 

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { clusterIgnoreChanges, type PoolProfile, systemPoolDrift } from "../components/cluster";
+import { clusterIgnoreChanges } from "../components/cluster";
+import { type PoolProfile, systemPoolDrift } from "../lib/liveSystemPool";
 import { PROJECT } from "../simulator";
 import { runStack } from "./stackFixtures";
 
