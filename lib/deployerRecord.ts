@@ -7,37 +7,37 @@ export interface DeployerRecordInputs {
 	deployers: Principal[];
 	/** The config key to name when refusing a handover. */
 	configKey: string;
-	/**
-	 * Whether the engine is previewing. The engine calls diff in a preview too, and a pull request's
-	 * preview runs as the read-only preview identity: there the handover is shown as a change, and
-	 * refused only when an `up` would make it. Not part of what the record compares.
-	 */
-	dryRun?: boolean;
 }
 
 const comparable = (s: DeployerRecordInputs) => JSON.stringify([s.source, s.deployers.map((d) => [d.objectId, d.type])]);
 
+/** Why `news` may not follow `olds` (a silent handover of the grants), or undefined. */
+const handover = (olds: DeployerRecordInputs, news: DeployerRecordInputs) =>
+	checkHandover(
+		{ source: olds.source, deployers: olds.deployers ?? [] },
+		{ source: news.source, deployers: news.deployers ?? [] },
+		news.configKey,
+	);
+
 /**
- * The dynamic provider behind {@link DeployerRecord}. Its `diff` refuses an `up` that would
- * silently hand the stack's grants from one identity to another: the record is the first resource
- * the program registers and the grants wait for it, so the update stops before any grant is
- * touched. A preview (a pull request's, run by the read-only preview identity) shows the handover
- * as a change instead of failing.
+ * The dynamic provider behind {@link DeployerRecord}. Its `update` refuses an `up` that would
+ * silently hand the stack's grants from one identity to another: the grants wait for the record,
+ * so the run stops before any grant is touched. Its `diff` (which a preview runs too, a pull
+ * request's as the read-only preview identity) shows the handover as a change and refuses nothing,
+ * and the record's inputs are the same in a preview and the `up` after it, as an update plan
+ * (`pulumi up --plan`) requires. The engine never calls `update` in a preview.
  */
 export const deployerRecordProvider: pulumi.dynamic.ResourceProvider<DeployerRecordInputs, DeployerRecordInputs> = {
 	async create(inputs) {
 		return { id: "deployers", outs: inputs };
 	},
 	async diff(_id, olds, news) {
-		const refusal = checkHandover(
-			{ source: olds.source, deployers: olds.deployers ?? [] },
-			{ source: news.source, deployers: news.deployers ?? [] },
-			news.configKey,
-		);
-		if (refusal && !news.dryRun) throw new Error(refusal);
-		return { changes: refusal !== undefined || comparable(olds) !== comparable(news), replaces: [], deleteBeforeReplace: false };
+		const changes = handover(olds, news) !== undefined || comparable(olds) !== comparable(news);
+		return { changes, replaces: [], deleteBeforeReplace: false };
 	},
-	async update(_id, _olds, news) {
+	async update(_id, olds, news) {
+		const refusal = handover(olds, news);
+		if (refusal) throw new Error(refusal);
 		return { outs: news };
 	},
 	async delete() {
@@ -51,6 +51,6 @@ export class DeployerRecord extends pulumi.dynamic.Resource {
 	constructor(name: string, set: DeployerSet, configKey: string, opts?: pulumi.CustomResourceOptions) {
 		// `signedIn` is left out: it names whoever runs now, and must not make CI and a laptop taking turns a change.
 		const deployers: Principal[] = set.deployers.map(({ objectId, type }) => ({ objectId, type }));
-		super(deployerRecordProvider, name, { source: set.source, deployers, configKey, dryRun: pulumi.runtime.isDryRun() }, opts);
+		super(deployerRecordProvider, name, { source: set.source, deployers, configKey }, opts);
 	}
 }

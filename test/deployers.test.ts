@@ -83,14 +83,14 @@ describe("deployers: the record refuses a silent handover", () => {
 		assert.equal(checkHandover(signedIn(user), configured(user, ci), KEY), undefined, "starting a list");
 		assert.equal(checkHandover(configured(user, ci), configured(ci), KEY), undefined, "removing someone on purpose");
 	});
-	it("its provider's diff throws the refusal in an up (before any grant) and reports real changes only", async () => {
+	it("its provider's update refuses the handover (an up, before any grant), its diff shows it as a change and refuses nothing (a preview)", async () => {
 		const rec = (set: DeployerSet) => ({ ...set, configKey: KEY });
 		await assert.rejects(
-			Promise.resolve(deployerRecordProvider.diff?.("deployers", rec(signedIn(user)), rec(signedIn(ci)))),
+			Promise.resolve(deployerRecordProvider.update?.("deployers", rec(signedIn(user)), rec(signedIn(ci)))),
 			/would revoke/,
 		);
 		assert.deepEqual(
-			await deployerRecordProvider.diff?.("deployers", rec(signedIn(user)), { ...rec(signedIn(ci)), dryRun: true }),
+			await deployerRecordProvider.diff?.("deployers", rec(signedIn(user)), rec(signedIn(ci))),
 			{ changes: true, replaces: [], deleteBeforeReplace: false },
 			"a preview by another identity shows the handover as a change and passes",
 		);
@@ -102,6 +102,11 @@ describe("deployers: the record refuses a silent handover", () => {
 		assert.equal(
 			(await deployerRecordProvider.diff?.("deployers", rec(configured(user)), rec(configured(user, ci))))?.changes,
 			true,
+		);
+		assert.deepEqual(
+			await deployerRecordProvider.update?.("deployers", rec(configured(user)), rec(configured(user, ci))),
+			{ outs: rec(configured(user, ci)) },
+			"a change to a configured list goes through",
 		);
 	});
 });
@@ -186,6 +191,19 @@ describe("deployers: the whole stack", () => {
 				.map((r) => JSON.stringify([r.name, r.inputs]))
 				.sort();
 		assert.deepEqual(grantInputs(preview.mocks), grantInputs(asDeployer.mocks));
+	});
+
+	it("declares the record with the same inputs in a preview and the up after it, as an update plan (pulumi up --plan) requires", async () => {
+		const record = async (preview: boolean) => {
+			const mocks = new StackMocks();
+			mocks.install(PROJECT, "dev", preview);
+			new DeployerRecord("deployers", { source: "configured", deployers: [user, ci] }, KEY);
+			await allRegistered();
+			return mocks.one(RECORD, "deployers").inputs;
+		};
+		const [previewed, applied] = [await record(true), await record(false)];
+		assert.deepEqual(previewed, applied);
+		assert.deepEqual(Object.keys(applied).filter((k) => !k.startsWith("__")).sort(), ["configKey", "deployers", "source"]);
 	});
 
 	it("stops a pulumi up before declaring anything when the signed-in identity is not on the list", async () => {
