@@ -240,6 +240,11 @@ export class ImageImport extends pulumi.dynamic.Resource {
 	declare readonly digest: pulumi.Output<string>;
 
 	constructor(name: string, args: ImageImportArgs, opts?: pulumi.CustomResourceOptions) {
-		super(imageImportProvider, name, { ...args, digest: undefined, requests: undefined }, opts);
+		// The digest is an input too, read off the source image: a preview of a create or an update
+		// gets the inputs back as outputs (the dynamic-provider host declares no preview support:
+		// pulumi pkg/resource/plugin/provider_plugin.go, Create and Update), so the digest is known
+		// there, and a change of provider code shows no rollout that the up will not make.
+		const digest = pulumi.output(args.sourceImage).apply((image) => DIGEST_REFERENCE.exec(image)?.[2] ?? "");
+		super(imageImportProvider, name, { ...args, digest, requests: undefined }, opts);
 	}
 }

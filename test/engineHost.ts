@@ -8,7 +8,11 @@
  * What the engine sends at each step (pulumi/pulumi pkg/resource/deploy/step_generator.go and
  * step.go; the host's side in node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js):
  * - preview: Check(old inputs, new inputs), then for an existing resource Diff(old *outputs*, checked
- *   inputs); nothing is created or updated.
+ *   inputs); nothing is created or updated. The outputs a preview shows: the old ones for a same
+ *   step; for a create or an update, the checked inputs, handed back by the engine without calling
+ *   the provider when it declares no preview support (pulumi pkg/resource/plugin/provider_plugin.go,
+ *   Create and Update: `if !protocol.supportsPreview … return …{Properties: req.NewInputs}`), which
+ *   the host's Configure does not (it sets acceptSecrets false and nothing else).
  * - up: the same, then Create(checked inputs), or Update(old outputs, checked inputs) when Diff
  *   reports a change; when it reports none (a SameStep) the old outputs stay as they were, the old
  *   `__provider` with them (step.go: `s.new.Outputs = s.old.Outputs`).
@@ -56,7 +60,8 @@ export async function dynamicProviderHost() {
 		);
 	const configure = new provproto.ConfigureRequest();
 	configure.setArgs(struct({}));
-	await call("configure", configure);
+	const configured = await call<any>("configure", configure);
+	const supportsPreview: boolean = configured.getSupportspreview();
 
 	const check = async (olds: Props, news: Props): Promise<Props> => {
 		const req = new provproto.CheckRequest();
@@ -91,6 +96,13 @@ export async function dynamicProviderHost() {
 		/** `pulumi preview` of one resource: what the engine would do, and nothing done. */
 		async preview(state: EngineState | undefined, inputs: Props): Promise<"create" | "same" | "update" | "replace"> {
 			return (await plan(state, inputs)).step;
+		},
+		/** `pulumi preview` of one resource: the step, and the outputs the program sees in the preview. */
+		async previewOutputs(state: EngineState | undefined, inputs: Props): Promise<{ step: string; outputs: Props }> {
+			const { checked, step } = await plan(state, inputs);
+			if (step === "same" && state) return { step, outputs: state.outputs };
+			if (!supportsPreview) return { step, outputs: checked };
+			throw new Error("engineHost: a host that supports previews is not modelled");
 		},
 		/** `pulumi up` of one resource: the state the engine keeps afterwards. */
 		async up(state: EngineState | undefined, inputs: Props): Promise<EngineState & { step: string }> {

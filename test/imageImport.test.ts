@@ -412,6 +412,13 @@ describe("ImageImport: ARM's answers, classified", () => {
 
 /** The provider as a program serializes it into state (`__provider`), declared under mocks. */
 async function serializedProvider(): Promise<string> {
+	const provider = String((await declaredImport()).__provider);
+	assert.match(provider, /^exports\.handler = /);
+	return provider;
+}
+
+/** What a program registers for an import in a preview: its inputs, as the engine gets them. */
+async function declaredImport(): Promise<Record<string, unknown>> {
 	const mocks = new StackMocks();
 	mocks.install(PROJECT, "prod", true);
 	new ImageImport("promoted", {
@@ -423,9 +430,7 @@ async function serializedProvider(): Promise<string> {
 		targetLoginServer: "shopprodacr.azurecr.io",
 	});
 	await allRegistered();
-	const provider = mocks.one("pulumi-nodejs:dynamic:Resource", "promoted").plain.__provider;
-	assert.match(provider, /^exports\.handler = /);
-	return provider;
+	return mocks.one("pulumi-nodejs:dynamic:Resource", "promoted").plain;
 }
 
 describe("ImageImport from its serialized form (as the Pulumi host loads it)", () => {
@@ -528,6 +533,33 @@ describe("ImageImport through Pulumi's dynamic-provider host: refresh looks in t
 			assert.equal(updated.outputs[PROVIDER_KEY], provider);
 			assert.equal(updated.outputs.targetLoginServer, "shopprodacr.azurecr.io");
 			assert.equal(updated.outputs.digest, DIGEST);
+		} finally {
+			host.close();
+			await srv.close();
+		}
+	});
+
+	it("a preview of that update (or of a new import) shows the digest the up keeps: the program declares it with the source image, so a promoting stack's Deployment previews no rollout", async () => {
+		const srv = await registry({ manifest: 200 });
+		const host = await dynamicProviderHost();
+		// What the program registers, with this test's endpoints.
+		const { retry: _r, ...here } = inputs(srv.url);
+		const declared: Record<string, unknown> = { ...(await declaredImport()), ...here, registryEndpoint: srv.url };
+		assert.equal(declared.digest, DIGEST, "known while declaring, in a preview");
+		try {
+			const created = await host.up(undefined, declared);
+			const before = {
+				...created,
+				outputs: { ...created.outputs, [PROVIDER_KEY]: `${String(declared[PROVIDER_KEY])}\n// the release before` },
+			};
+			const previewed = await host.previewOutputs(before, declared);
+			assert.equal(previewed.step, "update");
+			assert.equal(previewed.outputs.digest, DIGEST);
+			assert.equal((await host.up(before, declared)).outputs.digest, previewed.outputs.digest, "what the up then keeps");
+			assert.equal((await host.previewOutputs(undefined, declared)).outputs.digest, DIGEST, "a new import's preview");
+			// Without the digest among the inputs (the release before), the preview had none: an unknown to the program.
+			const { digest: _, ...withoutDigest } = declared;
+			assert.equal((await host.previewOutputs(before, withoutDigest)).outputs.digest, undefined);
 		} finally {
 			host.close();
 			await srv.close();
