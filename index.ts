@@ -28,7 +28,7 @@ import { checkedServices, type ServiceSpec } from "./components/serviceSpec";
 import { componentType } from "./components/typeToken";
 import { readStackConfig } from "./config";
 import { ARM_ENDPOINT } from "./lib/armAction";
-import { normalizeBuildContextModes } from "./lib/buildContext";
+import { stageBuildContext } from "./lib/buildContext";
 import { ClusterGatewayApi } from "./lib/clusterGatewayApi";
 import { checkClusterCredential } from "./lib/credentialCheck";
 import { DeployerRecord } from "./lib/deployerRecord";
@@ -43,10 +43,9 @@ import { sourceInfo } from "./lib/sourceInfo";
 import { readStackIdentities } from "./lib/stackIdentities";
 import { services } from "./services";
 
-/** The OCI label values the Dockerfile takes as build arguments: version, source tree and repository. */
-function imageLabels(context: string, version: string): Record<string, string> {
-	const source = sourceInfo(path.join(__dirname, context));
-	return { APP_VERSION: version, VCS_REF: source.revision, SOURCE_URL: source.url };
+/** The OCI label values the Dockerfile takes as build arguments: version, what the image is built from, repository. */
+function imageLabels(context: string, revision: string, version: string): Record<string, string> {
+	return { APP_VERSION: version, VCS_REF: revision, SOURCE_URL: sourceInfo(path.join(__dirname, context)).url };
 }
 
 /**
@@ -221,16 +220,18 @@ export = async () => {
 				importGrants: registryAccess.deployerGrants,
 			});
 		} else {
-			// The docker provider hashes file modes too: on git's two, a checkout's umask rebuilds nothing.
-			normalizeBuildContextModes(path.join(__dirname, context));
+			// Built from a copy of what git holds, on git's modes (the docker provider hashes modes too):
+			// a checkout's umask rebuilds nothing, and the working tree is never written.
+			const staged = stageBuildContext(__dirname, context, name);
 			image = new AppImage(name, {
 				loginServer: registry.loginServer,
 				tenantId: signedIn.tenantId,
 				pushGrantIds: registryAccess.deployerGrants.map((grant) => grant.id),
 				repository: settings.name,
 				tag: settings.version,
-				context,
-				buildArgs: imageLabels(context, settings.version),
+				context: staged.context,
+				dockerfile: staged.dockerfile,
+				buildArgs: imageLabels(context, staged.revision, settings.version),
 			});
 		}
 		const app = new App(

@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
+import { contextFiles, contextRevision } from "./buildContext";
 
 /** Where an image's source comes from, for its OCI labels. */
 export interface SourceInfo {
-	/** Git tree id of the build context (plus `-dirty` with uncommitted changes there), or "unknown". */
+	/** What the image is built from (lib/buildContext.ts, contextRevision), or "unknown" without such a directory. */
 	revision: string;
 	/** Public https URL of the repository, or "unknown". */
 	url: string;
@@ -12,18 +13,17 @@ const git = (cwd: string, ...args: string[]) =>
 	execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5_000 }).trim();
 
 /**
- * The tree id of a directory rather than the commit id: it changes only when that directory
- * changes, so committing elsewhere in the repository does not change the image's build arguments,
- * rebuild it and roll the pods.
+ * The revision names what goes into the image rather than a commit or the directory's tree: a
+ * commit elsewhere, or to a file the Dockerfile never copies (a README, a test), changes nothing,
+ * so it does not rebuild the image and roll the pods.
  */
 export function sourceInfo(dir: string): SourceInfo {
 	let revision = "unknown";
 	let url = "unknown";
 	try {
-		revision = git(dir, "rev-parse", "HEAD:./");
-		if (git(dir, "status", "--porcelain", "--", ".") !== "") revision += "-dirty";
+		revision = contextRevision(contextFiles(dir));
 	} catch {
-		// not a git checkout, or git is not installed: the label says so
+		// no such directory: the label says so
 	}
 	try {
 		url = publicRepositoryUrl(git(dir, "config", "--get", "remote.origin.url"));

@@ -203,7 +203,12 @@ describe("deployers: the whole stack", () => {
 		};
 		const [previewed, applied] = [await record(true), await record(false)];
 		assert.deepEqual(previewed, applied);
-		assert.deepEqual(Object.keys(applied).filter((k) => !k.startsWith("__")).sort(), ["configKey", "deployers", "source"]);
+		assert.deepEqual(
+			Object.keys(applied)
+				.filter((k) => !k.startsWith("__"))
+				.sort(),
+			["configKey", "deployers", "source"],
+		);
 	});
 
 	it("stops a pulumi up before declaring anything when the signed-in identity is not on the list", async () => {

@@ -1,14 +1,16 @@
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { dnsPrefixFrom } from "../components/cluster";
+import { contextFiles, contextRevision } from "../lib/buildContext";
 import { aksExecCredential } from "../lib/execCredential";
 import { clusterEndpointFromKubeconfig, execKubeconfig } from "../lib/kubeconfig";
 import { retryUntil, sharedBudget } from "../lib/retry";
 import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
 import { publicRepositoryUrl, sourceInfo } from "../lib/sourceInfo";
-import { aksUserKubeconfig, ROOT } from "../simulator";
+import { aksUserKubeconfig, declaredServices, ROOT } from "../simulator";
+import { tempDir } from "./credentialPlugins";
 import { virtualRetryClock } from "./loopback";
 
 describe("roleAssignmentGuid", () => {
@@ -60,14 +62,23 @@ describe("sourceInfo", () => {
 		assert.equal(publicRepositoryUrl("/work/main"), "unknown");
 		assert.equal(publicRepositoryUrl("http://intranet/repo.git"), "unknown");
 	});
-	it("names the app/ tree, which only changes when app/ changes", () => {
-		const info = sourceInfo(path.join(ROOT, "app"));
-		assert.match(info.revision, /^[0-9a-f]{40}(-dirty)?$/);
-		const tree = execFileSync("git", ["rev-parse", "HEAD:app"], { cwd: ROOT, encoding: "utf8" }).trim();
-		assert.equal(info.revision.replace("-dirty", ""), tree);
+	it("names what the first service's image is built from (lib/buildContext.ts)", () => {
+		const { directory } = declaredServices()[0];
+		const info = sourceInfo(path.join(ROOT, directory));
+		assert.equal(info.revision, contextRevision(contextFiles(path.join(ROOT, directory))));
 	});
-	it("says unknown outside a git checkout", () => {
-		assert.deepEqual(sourceInfo(os.tmpdir()), { revision: "unknown", url: "unknown" });
+	it("outside a git checkout names every file there, and no repository; a directory that is not there, nothing", () => {
+		const t = tempDir("outside-");
+		try {
+			fs.writeFileSync(path.join(t.dir, "Dockerfile"), "FROM scratch\n");
+			const outside = sourceInfo(t.dir);
+			assert.equal(outside.url, "unknown");
+			assert.equal(outside.revision, contextRevision(contextFiles(t.dir)));
+			assert.equal(contextFiles(t.dir).length, 1);
+		} finally {
+			t.remove();
+		}
+		assert.deepEqual(sourceInfo(path.join(os.tmpdir(), "no-such-context-dir")), { revision: "unknown", url: "unknown" });
 	});
 });
 

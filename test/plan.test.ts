@@ -116,7 +116,11 @@ describe("offline plan", () => {
 		for (const fake of [SUBSCRIPTION_ID, TENANT_ID, "azurecr.io", "@sha256:", "20.61.0.10", "eyJ"])
 			assert.ok(!text.includes(fake), `no ${fake}`);
 		assert.ok(!text.includes(ROOT), "paths are relative to the repository");
-		assert.equal(find(dev, "app-image").inputs.build.context, "app", "relative to the project root, as the program gives it");
+		assert.equal(
+			find(dev, "app-image").inputs.build.context,
+			".pulumi-build/app",
+			"relative to the project root, as the program gives it: the staged copy",
+		);
 	});
 
 	it("renders the Kubernetes objects as manifests that pass the OpenAPI schemas", async () => {

@@ -196,8 +196,10 @@ describe("dynamic providers from their serialized form (as the Pulumi host loads
 		const key = `${PROJECT}:deployers`;
 		const alice = { source: "signed-in", deployers: [{ objectId: DEPLOYER_OBJECT_ID, type: "User" }], configKey: key };
 		const ci = { source: "signed-in", deployers: [{ objectId: OTHER, type: "ServicePrincipal" }], configKey: key };
-		const refused = await runSerialized(recordProvider, "diff", ["deployers", alice, ci]);
+		const refused = await runSerialized(recordProvider, "update", ["deployers", alice, ci]);
 		assert.match(refused.error ?? "", /belong to User d0d0d0d0-.*you are signed in as ServicePrincipal e0e0e0e0-/);
+		const shown = await runSerialized(recordProvider, "diff", ["deployers", alice, ci]);
+		assert.deepEqual(shown, { ok: { changes: true, replaces: [], deleteBeforeReplace: false } }, "a preview shows it");
 		const same = await runSerialized(recordProvider, "diff", ["deployers", alice, alice]);
 		assert.deepEqual(same, { ok: { changes: false, replaces: [], deleteBeforeReplace: false } });
 	});

@@ -66,8 +66,8 @@ describe("a second service: a new directory and one entry in services.ts", funct
 			.map((r) => [r.name, r.plain.build.context, r.plain.imageName.replace(/^[^/]+\//, "")])
 			.sort();
 		assert.deepEqual(images, [
-			["app-image", "app", `app:${appManifestVersion()}`],
-			["worker-image", "worker", "worker:0.3.0"],
+			["app-image", ".pulumi-build/app", `app:${appManifestVersion()}`],
+			["worker-image", ".pulumi-build/worker", "worker:0.3.0"],
 		]);
 	});
 

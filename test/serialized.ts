@@ -10,7 +10,7 @@ import { tempDir } from "./credentialPlugins";
  */
 export function runSerialized(
 	provider: string,
-	method: "create" | "diff" | "read" | "delete",
+	method: "create" | "diff" | "update" | "read" | "delete",
 	args: unknown[],
 ): Promise<{ ok?: any; error?: string }> {
 	const { dir, remove } = tempDir("serialized-");

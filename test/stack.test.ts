@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import { agentPoolName } from "../components/nodePool";
 import { appManifestVersion, parseStackConfig } from "../config";
+import { contextFiles, contextRevision, STAGED_CONTEXT_ROOT } from "../lib/buildContext";
 import { AKS_SERVER_APP_ID, aksExecCredential } from "../lib/execCredential";
 import { BuiltInRole, roleAssignmentGuid } from "../lib/roleAssignments";
 import {
@@ -15,6 +17,7 @@ import {
 	PROJECT,
 	projectKeys,
 	type Recorded,
+	ROOT,
 	type RunResult,
 	SUBSCRIPTION_ID,
 	sourceStackOutputs,
@@ -387,10 +390,12 @@ for (const stack of ["dev", "prod"] as const) {
 				assert.equal(image.plain.build.platform, "linux/amd64");
 				// The directory services.ts gives the first service.
 				const { directory } = declaredServices()[0];
-				assert.equal(image.plain.build.context, directory, "relative, so every checkout builds the same inputs");
-				assert.equal(image.plain.build.dockerfile, `${directory}/Dockerfile`);
+				// Relative, so every checkout builds the same inputs: the copy of what git holds there.
+				const staged = `${STAGED_CONTEXT_ROOT}/${image.name.replace(/-image$/, "")}`;
+				assert.equal(image.plain.build.context, staged);
+				assert.equal(image.plain.build.dockerfile, `${staged}/Dockerfile`);
 				assert.equal(image.plain.build.args.APP_VERSION, config.app.version);
-				assert.match(image.plain.build.args.VCS_REF, /^([0-9a-f]{40}(-dirty)?|unknown)$/, "the app/ tree id");
+				assert.equal(image.plain.build.args.VCS_REF, contextRevision(contextFiles(path.join(ROOT, directory))));
 				assert.ok(image.plain.build.args.SOURCE_URL === "unknown" || image.plain.build.args.SOURCE_URL.startsWith("https://"));
 				assert.equal(image.plain.imageName, `${run.outputs.registryLoginServer}/${config.app.name}:${config.app.version}`);
 				assert.deepEqual(
