@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkClusterCredential, SKIP_VARIABLE } from "../lib/credentialCheck";
@@ -9,7 +10,7 @@ import {
 	type ExecSpec,
 	runExecCredential,
 } from "../lib/execCredential";
-import { mockJwt, type StackMocks, TENANT_ID } from "../simulator";
+import { mockJwt, ROOT, type StackMocks, TENANT_ID } from "../simulator";
 import { tempDir } from "./credentialPlugins";
 import { scriptedServer } from "./loopback";
 import { runStack } from "./stackFixtures";
@@ -142,6 +143,34 @@ describe("exec credential plugin (run for real, as client-go runs it)", () => {
 			"nothing declared",
 		);
 		await checkClusterCredential(spec, () => Promise.reject(new Error("not run")), { [SKIP_VARIABLE]: "skip" });
+	});
+
+	it("npm run refresh and npm run destroy check it first: signed out, they stop with the sign-in's reason and run no pulumi; signed in, they run it with the flags given", () => {
+		// A pulumi stand-in that records its arguments and exits 3.
+		const pulumiLog = path.join(bin.dir, "pulumi.log");
+		fs.writeFileSync(path.join(bin.dir, "pulumi"), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${pulumiLog}"\nexit 3\n`, { mode: 0o755 });
+		const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
+		const script = path.join(ROOT, "scripts", "pulumi-checked.ts");
+		try {
+			for (const command of ["refresh", "destroy"]) {
+				const out = spawnSync(tsx, [script, command, "--stack", "dev"], { encoding: "utf8", env: withAz("signed-out") });
+				assert.equal(out.status, 1, out.stderr);
+				assert.match(
+					out.stderr,
+					new RegExp(`pulumi ${command} not run: .*aks-credential: az account get-access-token .* Please run 'az login'`),
+				);
+				assert.match(out.stderr, /do not set PULUMI_K8S_DELETE_UNREACHABLE for a cluster that exists/);
+			}
+			assert.ok(!fs.existsSync(pulumiLog), "pulumi never ran");
+			const ran = spawnSync(tsx, [script, "destroy", "--stack", "dev", "--yes"], { encoding: "utf8", env: withAz("new") });
+			assert.equal(ran.status, 3, ran.stderr);
+			assert.equal(fs.readFileSync(pulumiLog, "utf8"), "destroy --stack dev --yes\n");
+			const wrong = spawnSync(tsx, [script, "up"], { encoding: "utf8", env: withAz("new") });
+			assert.equal(wrong.status, 2);
+		} finally {
+			fs.rmSync(pulumiLog, { force: true });
+			fs.rmSync(path.join(bin.dir, "pulumi"), { force: true });
+		}
 	});
 
 	it("signs in with a service principal's client secret (ARM_CLIENT_SECRET, which the e2e run offers) at Entra, without the Azure CLI", async () => {
