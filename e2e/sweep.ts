@@ -19,6 +19,11 @@ export interface ListedStack {
 /** The backend, as the sweep uses it. */
 export interface SweepWorkspace {
 	list(): Promise<ListedStack[]>;
+	/**
+	 * `pulumi cancel`: ends the update a lost run left in progress, which holds the stack's lock
+	 * (the backend refuses to remove a stack while it is held). Runs none of the stack's code.
+	 */
+	cancel(name: string): Promise<void>;
 	/** `pulumi stack rm --force`: the stack leaves the backend; nothing its state holds runs. */
 	forget(name: string): Promise<void>;
 }
@@ -50,14 +55,15 @@ export const E2E_STACK = /^(?:.*\/)?e2e-\d{12}-[0-9a-f]{4}$/;
 export const LOST_AFTER_MS = 3 * 60 * 60 * 1000;
 
 /**
- * The stacks a lost run left: e2e-named, not this run's, not updating, last updated long ago. A
- * stack never updated, or with a time that does not parse, is left alone.
+ * The stacks a lost run left: e2e-named, not this run's, last updated long ago. One whose update is
+ * still "in progress" after that long belongs to a job that was killed mid-update: its update is
+ * lost too, and holds the stack's lock. A stack never updated, or with a time that does not parse,
+ * is left alone.
  */
-export function lostStacks(stacks: ListedStack[], current: string, now: Date): string[] {
+export function lostStacks(stacks: ListedStack[], current: string, now: Date): ListedStack[] {
 	return stacks
-		.filter((s) => E2E_STACK.test(s.name) && !s.name.endsWith(current) && !s.updateInProgress)
-		.filter((s) => s.lastUpdate !== undefined && now.getTime() - Date.parse(s.lastUpdate) > LOST_AFTER_MS)
-		.map((s) => s.name);
+		.filter((s) => E2E_STACK.test(s.name) && !s.name.endsWith(current))
+		.filter((s) => s.lastUpdate !== undefined && now.getTime() - Date.parse(s.lastUpdate) > LOST_AFTER_MS);
 }
 
 const firstLine = (err: unknown) => (err instanceof Error ? err.message.split("\n")[0] : String(err));
@@ -94,11 +100,15 @@ export async function sweepLostRuns(
 		log(`e2e: could not list the backend's stacks for a sweep (${firstLine(err)}); going on`);
 		return { forgotten, failed };
 	}
-	for (const name of lostStacks(stacks, current, now)) {
+	for (const { name, updateInProgress } of lostStacks(stacks, current, now)) {
 		log(`e2e: stack ${name} was left by a run that did not finish; clearing it through Azure, never through its state`);
 		try {
 			if (!groupCleared) throw new Error("the runs' resource group could not be emptied");
 			log(`e2e: ${await azure.clearStack(name)}`);
+			if (updateInProgress) {
+				log(`e2e: cancelling the update ${name} was left in, which holds its lock`);
+				await ws.cancel(name);
+			}
 			await ws.forget(name);
 			forgotten.push(name);
 		} catch (err) {

@@ -186,8 +186,8 @@ describe("e2e: counting changes from the Automation API's summaries", () => {
 		assert.equal(changesIn({ same: 40 }), 0);
 		assert.equal(changesIn({ same: 38, update: 1, replace: 1 }), 2);
 		assert.equal(changesIn(undefined), 0);
-		// A StackReference is read on every run: a read, not a change.
-		assert.equal(changesIn({ same: 40, read: 1 }), 0);
+		// The engine reports a read whose result did not change as "same": a "read" is drift, and counts.
+		assert.equal(changesIn({ same: 40, read: 1 }), 1);
 	});
 
 	it("a preview that fails is the step failing with the CLI's message, not drift", async () => {
@@ -200,7 +200,7 @@ describe("e2e: counting changes from the Automation API's summaries", () => {
 			previewChanges(failing, () => {}),
 			/aks-credential: az account get-access-token failed/,
 		);
-		const clean = { preview: async () => ({ changeSummary: { same: 40, read: 1 } }) } as unknown as Pick<Stack, "preview">;
+		const clean = { preview: async () => ({ changeSummary: { same: 41 } }) } as unknown as Pick<Stack, "preview">;
 		assert.equal(await previewChanges(clean, () => {}), 0);
 	});
 });
@@ -359,8 +359,11 @@ describe("e2e: what a cancelled or timed-out run left, swept by the next", () =>
 		{ name: "e2e-notes", lastUpdate: ago(LOST_AFTER_MS * 10) },
 	];
 
-	it("are e2e-named stacks, not this run's, not updating, last updated longer ago than any run lasts; never dev, prod or anything else", () => {
-		assert.deepEqual(lostStacks(stacks, current, now), [lost, stacks[1].name]);
+	it("are e2e-named stacks, not this run's, last updated longer ago than any run lasts (an update still in progress then is lost too); never dev, prod or anything else", () => {
+		assert.deepEqual(
+			lostStacks(stacks, current, now).map((s) => s.name),
+			[lost, stacks[1].name, stacks[4].name],
+		);
 		assert.ok(LOST_AFTER_MS > 90 * 60_000, "longer than the workflow's timeout");
 	});
 
@@ -384,27 +387,48 @@ describe("e2e: what a cancelled or timed-out run left, swept by the next", () =>
 	};
 	const backend = () => {
 		const forgotten: string[] = [];
-		return { ws: { list: async () => stacks, forget: async (name: string) => void forgotten.push(name) }, forgotten };
+		const done: string[] = [];
+		return {
+			ws: {
+				list: async () => stacks,
+				cancel: async (name: string) => void done.push(`cancel ${name}`),
+				forget: async (name: string) => {
+					forgotten.push(name);
+					done.push(`forget ${name}`);
+				},
+			},
+			forgotten,
+			done,
+		};
 	};
 
 	it("clears each lost run through Azure, then forgets its stack (stack rm --force); goes on past one that fails, left for the next run", async () => {
 		const { az, asked } = fakeAzure([lost]);
-		const { ws, forgotten } = backend();
+		const { ws, forgotten, done } = backend();
 		const lines: string[] = [];
 		const result = await sweepLostRuns(ws, az, current, (l) => lines.push(l), now);
-		assert.deepEqual(result, { forgotten: [stacks[1].name], failed: [lost] });
-		assert.deepEqual(forgotten, [stacks[1].name], "a stack leaves the backend only once Azure holds nothing of it");
-		assert.deepEqual(asked, ["run group", `clear ${lost}`, `clear ${stacks[1].name}`], "the runs' group first");
+		const killed = stacks[4].name;
+		assert.deepEqual(result, { forgotten: [stacks[1].name, killed], failed: [lost] });
+		assert.deepEqual(forgotten, [stacks[1].name, killed], "a stack leaves the backend only once Azure holds nothing of it");
+		assert.deepEqual(
+			asked,
+			["run group", `clear ${lost}`, `clear ${stacks[1].name}`, `clear ${killed}`],
+			"the runs' group first",
+		);
+		// The update a killed job left holds the stack's lock: cancelled before the stack is removed, and only there.
+		assert.deepEqual(done, [`forget ${stacks[1].name}`, `cancel ${killed}`, `forget ${killed}`]);
 		assert.ok(lines.some((l) => l.includes(`could not clear ${lost} (deleting the cluster failed: 409 Conflict)`)));
 	});
 
-	it("never runs a lost stack's state: the backend it is handed can list and forget stacks, nothing else", () => {
+	it("never runs a lost stack's state: the backend it is handed can list, cancel and forget stacks, nothing else", () => {
 		// pulumi destroy, refresh or up on a stack this run did not create would load that stack's
 		// dynamic providers and exec commands with this job's credentials (the trust issue's path 1).
-		assert.deepEqual(Object.keys(backendWorkspace(ROOT)).sort(), ["forget", "list"]);
+		// pulumi cancel ends an update in the backend and runs no provider.
+		assert.deepEqual(Object.keys(backendWorkspace(ROOT)).sort(), ["cancel", "forget", "list"]);
 		const source = fs.readFileSync(path.join(ROOT, "e2e", "automation.ts"), "utf8");
 		const backendPart = source.slice(source.indexOf("export function backendWorkspace"));
 		assert.match(backendPart, /removeStack\(name, \{ force: true \}\)/);
+		assert.match(backendPart, /\)\)\.cancel\(\)/);
 		assert.doesNotMatch(backendPart, /\.(destroy|refresh|up|preview)\(/);
 	});
 
@@ -413,7 +437,7 @@ describe("e2e: what a cancelled or timed-out run left, swept by the next", () =>
 		const first = backend();
 		assert.deepEqual(await sweepLostRuns(first.ws, unreachable.az, current, () => {}, now), {
 			forgotten: [],
-			failed: [lost, stacks[1].name],
+			failed: [lost, stacks[1].name, stacks[4].name],
 		});
 		assert.deepEqual(first.forgotten, []);
 		const notTheRuns = fakeAzure([], "not the runs'");
