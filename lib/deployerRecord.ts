@@ -32,6 +32,8 @@ export const deployerRecordProvider: pulumi.dynamic.ResourceProvider<DeployerRec
 		return { id: "deployers", outs: inputs };
 	},
 	async diff(_id, olds, news) {
+		// A list not known yet (a preview's unknown) may be any list: a change, and nothing to refuse yet.
+		if (!Array.isArray(news.deployers)) return { changes: true, replaces: [], deleteBeforeReplace: false };
 		const changes = handover(olds, news) !== undefined || comparable(olds) !== comparable(news);
 		return { changes, replaces: [], deleteBeforeReplace: false };
 	},

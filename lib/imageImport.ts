@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ARM_ACTION_RETRY, ARM_ENDPOINT, armTokens, runArmAction } from "./armAction";
 import type { ExecSpec } from "./execCredential";
 import { httpRequest } from "./http";
-import { providerOrCredentialChanged } from "./providerCode";
+import { PREVIEW_UNKNOWN, providerOrCredentialChanged } from "./providerCode";
 import { imageRevision, MANIFEST_TYPES, pullToken, REVISION_LABEL } from "./registryRead";
 import { permanentError, type RetryOptions } from "./retry";
 
@@ -167,7 +167,7 @@ const readWith = (i: ImportInputs) => ({
 export const imageImportProvider: pulumi.dynamic.ResourceProvider<ImportInputs, ImportOutputs> = {
 	async check(_olds, news) {
 		const failures: pulumi.dynamic.CheckFailure[] = [];
-		if (!DIGEST_REFERENCE.test(news.sourceImage ?? "")) {
+		if (news.sourceImage !== PREVIEW_UNKNOWN && !DIGEST_REFERENCE.test(news.sourceImage ?? "")) {
 			failures.push({
 				property: "sourceImage",
 				reason: `${JSON.stringify(news.sourceImage)} is not <repository>@sha256:<64 hex digits>`,

@@ -10,6 +10,13 @@
 /** The property under which Pulumi keeps a dynamic resource's serialized provider. */
 export const PROVIDER_KEY = "__provider";
 
+/**
+ * What a provider's check and diff get, in a preview, for an input the program does not know yet
+ * (@pulumi/pulumi runtime/rpc.js `unknownValue`; the engine marshals unknowns so in a preview).
+ * Check and diff must take it without failing: it is a value yet to come, not a bad one.
+ */
+export const PREVIEW_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /** Whether the provider code, or the credential command, in state differs from this program's. */
 export function providerOrCredentialChanged(olds: object, news: object): boolean {
 	const o = olds as Record<string, unknown>;

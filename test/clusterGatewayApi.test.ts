@@ -413,6 +413,7 @@ describe("ClusterGatewayApi through Pulumi's dynamic-provider host, in the engin
 			const seenBefore = srv.seen.length;
 			const refreshed = await host.refresh(state);
 			assert.ok(refreshed);
+			assert.equal(refreshed.changed, false, "the refresh's diff (with the provider in the old inputs) finds no drift");
 			await host.destroy(refreshed);
 			const after = srv.seen.slice(seenBefore).filter((r) => r.url.includes("managedClusters"));
 			assert.ok(after.length >= 3, "refresh read, destroy read and wrote");

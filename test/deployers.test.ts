@@ -249,6 +249,8 @@ describe("deployers: the record through Pulumi's dynamic-provider host, in the e
 			assert.equal(await host.preview(state, await declared(user, true)), "same");
 			assert.equal(await host.preview(state, await declared(ci, true)), "update", "the preview passes and shows the handover");
 			await assert.rejects(host.up(state, await declared(ci, false)), new RegExp(`would revoke[\\s\\S]*${KEY}`));
+			// A refresh (no read: state as it was) and its diff, with the provider in the old inputs: no drift.
+			assert.equal((await host.refresh(state))?.changed, false);
 		} finally {
 			host.close();
 		}

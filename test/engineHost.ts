@@ -16,8 +16,21 @@
  * - up: the same, then Create(checked inputs), or Update(old outputs, checked inputs) when Diff
  *   reports a change; when it reports none (a SameStep) the old outputs stay as they were, the old
  *   `__provider` with them (step.go: `s.new.Outputs = s.old.Outputs`).
- * - refresh: Read(id, old outputs, old inputs): the provider serialized in the *outputs* runs.
+ * - refresh: Read(id, old outputs, old inputs): the provider serialized in the *outputs* runs. Then
+ *   (engines since pulumi#17195, unless the resource is external or the legacy refresh diff is
+ *   asked for) the diff an `up` of an unchanged program would see, inverted: Diff(old = the
+ *   refreshed outputs, new = the *old inputs*), which loads the provider serialized in the old
+ *   inputs (step.go RefreshStep.Apply, `diffResource(s.new.Inputs, s.new.Outputs, s.old.Inputs…)`).
+ *   A change there is what `pulumi refresh --expect-no-changes` fails on.
+ * - replace: Create(checked inputs), then Delete(id, old outputs) with the old provider, or the
+ *   Delete first when Diff asks for deleteBeforeReplace.
  * - destroy: Delete(id, old outputs): likewise.
+ *
+ * Two things the engine does to values: in a preview, an input the program does not know yet
+ * reaches Check and Diff as {@link UNKNOWN} (plugin.MarshalProperties with KeepUnknowns); and since
+ * the host declares acceptSecrets false, a secret input reaches the provider as its plain value and
+ * each output of the same name is marked secret again (provider_plugin.go, annotateSecrets). Tests
+ * mark a secret input with {@link secret}; outputs come back marked the same way.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
@@ -30,6 +43,23 @@ const provproto = require("@pulumi/pulumi/proto/provider_pb");
 const structproto = require("google-protobuf/google/protobuf/struct_pb");
 
 type Props = Record<string, unknown>;
+
+/** What the engine sends for a value unknown in a preview (the host's rpc.unknownValue). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** A secret value, as a test hands it to the engine and gets it back. */
+export class Secret {
+	constructor(readonly value: unknown) {}
+}
+export const secret = (value: unknown) => new Secret(value);
+
+/** What the engine sends a provider that does not accept secrets: each secret's plain value. */
+const stripSecrets = (p: Props): Props =>
+	Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v instanceof Secret ? v.value : v]));
+
+/** annotateSecrets: an output takes the secret mark of the input of the same name. */
+const annotateSecrets = (outputs: Props, inputs: Props): Props =>
+	Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, inputs[k] instanceof Secret ? secret(v) : v]));
 /** A resource as the engine keeps it in state. */
 export interface EngineState {
 	id: string;
@@ -38,7 +68,7 @@ export interface EngineState {
 }
 
 const URN = "urn:pulumi:stack::project::pulumi-nodejs:dynamic:Resource::r";
-const struct = (p: Props) => structproto.Struct.fromJavaScript(p);
+const struct = (p: Props) => structproto.Struct.fromJavaScript(stripSecrets(p));
 
 /** One dynamic-provider host process and a client to it. */
 export async function dynamicProviderHost() {
@@ -62,6 +92,7 @@ export async function dynamicProviderHost() {
 	configure.setArgs(struct({}));
 	const configured = await call<any>("configure", configure);
 	const supportsPreview: boolean = configured.getSupportspreview();
+	if (configured.getAcceptsecrets()) throw new Error("engineHost: a host that accepts secrets is not modelled");
 
 	const check = async (olds: Props, news: Props): Promise<Props> => {
 		const req = new provproto.CheckRequest();
@@ -81,15 +112,35 @@ export async function dynamicProviderHost() {
 		req.setNews(struct(news));
 		const res = await call<any>("diff", req);
 		const changes = res.getChanges() === provproto.DiffResponse.DiffChanges.DIFF_SOME;
-		return { changes, replaces: res.getReplacesList() as string[] };
+		return {
+			changes,
+			replaces: res.getReplacesList() as string[],
+			deleteBeforeReplace: res.getDeletebeforereplace() as boolean,
+		};
+	};
+	const create = async (inputs: Props) => {
+		const req = new provproto.CreateRequest();
+		req.setUrn(URN);
+		req.setProperties(struct(inputs));
+		const res = await call<any>("create", req);
+		return { id: res.getId() as string, outputs: annotateSecrets(res.getProperties().toJavaScript(), inputs) };
+	};
+	const remove = async (state: EngineState) => {
+		const req = new provproto.DeleteRequest();
+		req.setId(state.id);
+		req.setUrn(URN);
+		req.setProperties(struct(state.outputs));
+		await call("delete", req);
 	};
 
 	/** Check, then Diff against the old outputs: the step the engine picks, with the checked inputs. */
 	const plan = async (state: EngineState | undefined, inputs: Props) => {
-		const checked = await check(state?.inputs ?? {}, inputs);
-		if (!state) return { checked, step: "create" as const };
+		// Check's answer keeps the secret marks of what it was given (the engine re-marks by name).
+		const checked = annotateSecrets(await check(state?.inputs ?? {}, inputs), inputs);
+		if (!state) return { checked, step: "create" as const, deleteBeforeReplace: false };
 		const d = await diff(state.id, state.outputs, checked);
-		return { checked, step: !d.changes ? ("same" as const) : d.replaces.length > 0 ? ("replace" as const) : ("update" as const) };
+		const step = !d.changes ? ("same" as const) : d.replaces.length > 0 ? ("replace" as const) : ("update" as const);
+		return { checked, step, deleteBeforeReplace: d.deleteBeforeReplace };
 	};
 
 	return {
@@ -106,7 +157,7 @@ export async function dynamicProviderHost() {
 		},
 		/** `pulumi up` of one resource: the state the engine keeps afterwards. */
 		async up(state: EngineState | undefined, inputs: Props): Promise<EngineState & { step: string }> {
-			const { checked, step } = await plan(state, inputs);
+			const { checked, step, deleteBeforeReplace } = await plan(state, inputs);
 			if (state) {
 				if (step === "same") return { ...state, inputs: checked, step };
 				if (step === "update") {
@@ -116,22 +167,22 @@ export async function dynamicProviderHost() {
 					req.setOlds(struct(state.outputs));
 					req.setNews(struct(checked));
 					const res = await call<any>("update", req);
-					return { id: state.id, inputs: checked, outputs: res.getProperties().toJavaScript(), step: "update" };
+					return { id: state.id, inputs: checked, outputs: annotateSecrets(res.getProperties().toJavaScript(), checked), step };
 				}
+				// A replace: the old resource goes with the provider its outputs hold, first or after.
+				if (deleteBeforeReplace) await remove(state);
+				const created = await create(checked);
+				if (!deleteBeforeReplace) await remove(state);
+				return { ...created, inputs: checked, step };
 			}
-			const req = new provproto.CreateRequest();
-			req.setUrn(URN);
-			req.setProperties(struct(checked));
-			const res = await call<any>("create", req);
-			return {
-				id: res.getId(),
-				inputs: checked,
-				outputs: res.getProperties().toJavaScript(),
-				step: state ? "replace" : "create",
-			};
+			return { ...(await create(checked)), inputs: checked, step: "create" };
 		},
-		/** `pulumi refresh` of one resource: Read with the outputs (and so the provider) in state; undefined when it is gone. */
-		async refresh(state: EngineState): Promise<EngineState | undefined> {
+		/**
+		 * `pulumi refresh` of one resource: Read with the outputs (and so the provider) in state, then
+		 * the refresh's diff, whose provider comes from the old inputs; undefined when it is gone.
+		 * `changed` is what the refresh reports for it (and `--expect-no-changes` fails on).
+		 */
+		async refresh(state: EngineState): Promise<(EngineState & { changed: boolean }) | undefined> {
 			const req = new provproto.ReadRequest();
 			req.setId(state.id);
 			req.setUrn(URN);
@@ -139,19 +190,18 @@ export async function dynamicProviderHost() {
 			req.setInputs(struct(state.inputs));
 			const res = await call<any>("read", req);
 			if (!res.getId()) return undefined;
-			return {
-				id: res.getId(),
-				inputs: res.getInputs()?.toJavaScript() ?? state.inputs,
-				outputs: res.getProperties().toJavaScript(),
+			const read = res.getInputs()?.toJavaScript();
+			const refreshed = {
+				id: res.getId() as string,
+				inputs: read ? annotateSecrets(read, state.inputs) : state.inputs,
+				outputs: annotateSecrets(res.getProperties().toJavaScript(), state.outputs),
 			};
+			const { changes } = await diff(refreshed.id, refreshed.outputs, state.inputs);
+			return { ...refreshed, changed: changes };
 		},
 		/** `pulumi destroy` of one resource: Delete with the outputs (and so the provider) in state. */
 		async destroy(state: EngineState): Promise<void> {
-			const req = new provproto.DeleteRequest();
-			req.setId(state.id);
-			req.setUrn(URN);
-			req.setProperties(struct(state.outputs));
-			await call("delete", req);
+			await remove(state);
 		},
 		/** What the host printed on stderr (its errors). */
 		stderr: () => stderr,

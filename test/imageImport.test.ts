@@ -489,6 +489,7 @@ describe("ImageImport through Pulumi's dynamic-provider host: refresh looks in t
 			assert.equal((await host.up(created, given)).step, "same", "a repeat up imports nothing");
 			const kept = await host.refresh(created);
 			assert.equal(kept?.id, created.id);
+			assert.equal(kept?.changed, false, "the refresh's diff (with the provider in the old inputs) finds no drift");
 			const head = srv.seen.find((r) => r.method === "HEAD");
 			assert.equal(head?.url, `/v2/app/manifests/${DIGEST}`);
 			assert.equal(head?.headers.authorization, "Bearer acr-access");
