@@ -429,7 +429,7 @@ function parseAppNames(p: Parse) {
 }
 
 /** A pinned Kubernetes minor (one AKS supports), and an upgrade channel that keeps to it. */
-function parseVersion(p: Parse, d: Defaults) {
+function parseVersion(p: Parse, d: Defaults, tier: ClusterTier) {
 	const kubernetesVersion = p.raw.kubernetesVersion;
 	const minor = kubernetesVersion !== undefined && K8S_MINOR.test(kubernetesVersion) ? kubernetesVersion : undefined;
 	if (kubernetesVersion !== undefined && !minor) {
@@ -448,8 +448,17 @@ function parseVersion(p: Parse, d: Defaults) {
 				: `expected a minor AKS supports, ${AKS_MINORS.join(", ")} (AKS release notes of 2026-09-04; az aks get-versions -l <region> for today's), or leave it unset`,
 		);
 	}
-	const upgradeChannel = p.oneOf<UpgradeChannel>("upgradeChannel", d.upgradeChannel);
-	if (minor && upgradeChannel !== "patch") {
+	// Premium comes with long-term support, which covers only the two newest patches of a minor:
+	// AKS asks for the patch channel with it (long-term-support.md, "Enable LTS"), the default here.
+	const upgradeChannel = p.oneOf<UpgradeChannel>("upgradeChannel", tier === "Premium" ? "patch" : d.upgradeChannel);
+	if (tier === "Premium" && upgradeChannel !== "patch") {
+		p.bad(
+			"upgradeChannel",
+			upgradeChannel,
+			`${p.key("clusterTier")} = "Premium" comes with long-term support, which supports only a minor's two newest patches: ` +
+				'use upgradeChannel "patch" (AKS long-term-support.md), or another tier',
+		);
+	} else if (minor && upgradeChannel !== "patch") {
 		p.problems.push(
 			`${p.key("kubernetesVersion")} = ${JSON.stringify(kubernetesVersion)} pins a minor version, but ${p.key("upgradeChannel")} = ${JSON.stringify(upgradeChannel)} moves the cluster past it: ` +
 				'use upgradeChannel "patch" with a pinned minor, or leave kubernetesVersion unset',
@@ -608,7 +617,8 @@ export function parseStackConfig(raw: Partial<Record<string, string>>, opts: Par
 	const counts = parseNodeCounts(p, d);
 	const { replicas, maxReplicas } = parseReplicas(p, environment, d);
 	const names = parseAppNames(p);
-	const { minor, upgradeChannel } = parseVersion(p, d);
+	const tier = p.oneOf<ClusterTier>("clusterTier", d.clusterTier);
+	const { minor, upgradeChannel } = parseVersion(p, d, tier);
 	const images = parseImages(p, environment, d);
 	const { systemPool, nodePools } = parsePools(p, environment, d, availabilityZones, counts);
 	const network = parseNetwork(p, d, systemPool.maxCount + nodePools.reduce((n, pool) => n + pool.maxCount, 0));
@@ -636,7 +646,7 @@ export function parseStackConfig(raw: Partial<Record<string, string>>, opts: Par
 		images,
 		cluster: {
 			kubernetesVersion: minor,
-			tier: p.oneOf<ClusterTier>("clusterTier", d.clusterTier),
+			tier,
 			upgradeChannel,
 			availabilityZones,
 			apiServerAuthorizedIpRanges,

@@ -229,11 +229,15 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		dev: { text: "unset (AKS default)" },
 		prod: { text: "`1.35` in `Pulumi.prod.yaml`" },
 	},
-	upgradeChannel: { accepted: { values: UPGRADE_CHANNELS }, dev: {}, prod: {} },
+	upgradeChannel: {
+		accepted: { values: UPGRADE_CHANNELS, note: "(`patch` with `clusterTier: Premium`, its default there)" },
+		dev: {},
+		prod: {},
+	},
 	clusterTier: {
 		accepted: {
 			values: CLUSTER_TIERS,
-			note: "(with AKS long-term support, which AKS pairs with it; use `upgradeChannel: patch`)",
+			note: "(`Premium`: AKS long-term support, with `upgradeChannel: patch`; the others: the KubernetesOfficial plan)",
 		},
 		dev: {},
 		prod: { note: "(uptime SLA)" },

@@ -40,7 +40,8 @@ export interface ClusterArgs {
 	kubernetesVersion?: string;
 	/**
 	 * AKS pricing tier; Standard and Premium carry the uptime SLA. Premium comes with the
-	 * AKSLongTermSupport plan, which AKS pairs with it. Default: "Free".
+	 * AKSLongTermSupport plan, which AKS pairs with it; Free and Standard with KubernetesOfficial.
+	 * Default: "Free".
 	 */
 	tier?: ClusterTier;
 	/** Automatic Kubernetes upgrades. Default: "stable". Node images always follow the NodeImage channel. */
@@ -158,9 +159,11 @@ export function managedClusterProperties(
 		}),
 		kubernetesVersion: args.kubernetesVersion,
 		sku: { name: "Base", tier },
-		// AKS: "Enabling LTS requires moving your cluster to the Premium tier and explicitly selecting
-		// the LTS support plan" (long-term-support.md). Unset otherwise, as clusters had it before.
-		...(tier === "Premium" ? { supportPlan: "AKSLongTermSupport" } : {}),
+		// AKS (long-term-support.md): "Enabling LTS requires moving your cluster to the Premium tier
+		// and explicitly selecting the LTS support plan"; "Disabling LTS … requires moving your cluster
+		// to the free or standard tier and explicitly selecting the KubernetesOfficial support plan".
+		// Named on every tier, so a cluster leaving Premium leaves LTS too.
+		supportPlan: tier === "Premium" ? "AKSLongTermSupport" : "KubernetesOfficial",
 		apiServerAccessProfile:
 			args.apiServerAuthorizedIpRanges === undefined ? undefined : { authorizedIPRanges: args.apiServerAuthorizedIpRanges },
 		enableRBAC: true,

@@ -142,9 +142,9 @@ describe("Cluster in a subnet of the stack's own (custom overlay ranges)", () =>
 		);
 	});
 
-	it("Free and Standard tiers name no support plan, as clusters made before did (no change for them)", () => {
+	it("Free and Standard tiers name the KubernetesOfficial plan, so a cluster leaving Premium leaves long-term support too", () => {
 		for (const tier of ["Free", "Standard"] as const) {
-			assert.equal("supportPlan" in managedClusterProperties({ resourceGroupName: "rg", tier }, "ws"), false, tier);
+			assert.equal(managedClusterProperties({ resourceGroupName: "rg", tier }, "ws").supportPlan, "KubernetesOfficial", tier);
 		}
 		assert.equal(managedClusterProperties({ resourceGroupName: "rg", tier: "Premium" }, "ws").supportPlan, "AKSLongTermSupport");
 	});

@@ -37,6 +37,14 @@ describe("config: parseStackConfig", () => {
 		assert.deepEqual(c.cluster.nodePools, [{ name: "user", vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 2, zones: [] }]);
 	});
 
+	it("Premium comes with the patch channel, by default, in every environment (AKS long-term-support.md)", () => {
+		for (const stack of ["dev", "prod"]) {
+			const c = parseStackConfig({ clusterTier: "Premium" }, { ...base, stack });
+			assert.deepEqual([c.cluster.tier, c.cluster.upgradeChannel], ["Premium", "patch"], stack);
+		}
+		assert.equal(parseStackConfig({}, base).cluster.upgradeChannel, "stable", "dev's own default otherwise");
+	});
+
 	it("prod defaults are resilient", () => {
 		const c = parseStackConfig({}, { ...base, stack: "prod" });
 		assert.equal(c.environment, "prod");
@@ -99,6 +107,13 @@ describe("config: parseStackConfig", () => {
 		rejects({ kubernetesVersion: "latest" }, "kubernetesVersion", '"latest"', /major\.minor/));
 	it('kubernetesVersion: "1.35.3" (a patch pin)', () =>
 		rejects({ kubernetesVersion: "1.35.3" }, "kubernetesVersion", '"1.35.3"', /major\.minor/));
+	it("a Premium cluster on a channel other than patch (long-term support covers a minor's two newest patches)", () =>
+		rejects(
+			{ clusterTier: "Premium", upgradeChannel: "stable" },
+			"upgradeChannel",
+			'"stable"',
+			/clusterTier = "Premium" comes with long-term support.*upgradeChannel "patch"/,
+		));
 	it("a pinned minor with an upgrade channel that moves past it", () =>
 		rejects({ kubernetesVersion: "1.35", upgradeChannel: "stable" }, "kubernetesVersion", '"1.35"', /upgradeChannel "patch"/));
 	it("an unknown registrySku", () => rejects({ registrySku: "Gold" }, "registrySku", '"Gold"', /Basic \| Standard \| Premium/));

@@ -124,6 +124,12 @@ for (const stack of ["dev", "prod"] as const) {
 		assert.equal(drift.length, expected.length, drift.join("; "));
 		for (const [i, d] of drift.entries()) assert.match(d, expected[i]);
 	};
+	/**
+	 * What this release sends every earlier cluster once, and changes nothing in Azure by: the
+	 * KubernetesOfficial support plan, AKS's default on Free and Standard, named so a cluster leaving
+	 * Premium leaves long-term support too (long-term-support.md, "Disable long-term support").
+	 */
+	const SUPPORT_PLAN = ["supportPlan"];
 	const sentChanges = (changes: Record<string, string[]>) =>
 		Object.fromEntries(
 			Object.entries(changes)
@@ -137,7 +143,7 @@ for (const stack of ["dev", "prod"] as const) {
 			assert.equal(now.length, BEFORE_VNET[stack].length, "no lasting resource added");
 			const { changes, replacing } = changesFrom(BEFORE_VNET[stack], now);
 			assert.deepEqual(replacing, []);
-			assert.deepEqual(sentChanges(changes), {});
+			assert.deepEqual(sentChanges(changes), { [cluster]: SUPPORT_PLAN });
 			assertDrift(poolDrift(BEFORE_VNET[stack], now));
 			// A cluster in AKS's own network keeps its system-assigned identity: nothing to hold a subnet.
 			const aks = now.find((r) => r.type === "azure-native:containerservice:ManagedCluster");
@@ -152,7 +158,7 @@ for (const stack of ["dev", "prod"] as const) {
 			// moves (which the program stops on), and the control plane's identity with it.
 			assert.deepEqual(
 				sent(changes[cluster]).filter((p) => !p.startsWith("identity.")),
-				[],
+				SUPPORT_PLAN,
 			);
 			assertDrift(poolDrift(BEFORE_VNET[stack], now), [
 				/^vnetSubnetID: running \(none\), declared \/subscriptions\/.+\/subnets\//,
@@ -165,7 +171,9 @@ for (const stack of ["dev", "prod"] as const) {
 			const now = await declared(stack, {});
 			const { changes, replacing } = changesFrom(BEFORE_CLUSTER_IDENTITY[stack], now);
 			assert.deepEqual(replacing, [], "identity is not in azure-native's forceNewMap for ManagedCluster");
-			assert.deepEqual(sentChanges(changes), { [cluster]: ["identity.type", "identity.userAssignedIdentities"] });
+			assert.deepEqual(sentChanges(changes), {
+				[cluster]: ["identity.type", "identity.userAssignedIdentities", ...SUPPORT_PLAN],
+			});
 			assertDrift(poolDrift(BEFORE_CLUSTER_IDENTITY[stack], now));
 			const aks = now.find((r) => r.type === "azure-native:containerservice:ManagedCluster");
 			assert.ok(aks);
