@@ -491,7 +491,7 @@ function parsePools(
 ) {
 	const vmSize = (k: ConfigKey, fallback: string) => {
 		const size = p.raw[k] ?? fallback;
-		const problem = vmSizeProblem(size, k === "systemNodeVmSize", environment === "prod");
+		const problem = vmSizeProblem(size, k === "systemNodeVmSize");
 		if (problem) p.bad(k, size, problem);
 		return size;
 	};

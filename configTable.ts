@@ -99,7 +99,8 @@ export const ENVIRONMENT_DEFAULTS = {
 		clusterTier: "Free",
 		upgradeChannel: "stable",
 		availabilityZones: [] as string[],
-		systemNodeVmSize: "Standard_D2s_v5",
+		// AKS requires 4 vCPUs of a system pool (use-system-pools.md); user pools may be smaller.
+		systemNodeVmSize: "Standard_D4s_v5",
 		systemMinNodeCount: 1,
 		systemMaxNodeCount: 2,
 		nodeVmSize: "Standard_D2s_v5",

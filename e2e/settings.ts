@@ -72,9 +72,9 @@ export function e2eConfig(project: string, s: E2eSettings): Record<string, strin
 export function budgetLines(s: E2eSettings): string[] {
 	return [
 		`e2e: stack ${s.stack} in ${s.location}${s.resourceGroup ? `, resource group ${s.resourceGroup}` : ""}; state: ${s.backend === "configured" ? "your Pulumi backend" : "a temporary file backend"}`,
-		"e2e: deploys an AKS cluster (Free tier) with a System node and one user node, both Standard_D2s_v5, a Basic registry, a VNet and a load balancer",
+		"e2e: deploys an AKS cluster (Free tier) with a System node (Standard_D4s_v5) and one user node (Standard_D2s_v5), a Basic registry, a VNet and a load balancer",
 		"e2e: takes about 35 minutes (the first up ~12, the rollout ~3, preview, refresh and a second up ~5, destroy ~10-15);",
-		"e2e: costs what two D2s_v5 VMs, a Basic registry, a standard load balancer and a public IP cost for that time at your region's prices",
+		"e2e: costs what a D4s_v5 and a D2s_v5 VM, a Basic registry, a standard load balancer and a public IP cost for that time at your region's prices",
 		`e2e: ${s.keep ? "E2E_KEEP=1: a failed run leaves the stack standing" : "whatever fails, the stack is destroyed (E2E_KEEP=1 keeps it)"}`,
 	];
 }

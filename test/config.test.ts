@@ -136,18 +136,19 @@ describe("config: parseStackConfig", () => {
 			{ systemNodeVmSize: "Standard_D1s_v5" },
 			"systemNodeVmSize",
 			'"Standard_D1s_v5"',
-			/1 vCPU and 4 GiB, below what AKS requires of a system pool \(2 vCPU, 4 GiB\)/,
+			/1 vCPU and 4 GiB, below the 4 vCPU and 4 GB AKS requires of a system pool \(use-system-pools\.md\)/,
 		));
-	it("in prod, a system pool VM size below the 4 vCPUs AKS's documentation requires of a production system pool", () => {
-		rejects(
-			{ systemNodeVmSize: "Standard_D2s_v5" },
-			"systemNodeVmSize",
-			'"Standard_D2s_v5"',
-			/2 vCPU, below the 4 vCPU AKS's documentation requires of a production system pool/,
-			{ ...base, stack: "prod" },
-		);
-		// dev may stay on the API's floor, 2 vCPUs, which costs half.
-		assert.equal(parseStackConfig({ systemNodeVmSize: "Standard_D2s_v5" }, base).cluster.systemPool.vmSize, "Standard_D2s_v5");
+	it("in every environment, a system pool VM size below the 4 vCPUs AKS requires (use-system-pools.md); a user pool may be smaller", () => {
+		for (const stack of ["dev", "prod"])
+			rejects(
+				{ systemNodeVmSize: "Standard_D2s_v5" },
+				"systemNodeVmSize",
+				'"Standard_D2s_v5"',
+				/2 vCPU and 8 GiB, below the 4 vCPU and 4 GB AKS requires of a system pool \(use-system-pools\.md\)/,
+				{ ...base, stack },
+			);
+		assert.equal(parseStackConfig({}, base).cluster.systemPool.vmSize, "Standard_D4s_v5", "dev's default meets it");
+		assert.equal(parseStackConfig({ nodeVmSize: "Standard_D2s_v5" }, base).cluster.nodePools[0].vmSize, "Standard_D2s_v5");
 	});
 	it("a region with a typo, with a did-you-mean", () =>
 		assert.throws(

@@ -117,7 +117,8 @@ const declared = async (stack: string, overrides: Record<string, string>) => {
 
 for (const stack of ["dev", "prod"] as const) {
 	const cluster = "azure-native:containerservice:ManagedCluster::cluster-aks";
-	const poolBounds = stack === "prod" ? PROD_SYSTEM_POOL : [];
+	// Dev's system pool ran on 2 vCPUs, below the 4 AKS requires (use-system-pools.md): swapped by hand, named until then.
+	const poolBounds = stack === "prod" ? PROD_SYSTEM_POOL : [/^vmSize: running Standard_D2s_v5, declared Standard_D4s_v5$/];
 	/** The run's drift report matches prod's new bounds (and `extra`, in order), nothing else. */
 	const assertDrift = (drift: string[], extra: RegExp[] = []) => {
 		const expected = [...poolBounds, ...extra];

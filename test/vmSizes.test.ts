@@ -32,12 +32,16 @@ describe("VM sizes: the real ones of the accepted families (lib/vmSizeList.ts)",
 		}
 	});
 
-	it("holds a system pool to AKS's floor by the listed vCPUs and memory, and prod's to 4 vCPUs", () => {
+	it("holds a system pool, in every environment, to AKS's floor of 4 vCPUs and 4 GB by the listed sizes (use-system-pools.md)", () => {
 		for (const [name, [vcpus, memoryGiB]] of SIZES) {
 			if (parseVmSize(name)?.arm64) continue;
-			assert.equal(vmSizeProblem(name, true) === undefined, vcpus >= 2 && memoryGiB >= 4, name);
-			assert.equal(vmSizeProblem(name, true, true) === undefined, vcpus >= 4 && memoryGiB >= 4, name);
+			assert.equal(vmSizeProblem(name, true) === undefined, vcpus >= 4 && memoryGiB >= 4, name);
 		}
+		assert.match(
+			vmSizeProblem("Standard_D2s_v5", true) ?? "",
+			/2 vCPU and 8 GiB, below the 4 vCPU and 4 GB AKS requires of a system pool \(use-system-pools\.md\)/,
+		);
+		assert.equal(vmSizeProblem("Standard_D2s_v5", false), undefined, "a user pool may be smaller");
 	});
 
 	it("refuses a size Azure does not have, with the nearest one that it does", () => {
