@@ -264,8 +264,15 @@ export const clusterGatewayApiProvider: pulumi.dynamic.ResourceProvider<GatewayA
 		if (!live) throw permanentError(`AKS cluster ${news.clusterId} does not exist`);
 		return { outs: outputs(news, live, requests) };
 	},
-	async delete(_id, props) {
-		await ensureGatewayApi(props as GatewayApiOutputs, DISABLED);
+	/**
+	 * Leaves both switches on. Switching the managed Gateway API off removes its CRDs, and with them
+	 * every Gateway and HTTPRoute in the cluster, not only this stack's (managed-gateway-api.md,
+	 * "Uninstall CRDs"); and the stack cannot see from here whether another uses them. A stack that
+	 * stops serving on a hostname removes its own Gateway and routes; docs/https-on-your-domain.md
+	 * says how to switch the cluster's off once `kubectl get gateways,httproutes -A` lists none.
+	 */
+	async delete() {
+		// Deliberately nothing: see above.
 	},
 };
 
