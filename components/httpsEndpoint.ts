@@ -61,7 +61,7 @@ export class HttpsEndpoint extends pulumi.ComponentResource {
 	readonly publicIpResourceGroup: pulumi.Output<string>;
 	/** Client id of the identity that reads the certificate, for the service account's annotation. */
 	readonly certificateReaderClientId: pulumi.Output<string>;
-	/** What the Gateway needs in place before it is declared: the certificate grant and the address grant. */
+	/** What the Gateway needs in place before it is declared: the address grant, the certificate grant and the reader's federation. */
 	readonly ready: pulumi.Resource[];
 
 	constructor(name: string, args: HttpsEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -102,7 +102,7 @@ export class HttpsEndpoint extends pulumi.ComponentResource {
 					{ resourceGroupName: args.resourceGroupName, tags: args.tags },
 					{ parent: this },
 				);
-		new managedidentity.FederatedIdentityCredential(
+		const federation = new managedidentity.FederatedIdentityCredential(
 			`${name}-cert-reader`,
 			{
 				resourceGroupName: args.certificateReader?.resourceGroupName ?? args.resourceGroupName,
@@ -148,7 +148,9 @@ export class HttpsEndpoint extends pulumi.ComponentResource {
 		this.publicIpName = ip.name;
 		this.publicIpResourceGroup = pulumi.output(args.resourceGroupName);
 		this.certificateReaderClientId = reader.clientId;
-		this.ready = [ipGrant, certGrant];
+		// The certificate sync signs in as the reader through its federation: a Gateway made before
+		// Entra trusts the service account fails its first sync and waits for the next retry.
+		this.ready = [ipGrant, certGrant, federation];
 		this.registerOutputs({ ipAddress: this.ipAddress, certificateReaderClientId: this.certificateReaderClientId });
 	}
 }

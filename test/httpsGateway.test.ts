@@ -197,11 +197,12 @@ describe("HTTPS on a hostname: prod with hostname, tlsCertificate and dnsZone (w
 		assert.equal(run.outputs.gatewayAddress, GATEWAY_IP);
 	});
 
-	it("declares the Gateway and routes only once the Gateway API, the certificate grant and the address grant exist", () => {
+	it("declares the Gateway and routes only once the Gateway API, the certificate grant, the reader's federation and the address grant exist", () => {
 		const gw = one(T.gateway);
 		for (const dep of [
 			one(T.dynamic, "cluster-gateway-api"),
 			one(T.role, "app-https-cert-read"),
+			one(T.federated, "app-https-cert-reader"),
 			one(T.role, "app-https-ip-join"),
 		]) {
 			assert.ok(gw.dependencies.includes(dep.urn), dep.name);
