@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import {
 	ClusterGatewayApi,
 	clusterGatewayApiProvider,
@@ -10,13 +12,15 @@ import {
 	withGatewayApi,
 } from "../lib/clusterGatewayApi";
 import { PROVIDER_KEY } from "../lib/providerCode";
-import { allRegistered, mockJwt, PROJECT, StackMocks, TENANT_ID } from "../simulator";
+import { allRegistered, mockJwt, PROJECT, ROOT, StackMocks, TENANT_ID } from "../simulator";
 import { CLUSTER, cluster, IDENTITY } from "./aksFixtures";
 import { armStandIn } from "./armStandIn";
 import { execCredential, standInPlugin } from "./credentialPlugins";
 import { dynamicProviderHost } from "./engineHost";
+import { httpsOverrides } from "./httpsFixtures";
 import { type Answer, fastRetry, scriptedServer, virtualRetryClock } from "./loopback";
 import { runSerialized } from "./serialized";
+import { runStack } from "./stackFixtures";
 
 const TOKEN_SIGNATURE = "ARMTOKENSIGNATURE";
 const armPlugin = () =>
@@ -430,5 +434,41 @@ describe("ClusterGatewayApi through Pulumi's dynamic-provider host, in the engin
 			host.close();
 			await srv.close();
 		}
+	});
+});
+
+describe("ClusterGatewayApi: two writers on one cluster until azure-native's can say it", () => {
+	it("writes the switches again after every write azure-native makes of the cluster, and only then", async () => {
+		const generation = async (overrides: Record<string, string>) => {
+			const { mocks } = await runStack({ stack: "prod", overrides: { ...httpsOverrides(true), ...overrides } });
+			return String(mocks.one("pulumi-nodejs:dynamic:Resource", "cluster-gateway-api").plain.clusterGeneration);
+		};
+		const now = await generation({});
+		const clusterWrite = await generation({ [`${PROJECT}:apiServerAuthorizedIpRanges`]: '["203.0.113.0/24"]' });
+		const appOnly = await generation({ [`${PROJECT}:appReplicas`]: "3" });
+		assert.notEqual(clusterWrite, now, "a change azure-native writes to the cluster moves the generation");
+		assert.equal(appOnly, now, "a change elsewhere does not");
+		const state = { ...inputs("http://127.0.0.1:1"), clusterGeneration: now, ...ENABLED, requests: 0 };
+		const diff = (gen: string) =>
+			clusterGatewayApiProvider.diff?.(`${CLUSTER}/gatewayApi`, state, {
+				...inputs("http://127.0.0.1:1"),
+				clusterGeneration: gen,
+			});
+		assert.equal((await diff(clusterWrite))?.changes, true, "so the switch writes again after it");
+		assert.equal((await diff(now))?.changes, false);
+	});
+
+	it("fails once the installed azure-native's default ManagedCluster can declare the managed Gateway API: then one writer", () => {
+		const sdk = path.join(ROOT, "node_modules", "@pulumi", "azure-native");
+		const types = fs.readFileSync(path.join(sdk, "types", "input.d.ts"), "utf8");
+		const ingress = /interface ManagedClusterIngressProfileArgs \{([\s\S]*?)\n {4}\}/.exec(types)?.[1] ?? "";
+		assert.ok(ingress.includes("webAppRouting?"), "found the cluster's ingress profile type");
+		assert.doesNotMatch(
+			ingress,
+			/gatewayAPI\?/,
+			"azure-native's ManagedCluster now declares ingressProfile.gatewayAPI: declare the switches on the cluster and retire ClusterGatewayApi (docs/decisions/0001-gateway-api-on-aks.md)",
+		);
+		const cluster = fs.readFileSync(path.join(sdk, "containerservice", "managedCluster.d.ts"), "utf8");
+		assert.match(cluster, /Uses Azure REST API version 2025-09-01\./, "the version the decision record was written against");
 	});
 });
