@@ -4,7 +4,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodePoolSpec } from "../config";
 import { componentType } from "./typeToken";
 
-/** Pods per node; AKS's own default for Azure CNI overlay, and above the ≥ 50 that CKV_AZURE_168 asks. */
+/**
+ * Pods per node: 110, above the ≥ 50 that CKV_AZURE_168 asks. Not AKS's default for Azure CNI
+ * overlay, which is 250 (azure-cni-overlay.md, "Maximum pods per node"): kept at 110 because a
+ * pool's AKS name is derived from it, so a change would replace every running pool.
+ */
 export const MAX_PODS_PER_NODE = 110;
 
 /** The taint (and label) AKS puts on every spot node; declared, so a refresh never reads them back as drift. */

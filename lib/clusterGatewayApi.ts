@@ -8,8 +8,9 @@ import { type Attempt, permanentError, type RetryOptions, retryUntil, sharedBudg
 /**
  * The `managedClusters` API version the switches are written at. 2026-02-01 is the first stable
  * version with both `ingressProfile.gatewayAPI` and `webAppRouting.gatewayAPIImplementations`
- * (2026-01-01 has neither); 2026-04-01 is the newest stable one, and its spec is the one
- * test/contracts/ holds and checks every request against. azure-native 3.28 models the cluster at
+ * (2026-01-01 has neither). It stays at 2026-04-01, whose spec test/contracts/ holds and checks
+ * every request against, though 2026-05-01 is stable too and newer: a version moves with its
+ * spec, both at once. azure-native 3.28 models the cluster at
  * 2025-09-01, which has neither: see docs/decisions/0001-gateway-api-on-aks.md.
  */
 export const GATEWAY_API_VERSION = "2026-04-01";

@@ -44,11 +44,10 @@ export function parseVmSize(name: string): VmSize | undefined {
 export const SYSTEM_POOL_MINIMUM = { vcpus: 4, memoryGiB: 4 };
 
 /**
- * Why `name` cannot serve (as a system pool when `system`); undefined when it can. A size must also be one Azure has: VM_SIZE_LIST
- * (lib/vmSizeList.ts, made by scripts/vm-sizes.sh from the Resource SKUs API; the committed list
- * is that API's answer across all public regions as of 2026-06-23, as microsoft/aspire's
- * AksNodeVmSizes.Generated.cs recorded it, run through the script). Whether the region offers it
- * and the subscription has quota is Azure's to say at deploy time.
+ * Why `name` cannot serve (as a system pool when `system`); undefined when it can. A size must
+ * also be one Azure has: VM_SIZE_LIST (lib/vmSizeList.ts, made by scripts/vm-sizes.sh's filter
+ * from the Resource SKUs API; its first line says which answer the committed copy came from).
+ * Whether the region offers it and the subscription has quota is Azure's to say at deploy time.
  */
 export function vmSizeProblem(name: string, system: boolean): string | undefined {
 	const listed = VM_SIZE_LIST[name];
