@@ -1,6 +1,7 @@
 import * as dns from "@pulumi/azure-native/dns";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as network from "@pulumi/azure-native/network";
+import { Provider } from "@pulumi/azure-native/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { BuiltInRole } from "../lib/roleAssignments";
 import type { ExistingIdentity } from "../lib/stackIdentities";
@@ -13,7 +14,8 @@ export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 export interface HttpsEndpointArgs {
 	/** Resource group for the address and the identity. */
 	resourceGroupName: pulumi.Input<string>;
-	subscriptionId: pulumi.Input<string>;
+	/** The stack's subscription: a DNS zone in another is written through a provider for that one. */
+	subscriptionId: string;
 	/** The name the app is served at. */
 	hostname: string;
 	/** Resource id of the Key Vault holding the listener's certificate. */
@@ -129,7 +131,12 @@ export class HttpsEndpoint extends pulumi.ComponentResource {
 			{ parent: this },
 		);
 		if (args.dnsZone) {
-			const zoneGroup = args.dnsZone.id.split("/")[4];
+			const [, , zoneSubscription, , zoneGroup] = args.dnsZone.id.split("/");
+			// azure-native writes in its own subscription, where a zone of another one is "not found".
+			const elsewhere = zoneSubscription.toLowerCase() !== args.subscriptionId.toLowerCase();
+			const dnsOpts = elsewhere
+				? { parent: this, provider: new Provider(`${name}-dns-subscription`, { subscriptionId: zoneSubscription }, { parent: this }) }
+				: { parent: this };
 			new dns.RecordSet(
 				`${name}-dns`,
 				{
@@ -141,7 +148,7 @@ export class HttpsEndpoint extends pulumi.ComponentResource {
 					targetResource: { id: ip.id },
 					ttl: 300,
 				},
-				{ parent: this },
+				dnsOpts,
 			);
 		}
 		this.ipAddress = ip.ipAddress.apply((a) => a ?? "");

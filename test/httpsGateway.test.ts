@@ -11,7 +11,7 @@ import {
 	type StackMocks,
 	SUBSCRIPTION_ID,
 } from "../simulator";
-import { CERTIFICATE_URI, httpsOverrides, VAULT_ID } from "./httpsFixtures";
+import { CERTIFICATE_URI, DNS_ZONE_ID, httpsOverrides, VAULT_ID } from "./httpsFixtures";
 import { admits, type Policy } from "./networkPolicyModel";
 import { runStack } from "./stackFixtures";
 
@@ -279,6 +279,21 @@ describe("HTTPS on a hostname: a certificate vault in another subscription", () 
 				return true;
 			},
 		);
+	});
+});
+
+describe("HTTPS on a hostname: a DNS zone in another subscription", () => {
+	it("gets its record through a provider for the zone's subscription; a zone in the stack's through the default one", async () => {
+		const OTHER = "99999999-8888-7777-6666-555555555555";
+		const zoneId = DNS_ZONE_ID.replace(SUBSCRIPTION_ID, OTHER);
+		const run = await runStack({ stack: "prod", overrides: { ...HTTPS, [`${PROJECT}:dnsZone`]: zoneId } });
+		const provider = run.mocks.one("pulumi:providers:azure-native", "app-https-dns-subscription");
+		assert.equal(provider.plain.subscriptionId, OTHER);
+		const record = run.mocks.one("azure-native:dns:RecordSet", "app-https-dns");
+		assert.ok(record.provider.startsWith(`${provider.urn}::`), record.provider);
+		assert.equal(record.plain.resourceGroupName, "rg-dns");
+		const same = await runStack({ stack: "prod", overrides: HTTPS });
+		assert.equal(same.mocks.all("pulumi:providers:azure-native").filter((p) => p.name.endsWith("dns-subscription")).length, 0);
 	});
 });
 
