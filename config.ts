@@ -132,6 +132,11 @@ export interface StackConfig {
 		vaultId: string;
 		/** The Azure DNS zone the hostname is published in, when one is given. */
 		dnsZone?: { id: string; name: string };
+		/**
+		 * A resource group for the Gateway's static address alone, where the cluster's identity gets
+		 * Network Contributor; undefined: the stack's own group.
+		 */
+		addressGroup?: string;
 	};
 	app: {
 		name: string;
@@ -578,6 +583,31 @@ function parseRegistry(p: Parse, d: Defaults, network: NetworkMode, imageSource:
 	return { sku, privateLink };
 }
 
+/**
+ * The Gateway's address group. Unset with a hostname: the stack's own group holds the address, and
+ * the cluster's identity gets Network Contributor on all of it (what AKS's static IP page asks of
+ * the address's group), which reaches the VNet, the private endpoint and the registry's private
+ * DNS zone: said as a warning, naming the setting.
+ */
+function parseAddressGroup(p: Parse, hostname: boolean, warnings: string[]): string | undefined {
+	const value = p.raw.gatewayAddressGroup;
+	if (value === undefined) {
+		if (hostname)
+			warnings.push(
+				`${p.key("gatewayAddressGroup")} is not set: the Gateway's address goes in the stack's resource group, and the cluster's identity gets Network Contributor on all of it (its VNet, private endpoint and the registry's private DNS zone with it). ` +
+					"Set it to a group for the address alone (the pipeline's bootstrap makes rg-<prefix>-<stack>-address); the address is then made there anew, so a name not kept by dnsZone must be pointed at the new one",
+			);
+		return undefined;
+	}
+	if (!hostname) {
+		p.bad("gatewayAddressGroup", value, `it does nothing without ${p.key("hostname")}, the name the app is served at`);
+		return undefined;
+	}
+	const accepted =
+		"expected the name of an existing resource group: 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'";
+	return p.matching("gatewayAddressGroup", RESOURCE_GROUP, "", accepted) || undefined;
+}
+
 /** The cluster's identities the bootstrap made, when named. */
 function parseIdentities(p: Parse): StackIdentityIds | undefined {
 	const value = p.raw.stackIdentities;
@@ -624,6 +654,8 @@ export function parseStackConfig(raw: Partial<Record<string, string>>, opts: Par
 	const network = parseNetwork(p, d, systemPool.maxCount + nodePools.reduce((n, pool) => n + pool.maxCount, 0));
 	const registry = parseRegistry(p, d, network.mode, images.source);
 	const gateway = parseGateway(raw, p.key, p.bad, p.problems);
+	const addressGroup = parseAddressGroup(p, gateway !== undefined, warnings);
+	if (gateway && addressGroup) gateway.addressGroup = addressGroup;
 	const stackIdentities = parseIdentities(p);
 	if (gateway && raw.serviceType === "LoadBalancer") {
 		p.bad(

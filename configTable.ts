@@ -72,6 +72,7 @@ export const CONFIG_KEYS = [
 	"tlsCertificate",
 	"tlsKeyVaultId",
 	"dnsZone",
+	"gatewayAddressGroup",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -340,6 +341,12 @@ export const CONFIG_TABLE: Record<ConfigKey | typeof LOCATION_KEY, KeyDoc> = {
 		accepted: "resource id of an Azure DNS zone whose name ends `hostname`",
 		dev: { text: "unset" },
 		prod: { text: "unset" },
+	},
+	gatewayAddressGroup: {
+		accepted:
+			"name of an existing resource group in the stack's subscription for the Gateway's static address alone (with `hostname`)",
+		dev: { text: "unset: the stack's group, and a warning (the cluster's identity then holds Network Contributor on all of it)" },
+		prod: { text: "same; the pipeline's bootstrap makes `rg-<prefix>-<stack>-address` and prints this setting" },
 	},
 };
 

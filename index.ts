@@ -289,6 +289,7 @@ export = async () => {
 				name: certificateServiceAccountName(config.app.name),
 			},
 			dnsZone: gateway.dnsZone,
+			addressGroup: gateway.addressGroup,
 			zones: config.cluster.availabilityZones,
 			certificateReader: identities?.certificateReader,
 			tags,

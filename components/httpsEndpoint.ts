@@ -28,6 +28,12 @@ export interface HttpsEndpointArgs {
 	serviceAccount: { namespace: pulumi.Input<string>; name: string };
 	/** An Azure DNS zone whose name ends `hostname`: an alias A record for it is kept there. Default: none. */
 	dnsZone?: { id: string; name: string };
+	/**
+	 * An existing resource group for the static address alone: the cluster's identity gets Network
+	 * Contributor there and nowhere else. Default: `resourceGroupName`, where that grant also reaches
+	 * the VNet, the private endpoint and the registry's private DNS zone.
+	 */
+	addressGroup?: pulumi.Input<string>;
 	/** Availability zones of the address (those of the cluster). Default: none. */
 	zones?: string[];
 	/**
@@ -68,10 +74,11 @@ export class HttpsEndpoint extends pulumi.ComponentResource {
 
 	constructor(name: string, args: HttpsEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
 		super(componentType("network", "HttpsEndpoint"), name, {}, opts);
+		const addressGroup = args.addressGroup ?? args.resourceGroupName;
 		const ip = new network.PublicIPAddress(
 			`${name}-ip`,
 			{
-				resourceGroupName: args.resourceGroupName,
+				resourceGroupName: addressGroup,
 				sku: { name: "Standard", tier: "Regional" },
 				publicIPAllocationMethod: "Static",
 				publicIPAddressVersion: "IPv4",
@@ -83,8 +90,9 @@ export class HttpsEndpoint extends pulumi.ComponentResource {
 		// The Azure cloud provider finds the address by listing the public IPs of the group the
 		// Service names (azure-load-balancer-resource-group), with the cluster's identity: Network
 		// Contributor on that group, as AKS's static IP documentation grants it (static-ip.md). On the
-		// address alone, the listing is refused and the Gateway's Service never gets its address.
-		const ipGroupId = pulumi.interpolate`/subscriptions/${args.subscriptionId}/resourceGroups/${args.resourceGroupName}`;
+		// address alone, the listing is refused and the Gateway's Service never gets its address. So
+		// the address goes in a group of its own where one is given: the grant then reaches nothing else.
+		const ipGroupId = pulumi.interpolate`/subscriptions/${args.subscriptionId}/resourceGroups/${addressGroup}`;
 		const ipGrant = grantRole(
 			`${name}-ip-join`,
 			{
@@ -135,7 +143,10 @@ export class HttpsEndpoint extends pulumi.ComponentResource {
 			// azure-native writes in its own subscription, where a zone of another one is "not found".
 			const elsewhere = zoneSubscription.toLowerCase() !== args.subscriptionId.toLowerCase();
 			const dnsOpts = elsewhere
-				? { parent: this, provider: new Provider(`${name}-dns-subscription`, { subscriptionId: zoneSubscription }, { parent: this }) }
+				? {
+						parent: this,
+						provider: new Provider(`${name}-dns-subscription`, { subscriptionId: zoneSubscription }, { parent: this }),
+					}
 				: { parent: this };
 			new dns.RecordSet(
 				`${name}-dns`,
@@ -153,7 +164,7 @@ export class HttpsEndpoint extends pulumi.ComponentResource {
 		}
 		this.ipAddress = ip.ipAddress.apply((a) => a ?? "");
 		this.publicIpName = ip.name;
-		this.publicIpResourceGroup = pulumi.output(args.resourceGroupName);
+		this.publicIpResourceGroup = pulumi.output(addressGroup);
 		this.certificateReaderClientId = reader.clientId;
 		// The certificate sync signs in as the reader through its federation: a Gateway made before
 		// Entra trusts the service account fails its first sync and waits for the next retry.

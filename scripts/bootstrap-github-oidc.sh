@@ -147,6 +147,10 @@ for stack in "${stack_list[@]}"; do
 		echo "--stacks: each stack must be 1-31 lower-case letters, digits or '-' (and not 'preview', 'e2e-runs' or 'cluster-identities', the names of the preview identity, the end-to-end runs' group and the clusters' identities' group), got: $stack" >&2
 		exit 2
 	fi
+	if [[ "$stack" == *-address ]]; then
+		echo "--stacks: a stack may not end in '-address' (rg-<prefix>-<stack>-address is another stack's Gateway address group), got: $stack" >&2
+		exit 2
+	fi
 	if [ "$group" = "rg-$prefix-$stack" ]; then
 		echo "--resource-group $group is stack $stack's own group: its identity may write there, so it could add federated credentials to the pipeline's identities; name another group" >&2
 		exit 2
@@ -347,8 +351,13 @@ STACK_RESOURCE_TYPES=(
 # "Allowed resource types", General/AllowedResourceTypes_Deny.json, whose effect is deny).
 deny_local_credentials() {
 	local types="" t
-	for t in "${STACK_RESOURCE_TYPES[@]}"; do types="$types\"$t\","; done
-	if $stack_made_identities; then types="$types\"Microsoft.ManagedIdentity/userAssignedIdentities\","; fi
+	if [ $# -gt 1 ]; then
+		# The types given instead (a Gateway address group: the address alone).
+		for t in "${@:2}"; do types="$types\"$t\","; done
+	else
+		for t in "${STACK_RESOURCE_TYPES[@]}"; do types="$types\"$t\","; done
+		if $stack_made_identities; then types="$types\"Microsoft.ManagedIdentity/userAssignedIdentities\","; fi
+	fi
 	run az policy assignment create --name allowed-resource-types --scope "$1" --policy a08ec900-254a-4555-9bf5-e42af04b5c5c \
 		--params "{\"listOfResourceTypesAllowed\":{\"value\":[${types%,}]}}" --output none
 	local p
@@ -426,6 +435,20 @@ condition_for() {
 	printf '%s' "((!(ActionMatches{'$assignment/write'})) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$ids}) OR $workload) AND ((!(ActionMatches{'$assignment/delete'})) OR (@Resource[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles, $workload_roles}))"
 }
 
+# What a stack identity may assign in its Gateway address group: Network Contributor to its
+# cluster's control plane ($1 as for condition_for: "<control plane>|…"), or with
+# --stack-made-identities to any service principal but the pipeline's ($2); nothing else.
+address_condition_for() {
+	local control_plane workload
+	if [ -n "$1" ]; then
+		IFS='|' read -r control_plane _ <<<"$1"
+		workload="(@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$NETWORK_CONTRIBUTOR} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$control_plane})"
+	else
+		workload="(@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$NETWORK_CONTRIBUTOR} AND @Request[$assignment:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'} AND @Request[$assignment:PrincipalId] ForAnyOfAllValues:GuidNotEquals {$2})"
+	fi
+	printf '%s' "((!(ActionMatches{'$assignment/write'})) OR $workload) AND ((!(ActionMatches{'$assignment/delete'})) OR (@Resource[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$NETWORK_CONTRIBUTOR}))"
+}
+
 # The clusters' identities, per stack and for the e2e runs: made before the stack identities'
 # conditions, which name them. Parallel to stack_list, then the e2e runs' at the end.
 cluster_group="rg-$prefix-cluster-identities"
@@ -485,6 +508,10 @@ stack_principal=() stack_client=()
 for stack in "${stack_list[@]}"; do
 	run az group create --name "$(stack_group "$stack")" --location "$location" --output none
 	deny_local_credentials "$(group_scope "$(stack_group "$stack")")"
+	# The Gateway's static address, alone (gatewayAddressGroup): the cluster's identity gets Network
+	# Contributor where the cloud provider lists the addresses, which reaches nothing else here.
+	run az group create --name "$(stack_group "$stack")-address" --location "$location" --output none
+	deny_local_credentials "$(group_scope "$(stack_group "$stack")-address")" Microsoft.Network/publicIPAddresses
 	identity "$prefix-$stack" "repo:$subject_repo:environment:$stack"
 	stack_principal+=("$principal_id") stack_client+=("$client_id")
 done
@@ -495,11 +522,15 @@ for i in "${!stack_list[@]}"; do
 	scope="$(group_scope "$(stack_group "$stack")")"
 	if $owner; then
 		assign "$principal_id" "$OWNER" "$scope"
+		assign "$principal_id" "$OWNER" "$scope-address"
 	else
 		ids="$principal_id"
 		while IFS= read -r id; do [ -n "$id" ] && ids="$ids, $id"; done <<<"$(people_of "$stack")"
 		assign "$principal_id" "$CONTRIBUTOR" "$scope"
 		assign "$principal_id" "$RBAC_ADMIN" "$scope" "$(condition_for "$ids" "${cluster_principals[$i]:-}" "$pipeline_ids")"
+		# Its address group: Network Contributor to its cluster's control plane, nothing else to anyone.
+		assign "$principal_id" "$CONTRIBUTOR" "$scope-address"
+		assign "$principal_id" "$RBAC_ADMIN" "$scope-address" "$(address_condition_for "${cluster_principals[$i]:-}" "$pipeline_ids")"
 	fi
 	if ! $stack_made_identities; then
 		use_cluster_identities "$principal_id" ServicePrincipal "$i"
@@ -696,6 +727,7 @@ for i in "${!stack_list[@]}"; do
 	cat <<STACK
      # Pulumi.$stack.yaml
      $project:resourceGroup: $(stack_group "$stack")
+     # with a hostname: $project:gatewayAddressGroup: $(stack_group "$stack")-address
      $project:deployers:
        - objectId: ${stack_principal[$i]}
          type: ServicePrincipal

@@ -674,6 +674,42 @@ describe("delivery: shell scripts", () => {
 				[withGrant(matrix, "shop-preview", { role: ROLE.Reader, scope: prod }), /preview identity has a role on .*rg-shop-prod/],
 			];
 			for (const [broken, problem] of cases) assert.match(trustViolations(broken, expected).join("\n"), problem);
+			// The address group: Network Contributor to its control plane alone, and written by it.
+			const addressScope = "/subscriptions/sub-1/resourceGroups/rg-shop-dev-address";
+			const addressRbac = matrix.get("shop-dev")?.grants.find((g) => g.role === ROLE.RbacAdmin && g.scope === addressScope);
+			assert.ok(addressRbac, "an RBAC Administrator grant on dev's address group");
+			const widened = new Map(
+				[...matrix].map(([k, v]) => [
+					k,
+					k === "shop-dev"
+						? {
+								...v,
+								grants: v.grants.map((g) =>
+									g === addressRbac
+										? {
+												...g,
+												condition: String(g.condition).replace(
+													"<principal id of shop-dev-control-plane>",
+													"99999999-0000-4000-8000-000000000000",
+												),
+											}
+										: g,
+								),
+							}
+						: v,
+				]),
+			);
+			assert.match(
+				trustViolations(widened, expected).join("\n"),
+				/may grant Network Contributor in its address group to 99999999-.*, not only its cluster's control plane/,
+			);
+			const unwritable = new Map(
+				[...matrix].map(([k, v]) => [
+					k,
+					k === "shop-prod" ? { ...v, grants: v.grants.filter((g) => !g.scope.endsWith("-address")) } : v,
+				]),
+			);
+			assert.match(trustViolations(unwritable, expected).join("\n"), /the prod identity cannot write its address group/);
 			// The federation writer allowed more than federation, or anywhere.
 			const wider = new Map(expected.customRoles);
 			const writer = wider.get(ficWriterRole("shop")) as { actions: string[]; assignableScopes: string[] };
@@ -758,14 +794,14 @@ describe("delivery: shell scripts", () => {
 			assert.match(
 				out,
 				new RegExp(
-					`${PROJECT}:resourceGroup: rg-shop-dev\\n\\s+${PROJECT}:deployers:\\n\\s+- objectId: <principal id of shop-dev>\\n\\s+type: ServicePrincipal\\n\\s+- objectId: ${PERSON}\\n\\s+type: User\\n`,
+					`${PROJECT}:resourceGroup: rg-shop-dev\\n\\s+# with a hostname: ${PROJECT}:gatewayAddressGroup: rg-shop-dev-address\\n\\s+${PROJECT}:deployers:\\n\\s+- objectId: <principal id of shop-dev>\\n\\s+type: ServicePrincipal\\n\\s+- objectId: ${PERSON}\\n\\s+type: User\\n`,
 				),
 				"each stack's identity goes on that stack's deployers list, as a service principal, beside its people",
 			);
 			assert.match(
 				out,
 				new RegExp(
-					`${PROJECT}:resourceGroup: rg-shop-prod\\n\\s+${PROJECT}:deployers:\\n\\s+- objectId: <principal id of shop-prod>\\n\\s+type: ServicePrincipal\\n\\s+${PROJECT}:stackIdentities: '`,
+					`${PROJECT}:resourceGroup: rg-shop-prod\\n\\s+# with a hostname: ${PROJECT}:gatewayAddressGroup: rg-shop-prod-address\\n\\s+${PROJECT}:deployers:\\n\\s+- objectId: <principal id of shop-prod>\\n\\s+type: ServicePrincipal\\n\\s+${PROJECT}:stackIdentities: '`,
 				),
 				"prod lists no person: none was given for it",
 			);
@@ -862,14 +898,17 @@ describe("delivery: shell scripts", () => {
 					.map((g) => [g.role, g.scope]);
 			assert.deepEqual(grants("dev"), [
 				[ROLE.Owner, group("dev")],
+				[ROLE.Owner, group("dev-address")],
 				[ROLE.Owner, group("e2e-runs")],
 			]);
 			assert.deepEqual(grants("qa"), [
 				[ROLE.Owner, group("qa")],
+				[ROLE.Owner, group("qa-address")],
 				[ROLE.AcrImporter, group("dev")],
 			]);
 			assert.deepEqual(grants("prod"), [
 				[ROLE.Owner, group("prod")],
+				[ROLE.Owner, group("prod-address")],
 				[ROLE.AcrImporter, group("qa")],
 			]);
 		});
@@ -928,6 +967,7 @@ describe("delivery: shell scripts", () => {
 			],
 			[["--repo", "o/r", "--stacks", "dev,e2e-runs"], /and not 'preview', 'e2e-runs' or 'cluster-identities'.*, got: e2e-runs/],
 			[["--repo", "o/r", "--stacks", "dev,cluster-identities"], /and not .*'cluster-identities'.*, got: cluster-identities/],
+			[["--repo", "o/r", "--stacks", "dev,dev-address"], /--stacks: a stack may not end in '-address' .*, got: dev-address/],
 			[
 				["--repo", "o/r", "--prefix", "-x"],
 				/--prefix must be 1-41 letters, digits, '_' or '-', starting with a letter or digit, got: -x/,

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { parseStackConfig } from "../config";
 import { vaultProblems } from "../lib/keyVault";
 import { BuiltInRole } from "../lib/roleAssignments";
 import {
@@ -278,6 +279,52 @@ describe("HTTPS on a hostname: a certificate vault in another subscription", () 
 				);
 				return true;
 			},
+		);
+	});
+});
+
+describe("HTTPS on a hostname: the address in a group of its own (gatewayAddressGroup)", () => {
+	it("puts the address there, grants the cluster's identity Network Contributor there alone, and names it to the Gateway's Service", async () => {
+		const run = await runStack({
+			stack: "prod",
+			overrides: { ...HTTPS, [`${PROJECT}:gatewayAddressGroup`]: "rg-shop-prod-address" },
+		});
+		const ip = run.mocks.one(T.ip);
+		assert.equal(ip.plain.resourceGroupName, "rg-shop-prod-address");
+		const join = run.mocks.one(T.role, "app-https-ip-join").plain;
+		assert.equal(join.scope, `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-shop-prod-address`);
+		const cluster = run.mocks.one(T.cluster).plain;
+		assert.notEqual(cluster.resourceGroupName, "rg-shop-prod-address");
+		const gw = run.mocks.one(T.gateway).plain;
+		assert.equal(
+			gw.spec.infrastructure.annotations["service.beta.kubernetes.io/azure-load-balancer-resource-group"],
+			"rg-shop-prod-address",
+		);
+		const grantsInStackGroup = run.mocks
+			.all(T.role)
+			.filter((r) => String(r.plain.roleDefinitionId).endsWith(BuiltInRole.NetworkContributor))
+			.map((r) => String(r.plain.scope))
+			.filter((scope) => scope === `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${cluster.resourceGroupName}`);
+		assert.deepEqual(grantsInStackGroup, [], "no Network Contributor on the stack's whole group");
+	});
+
+	it("without it, warns that the grant reaches the whole group, naming the setting; set without a hostname, it is refused", () => {
+		const warned = parseStackConfig(
+			{ environment: "prod", hostname: "shop.example.com", tlsCertificate: CERT, tlsKeyVaultId: VAULT },
+			{ project: PROJECT, stack: "prod", location: "westeurope", defaultAppVersion: "1.0.0" },
+		).warnings;
+		assert.ok(
+			warned.some((w) =>
+				w.startsWith(`${PROJECT}:gatewayAddressGroup is not set: the Gateway's address goes in the stack's resource group`),
+			),
+		);
+		assert.throws(
+			() =>
+				parseStackConfig(
+					{ environment: "prod", gatewayAddressGroup: "rg-x" },
+					{ project: PROJECT, stack: "prod", location: "westeurope", defaultAppVersion: "1.0.0" },
+				),
+			new RegExp(`${PROJECT}:gatewayAddressGroup = "rg-x" is not accepted: it does nothing without ${PROJECT}:hostname`),
 		);
 	});
 });

@@ -156,6 +156,10 @@ function table(x: Inputs): Record<string, string[]> {
 
 /** What dev's identity may do in Azure: the dev deploy job's, and the e2e run's, which runs as it. */
 const DEV_IDENTITY_AZURE = [
+	// Its Gateway address group: the address alone, and Network Contributor there to its control plane alone.
+	"azure: Contributor on rg-shop-dev-address",
+	"azure: federated credentials of the identities in rg-shop-dev-address",
+	"azure: grant NetworkContributor to shop-dev-control-plane on rg-shop-dev-address",
 	"azure: Contributor on rg-shop-dev",
 	"azure: federated credentials of the identities in rg-shop-dev",
 	"azure: ManagedIdentityOperator on shop-dev-control-plane",
@@ -208,6 +212,9 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"azure: AcrImporter on rg-shop-dev",
 		"azure: Contributor on rg-shop-prod",
 		"azure: federated credentials of the identities in rg-shop-prod",
+		"azure: Contributor on rg-shop-prod-address",
+		"azure: federated credentials of the identities in rg-shop-prod-address",
+		"azure: grant NetworkContributor to shop-prod-control-plane on rg-shop-prod-address",
 		"azure: ManagedIdentityOperator on shop-prod-control-plane",
 		"azure: ManagedIdentityOperator on shop-prod-kubelet",
 		"azure: shop federated credential writer on shop-prod-certificate-reader",
@@ -310,6 +317,9 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 		for (const group of ["rg-shop-dev", "rg-shop-prod", "rg-shop-e2e-runs"])
 			assert.deepEqual(allowed(inputs.bootstrap, group), withIdentities, group);
 		assert.ok(!withIdentities.includes("Microsoft.ManagedIdentity/userAssignedIdentities"));
+		// A Gateway address group holds the address alone.
+		for (const group of ["rg-shop-dev-address", "rg-shop-prod-address"])
+			assert.deepEqual(allowed(inputs.bootstrap, group), ["Microsoft.Network/publicIPAddresses"], group);
 		// Stacks that make their own identities (dev and prod as they are without stackIdentities).
 		const stackMade = bootstrapDryRun("--stack-made-identities");
 		assert.deepEqual(allowed(stackMade, "rg-shop-dev"), declared([inputs.runs.dev, inputs.runs.https]));
@@ -384,8 +394,9 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 				k,
 				{
 					...v,
+					// The deployer roles' condition (a Gateway address group's grants no deployer role).
 					grants: v.grants.map((g) =>
-						g.condition
+						g.condition && !g.scope.endsWith("-address")
 							? {
 									...g,
 									condition: g.condition.replace(
@@ -502,6 +513,7 @@ describe("trust, from an attacker's view: what each token and identity can do", 
 			[
 				"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals but the pipeline's identities on rg-shop-dev",
 				"azure: grant KeyVaultSecretsUser, NetworkContributor, AcrPull to ServicePrincipals but the pipeline's identities on rg-shop-e2e-runs",
+				"azure: grant NetworkContributor to ServicePrincipals but the pipeline's identities on rg-shop-dev-address",
 				...ALLOWED["dev deploy job"]
 					.filter((l) => /shop-(dev|e2e-runs)-(control-plane|kubelet|certificate-reader)/.test(l))
 					.map((l) => `lost: ${l}`),

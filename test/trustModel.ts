@@ -464,8 +464,36 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 						g.role === (c.suffix === "certificate-reader" ? ficWriterRole(e.prefix) : ROLE.ManagedIdentityOperator),
 				),
 			);
+		// Its Gateway address group: write it, and give Network Contributor there to its control plane alone.
+		const addressGroup = groupScope(`${stack}-address`);
+		for (const g of id.grants.filter((x) => x.scope === addressGroup)) {
+			if (g.role === ROLE.Contributor || g.role === ROLE.Owner) continue;
+			if (g.role !== ROLE.RbacAdmin) {
+				problems.push(`the ${stack} identity holds ${g.role} on its address group`);
+				continue;
+			}
+			const roles = assignableRoles(g.condition);
+			if (JSON.stringify(roles) !== JSON.stringify([ROLE.NetworkContributor]))
+				problems.push(
+					`the ${stack} identity may assign ${roles ? roles.join(", ") : "any role"} in its address group, not only Network Contributor`,
+				);
+			const rules = conditionRules(g.condition);
+			const controlPlane = clusterOf(matrix, e, stack)?.["control-plane"];
+			for (const r of rules?.write ?? []) {
+				const fine = controlPlane
+					? JSON.stringify(r.principalIds) === JSON.stringify([controlPlane])
+					: JSON.stringify(r.principalTypes) === JSON.stringify(["ServicePrincipal"]) &&
+						pipeline.every((p) => (r.excludedPrincipalIds ?? []).includes(p));
+				if (!fine)
+					problems.push(
+						`the ${stack} identity may grant Network Contributor in its address group to ${r.principalIds?.join(", ") ?? r.principalTypes?.join(", ") ?? "anyone"}, not only its cluster's control plane`,
+					);
+			}
+		}
+		if (!id.grants.some((g) => (g.role === ROLE.Contributor || g.role === ROLE.Owner) && g.scope === addressGroup))
+			problems.push(`the ${stack} identity cannot write its address group: a hostname's address could not be made there`);
 		for (const g of id.grants) {
-			if (readsSource(g) || ownState(g) || usesOwnClusterIdentity(g)) continue;
+			if (readsSource(g) || ownState(g) || usesOwnClusterIdentity(g) || g.scope === addressGroup) continue;
 			if (runsE2e(g)) {
 				if (g.role === ROLE.RbacAdmin) {
 					const roles = assignableRoles(g.condition);
