@@ -603,6 +603,11 @@ previewed_scope="$(group_scope "$(stack_group "${stack_list[0]}")")"
 for role in "$READER" "$AKS_CLUSTER_USER" "$AKS_RBAC_READER"; do
 	assign "$preview_principal" "$role" "$previewed_scope"
 done
+# And that stack's cluster identities, which the program reads before it declares anything.
+if ! $stack_made_identities; then
+	IFS='|' read -r -a previewed_identities <<<"${cluster_ids[0]}"
+	for id in "${previewed_identities[@]}"; do assign "$preview_principal" "$READER" "$id"; done
+fi
 # The first stack builds the images; each later one imports the digests the stack before it
 # deployed (imageSource promote, promoteFrom that stack), which needs ACR's importer role on that
 # stack's registry, granted on its group: a chain dev → qa → prod, one stage at a time.

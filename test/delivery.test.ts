@@ -672,6 +672,15 @@ describe("delivery: shell scripts", () => {
 					/dev identity holds b24988ac-.* on the pipeline identities' group: it could add federated credentials to them/,
 				],
 				[withGrant(matrix, "shop-preview", { role: ROLE.Reader, scope: prod }), /preview identity has a role on .*rg-shop-prod/],
+				[
+					new Map(
+						[...matrix].map(([k, v]) => [
+							k,
+							k === "shop-preview" ? { ...v, grants: v.grants.filter((g) => !g.scope.endsWith("shop-dev-kubelet")) } : v,
+						]),
+					),
+					/the preview identity cannot read shop-dev-kubelet: pulumi preview of dev would stop reading it/,
+				],
 			];
 			for (const [broken, problem] of cases) assert.match(trustViolations(broken, expected).join("\n"), problem);
 			// The address group: Network Contributor to its control plane alone, and written by it.

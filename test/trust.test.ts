@@ -192,6 +192,10 @@ const ALLOWED: Record<string, string[]> = sorted({
 		"azure: AksClusterUser on rg-shop-dev",
 		"azure: AksRbacReader on rg-shop-dev",
 		"azure: Reader on rg-shop-dev",
+		// dev's cluster identities, which the program reads at its start: reading them is all.
+		"azure: Reader on shop-dev-certificate-reader",
+		"azure: Reader on shop-dev-control-plane",
+		"azure: Reader on shop-dev-kubelet",
 		"previews dev alone",
 		"pulumi: a team token, or none (no team scope set)",
 		"trusted by repo:acme@<owner id>/shop@<repository id>:pull_request",

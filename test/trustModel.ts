@@ -414,13 +414,23 @@ export function trustViolations(matrix: Matrix, e: Expected): string[] {
 		if (JSON.stringify(preview.subjects) !== JSON.stringify([`repo:${e.subjectRepo}:pull_request`])) {
 			problems.push(`the preview identity trusts ${JSON.stringify(preview.subjects)}, not only pull requests`);
 		}
-		// Pull requests preview the first stack alone: nothing to read elsewhere.
+		// Pull requests preview the first stack alone: nothing to read elsewhere but its cluster's
+		// identities, which the program reads before it declares anything.
 		const previewed = e.stacks[0];
+		const previewedIdentities = e.stackMadeIdentities
+			? []
+			: CLUSTER_IDENTITIES.map((c) => clusterIdentityScope(e, `${e.prefix}-${previewed}-${c.suffix}`));
 		for (const g of preview.grants) {
 			if (!READ_ONLY_ROLES.includes(g.role))
 				problems.push(`the preview identity holds ${g.role}, not a read-only role, on ${g.scope}`);
-			if (g.scope !== groupScope(previewed)) problems.push(`the preview identity has a role on ${g.scope}`);
+			const readsIdentity = g.role === ROLE.Reader && previewedIdentities.includes(g.scope);
+			if (g.scope !== groupScope(previewed) && !readsIdentity) problems.push(`the preview identity has a role on ${g.scope}`);
 		}
+		for (const scope of previewedIdentities)
+			if (!preview.grants.some((g) => g.role === ROLE.Reader && g.scope === scope))
+				problems.push(
+					`the preview identity cannot read ${scope.split("/").pop()}: pulumi preview of ${previewed} would stop reading it`,
+				);
 		for (const role of READ_ONLY_ROLES)
 			if (!preview.grants.some((g) => g.role === role && g.scope === groupScope(previewed)))
 				problems.push(`the preview identity lacks ${role} on ${previewed}'s group: pulumi preview of ${previewed} would fail`);
