@@ -39,13 +39,13 @@ import { resolveDeployers } from "./lib/principals";
 import { pinnedImages, pinnedSource, promotedImage, readPromotionSource } from "./lib/promotion";
 import { existingResourceGroup } from "./lib/resourceGroup";
 import { signedInPrincipal } from "./lib/signedIn";
-import { sourceInfo } from "./lib/sourceInfo";
+import { repositoryUrl, sourceInfo } from "./lib/sourceInfo";
 import { readStackIdentities } from "./lib/stackIdentities";
 import { services } from "./services";
 
 /** The OCI label values the Dockerfile takes as build arguments: version, what the image is built from, repository. */
 function imageLabels(context: string, revision: string, version: string): Record<string, string> {
-	return { APP_VERSION: version, VCS_REF: revision, SOURCE_URL: sourceInfo(path.join(__dirname, context)).url };
+	return { APP_VERSION: version, VCS_REF: revision, SOURCE_URL: repositoryUrl(path.join(__dirname, context)) };
 }
 
 /**

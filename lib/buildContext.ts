@@ -119,9 +119,9 @@ export function stageBuildContext(root: string, context: string, name: string): 
 	for (const f of files) {
 		const to = path.join(staged, f.path);
 		fs.mkdirSync(path.dirname(to), { recursive: true });
-		const bytes = fs.readFileSync(path.join(source, f.path));
+		// A copy already there with these bytes is left as it is.
 		const same = fs.existsSync(to) && createHash("sha256").update(fs.readFileSync(to)).digest("hex") === f.sha256;
-		if (!same) fs.writeFileSync(to, bytes);
+		if (!same) fs.copyFileSync(path.join(source, f.path), to);
 		fs.chmodSync(to, f.mode);
 	}
 	return { context: stagedRel, dockerfile: `${stagedRel}/Dockerfile`, revision: contextRevision(files), files };

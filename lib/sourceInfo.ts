@@ -19,18 +19,21 @@ const git = (cwd: string, ...args: string[]) =>
  */
 export function sourceInfo(dir: string): SourceInfo {
 	let revision = "unknown";
-	let url = "unknown";
 	try {
 		revision = contextRevision(contextFiles(dir));
 	} catch {
 		// no such directory: the label says so
 	}
+	return { revision, url: repositoryUrl(dir) };
+}
+
+/** The public https URL of the repository `dir` is in, or "unknown". */
+export function repositoryUrl(dir: string): string {
 	try {
-		url = publicRepositoryUrl(git(dir, "config", "--get", "remote.origin.url"));
+		return publicRepositoryUrl(git(dir, "config", "--get", "remote.origin.url"));
 	} catch {
-		// no remote
+		return "unknown"; // no remote
 	}
-	return { revision, url };
 }
 
 /** `git@github.com:o/r.git` or `https://user:token@github.com/o/r.git` → `https://github.com/o/r`; anything else → "unknown". */
