@@ -67,12 +67,20 @@ describe("the engine's paths, as test/engineHost.ts drives a dynamic provider", 
 		[v1, v2, v2First] = [await serialized(probe("v1")), await serialized(probe("v2")), await serialized(probe("v2", true))];
 	});
 	const logged = (log: string) => fs.readFileSync(log, "utf8").trim().split("\n");
-
-	it("a refresh reads with the provider in the outputs, then diffs with the one in the old inputs", async () => {
+	/** A host and the probe's log file, both gone afterwards. */
+	const withHost = async (body: (host: Awaited<ReturnType<typeof dynamicProviderHost>>, log: string) => Promise<void>) => {
 		const t = tempDir("engine-");
 		const host = await dynamicProviderHost();
 		try {
-			const log = path.join(t.dir, "log");
+			await body(host, path.join(t.dir, "log"));
+		} finally {
+			host.close();
+			t.remove();
+		}
+	};
+
+	it("a refresh reads with the provider in the outputs, then diffs with the one in the old inputs", () =>
+		withHost(async (host, log) => {
 			const created = await host.up(undefined, { key: "a", log, __provider: v1 });
 			// State whose inputs still hold v1 and outputs v2 (an update stored new code in outputs only).
 			const state = { ...created, outputs: { ...created.outputs, __provider: v2 } };
@@ -80,17 +88,10 @@ describe("the engine's paths, as test/engineHost.ts drives a dynamic provider", 
 			const refreshed = await host.refresh(state);
 			assert.deepEqual(logged(log), ["v2 read", "v1 diff"]);
 			assert.equal(refreshed?.changed, false);
-		} finally {
-			host.close();
-			t.remove();
-		}
-	});
+		}));
 
-	it("a replace creates with the new provider and deletes with the old, after or, when asked, before", async () => {
-		const t = tempDir("engine-");
-		const host = await dynamicProviderHost();
-		try {
-			const log = path.join(t.dir, "log");
+	it("a replace creates with the new provider and deletes with the old, after or, when asked, before", () =>
+		withHost(async (host, log) => {
 			for (const [next, order] of [
 				[v2, ["v2 check", "v2 diff", "v2 create", "v1 delete id-a"]],
 				[v2First, ["v2 check", "v2 diff", "v1 delete id-a", "v2 create"]],
@@ -105,41 +106,23 @@ describe("the engine's paths, as test/engineHost.ts drives a dynamic provider", 
 					order,
 				);
 			}
-		} finally {
-			host.close();
-			t.remove();
-		}
-	});
+		}));
 
-	it("a preview hands Check the unknown sentinel for what the program does not know yet, and shows the inputs as outputs", async () => {
-		const t = tempDir("engine-");
-		const host = await dynamicProviderHost();
-		try {
-			const log = path.join(t.dir, "log");
+	it("a preview hands Check the unknown sentinel for what the program does not know yet, and shows the inputs as outputs", () =>
+		withHost(async (host, log) => {
 			const previewed = await host.previewOutputs(undefined, { key: UNKNOWN, log, __provider: v1 });
 			assert.deepEqual([previewed.step, previewed.outputs.key], ["create", UNKNOWN]);
 			assert.deepEqual(logged(log), [`v1 check key=${JSON.stringify(UNKNOWN)}`]);
-		} finally {
-			host.close();
-			t.remove();
-		}
-	});
+		}));
 
-	it("a secret reaches the provider as its plain value, and the output of its name comes back secret", async () => {
-		const t = tempDir("engine-");
-		const host = await dynamicProviderHost();
-		try {
-			const log = path.join(t.dir, "log");
+	it("a secret reaches the provider as its plain value, and the output of its name comes back secret", () =>
+		withHost(async (host, log) => {
 			const created = await host.up(undefined, { key: "a", token: secret("s3cret"), log, __provider: v1 });
 			assert.ok(logged(log).includes("v1 create token=string"));
 			assert.ok(created.outputs.token instanceof Secret);
 			assert.equal((created.outputs.token as Secret).value, "s3cret");
 			assert.equal(created.outputs.key, "a", "not secret");
-		} finally {
-			host.close();
-			t.remove();
-		}
-	});
+		}));
 });
 
 describe("every dynamic provider of the program, previewed with each input unknown", function () {
