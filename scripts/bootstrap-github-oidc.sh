@@ -424,29 +424,40 @@ assignment="Microsoft.Authorization/roleAssignments"
 # principal but the pipeline's ($3: the preview's and every stack's), so a stack identity cannot
 # grant itself, or another stage's identity, the secrets of a vault in its group
 # ("ForAnyOfAllValues:GuidNotEquals": the principal differs from every one listed).
+# One way a condition lets its holder assign: roles $1 to principals $2 alone.
+to_principals() {
+	printf '%s' "(@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$1} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$2})"
+}
+# Roles $1 to service principals, none of those in $2.
+to_service_principals_but() {
+	printf '%s' "(@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$1} AND @Request[$assignment:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'} AND @Request[$assignment:PrincipalId] ForAnyOfAllValues:GuidNotEquals {$2})"
+}
+# The whole condition: writing as `$1` allows, deleting assignments of roles $2 alone.
+condition_of() {
+	printf '%s' "((!(ActionMatches{'$assignment/write'})) OR $1) AND ((!(ActionMatches{'$assignment/delete'})) OR (@Resource[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$2}))"
+}
 condition_for() {
-	local ids="$1" workload pipeline="$3" control_plane kubelet reader
+	local workload control_plane kubelet reader
 	if [ -n "$2" ]; then
 		IFS='|' read -r control_plane kubelet reader <<<"$2"
-		workload="(@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$ACR_PULL} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$kubelet}) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$NETWORK_CONTRIBUTOR} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$control_plane}) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$KEY_VAULT_SECRETS_USER} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$reader})"
+		workload="$(to_principals "$ACR_PULL" "$kubelet") OR $(to_principals "$NETWORK_CONTRIBUTOR" "$control_plane") OR $(to_principals "$KEY_VAULT_SECRETS_USER" "$reader")"
 	else
-		workload="(@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$workload_roles} AND @Request[$assignment:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'} AND @Request[$assignment:PrincipalId] ForAnyOfAllValues:GuidNotEquals {$pipeline})"
+		workload="$(to_service_principals_but "$workload_roles" "$3")"
 	fi
-	printf '%s' "((!(ActionMatches{'$assignment/write'})) OR (@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$ids}) OR $workload) AND ((!(ActionMatches{'$assignment/delete'})) OR (@Resource[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$deployer_roles, $workload_roles}))"
+	condition_of "$(to_principals "$deployer_roles" "$1") OR $workload" "$deployer_roles, $workload_roles"
 }
 
 # What a stack identity may assign in its Gateway address group: Network Contributor to its
 # cluster's control plane ($1 as for condition_for: "<control plane>|…"), or with
 # --stack-made-identities to any service principal but the pipeline's ($2); nothing else.
 address_condition_for() {
-	local control_plane workload
+	local control_plane
 	if [ -n "$1" ]; then
 		IFS='|' read -r control_plane _ <<<"$1"
-		workload="(@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$NETWORK_CONTRIBUTOR} AND @Request[$assignment:PrincipalId] ForAnyOfAnyValues:GuidEquals {$control_plane})"
+		condition_of "$(to_principals "$NETWORK_CONTRIBUTOR" "$control_plane")" "$NETWORK_CONTRIBUTOR"
 	else
-		workload="(@Request[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$NETWORK_CONTRIBUTOR} AND @Request[$assignment:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'} AND @Request[$assignment:PrincipalId] ForAnyOfAllValues:GuidNotEquals {$2})"
+		condition_of "$(to_service_principals_but "$NETWORK_CONTRIBUTOR" "$2")" "$NETWORK_CONTRIBUTOR"
 	fi
-	printf '%s' "((!(ActionMatches{'$assignment/write'})) OR $workload) AND ((!(ActionMatches{'$assignment/delete'})) OR (@Resource[$assignment:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {$NETWORK_CONTRIBUTOR}))"
 }
 
 # The clusters' identities, per stack and for the e2e runs: made before the stack identities'
@@ -489,17 +500,12 @@ stack_identities_json() {
 }
 # What principal $1 (a person when $2 is User) may do with the cluster identities of entry $3.
 use_cluster_identities() {
-	local control_plane_id kubelet_id reader_id
+	local control_plane_id kubelet_id reader_id grant=assign
 	IFS='|' read -r control_plane_id kubelet_id reader_id <<<"${cluster_ids[$3]}"
-	if [ "$2" = User ]; then
-		assign_person "$1" "$MANAGED_IDENTITY_OPERATOR" "$control_plane_id"
-		assign_person "$1" "$MANAGED_IDENTITY_OPERATOR" "$kubelet_id"
-		assign_person "$1" "$FIC_WRITER" "$reader_id"
-	else
-		assign "$1" "$MANAGED_IDENTITY_OPERATOR" "$control_plane_id"
-		assign "$1" "$MANAGED_IDENTITY_OPERATOR" "$kubelet_id"
-		assign "$1" "$FIC_WRITER" "$reader_id"
-	fi
+	if [ "$2" = User ]; then grant=assign_person; fi
+	"$grant" "$1" "$MANAGED_IDENTITY_OPERATOR" "$control_plane_id"
+	"$grant" "$1" "$MANAGED_IDENTITY_OPERATOR" "$kubelet_id"
+	"$grant" "$1" "$FIC_WRITER" "$reader_id"
 }
 
 # Parallel to stack_list (bash 3.2 has no associative arrays). Every identity first: each stack
