@@ -2,6 +2,7 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import { Provider } from "@pulumi/azure-native/provider";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "./environment";
+import { invokeFailure } from "./invokeFailure";
 
 /** What the listener certificate's vault must be, as Azure reports it. */
 export interface VaultProperties {
@@ -54,7 +55,7 @@ export async function checkVault(
 	try {
 		props = (await keyvault.getVault({ resourceGroupName, vaultName }, opts)).properties;
 	} catch (err) {
-		const reason = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim().slice(0, 400);
+		const reason = invokeFailure(err);
 		const where = elsewhere ? ` in subscription ${vaultSubscription}, not the stack's ${stackSubscriptionId},` : "";
 		throw new pulumi.RunError(
 			`${configKey} = ${JSON.stringify(vaultId)}: the vault${where} cannot be read (${reason}). Check the id and that the identity running pulumi up may read it${elsewhere ? " in that subscription" : ""}`,

@@ -1,5 +1,6 @@
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
+import { invokeFailure } from "./invokeFailure";
 
 /**
  * The name of a resource group that must already exist, checked before anything is declared: a
@@ -11,7 +12,7 @@ export async function existingResourceGroup(name: string, configKey: string): Pr
 		const group = await resources.getResourceGroup({ resourceGroupName: name });
 		return pulumi.output(group.name);
 	} catch (err) {
-		const reason = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim().slice(0, 400);
+		const reason = invokeFailure(err);
 		throw new Error(
 			`${configKey} = ${JSON.stringify(name)}: the resource group cannot be read (${reason}). ` +
 				"Create it first (scripts/bootstrap-github-oidc.sh does), check the subscription and the signed-in identity's access, or unset the key to let the stack create its own",

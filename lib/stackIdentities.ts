@@ -8,6 +8,7 @@
  */
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as pulumi from "@pulumi/pulumi";
+import { invokeFailure } from "./invokeFailure";
 
 /** What each identity is for, as the `stackIdentities` setting names them. */
 export const STACK_IDENTITY_ROLES = ["controlPlane", "kubelet", "certificateReader"] as const;
@@ -96,7 +97,7 @@ export async function readStackIdentities(
 		try {
 			found = await managedidentity.getUserAssignedIdentity({ resourceGroupName, resourceName: name });
 		} catch (err) {
-			const reason = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim().slice(0, 400);
+			const reason = invokeFailure(err);
 			throw new pulumi.RunError(
 				`${where}: the identity cannot be read (${reason}). Check the id, and that whoever runs pulumi up holds Managed Identity Operator on it (the bootstrap grants it to the stack's identity and its deployers)`,
 			);
